@@ -1,0 +1,64 @@
+/**
+ * The bus and driver registries. Drivers and buses may register in any order; the EAL scans
+ * buses and probes drivers only once everything is registered.
+ */
+import { injectable } from 'tsyringe';
+import { DpkitError } from '../errors.js';
+import { paramString } from '../devargs/kvargs.js';
+import type { Bus, Driver, DriverRegistryView } from '../driver/types.js';
+
+@injectable()
+export class DriverRegistry implements DriverRegistryView {
+  private readonly drivers: Driver[] = [];
+
+  register(driver: Driver): void {
+    if (!driver || typeof driver.name !== 'string' || typeof driver.probe !== 'function') {
+      throw new DpkitError('cannot register a driver: expected a descriptor with name, bus, drvFlags, params, probe and remove');
+    }
+    for (const name of [driver.name, ...(driver.aliases ?? [])]) {
+      const other = this.find(name);
+      if (other === driver) return;
+      if (other) throw new DpkitError(`cannot register driver '${driver.name}': the name '${name}' is taken by '${other.name}'`, 'EEXIST');
+    }
+    this.drivers.push(driver);
+  }
+
+  find(name: string): Driver | undefined {
+    return this.drivers.find((d) => d.name === name || (d.aliases ?? []).includes(name));
+  }
+
+  forBus(bus: string): readonly Driver[] {
+    return this.drivers.filter((d) => d.bus === bus);
+  }
+
+  all(): readonly Driver[] {
+    return this.drivers;
+  }
+
+  /** Lines for `-h`: `net_null: size=<int> copy=<0|1> no-rx=<0|1>`. */
+  usage(): string[] {
+    return this.drivers.map((d) => {
+      const aliases = d.aliases?.length ? ` (aliases: ${d.aliases.join(', ')})` : '';
+      const params = paramString(d.params);
+      return `  ${d.bus}: ${d.name}${aliases}${params ? ` — ${params}` : ''}`;
+    });
+  }
+}
+
+@injectable()
+export class BusRegistry {
+  private readonly buses: Bus[] = [];
+
+  register(bus: Bus): void {
+    if (this.find(bus.name)) throw new DpkitError(`a bus named '${bus.name}' is already registered`, 'EEXIST');
+    this.buses.push(bus);
+  }
+
+  find(name: string): Bus | undefined {
+    return this.buses.find((b) => b.name === name);
+  }
+
+  all(): readonly Bus[] {
+    return this.buses;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * @dpkit/eal/driver — the driver SDK: what a PMD or a bus package implements and uses.
+ * Keep this surface small; it is the contract third-party drivers build on.
+ */
+export {
+  DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches,
+  type Bus, type BusContext, type Device, type Driver, type DriverRegistryView, type PciDeviceInfo, type PciId,
+  type ProbeContext, type RemoveContext,
+} from './driver/types.js';
+export { defineParams, paramString, parseParams, type ParamSchema, type ParamSpec, type ParamValues } from './devargs/kvargs.js';
+export type { EthDevOps } from './ethdev/ops.js';
+export type { EthDevAllocator, EthDevSpec } from './ethdev/ethdev.js';
+export {
+  QUEUE_STAT_SLOTS, QueueStat, idleQueue, queueStats,
+  type FastPathModule, type QueueDescriptor, type QueueStatsDescriptor, type RxQueue, type TxQueue,
+} from './ethdev/fastpath.js';
+export { readPciDevice, normalizePciAddress, hasVfio } from './bus/pci.js';
+export { DpkitError } from './errors.js';

@@ -1,0 +1,143 @@
+/**
+ * The driver SDK's contracts: buses, devices and driver descriptors, after rte_bus,
+ * rte_device and rte_pci_driver. A driver is a plain object; registering it is one call
+ * (`eal.drivers.register(driver)`) and the order of registrations does not matter: the EAL
+ * matches drivers to devices only when it probes.
+ */
+import type { Devargs, ParamSchema, ParamValues } from '../devargs/kvargs.js';
+import type { LogType } from '../log/log.js';
+import type { MemoryManager } from '../memory/region.js';
+import type { EthDevAllocator } from '../ethdev/ethdev.js';
+
+/** Driver flags, after RTE_PCI_DRV_*. */
+export const DrvFlags = {
+  /** the driver maps the device's BARs (needs VFIO or UIO) */
+  NEED_MAPPING: 0x0001,
+  /** the device supports write-combined mappings */
+  WC_ACTIVATE: 0x0004,
+  /** the driver raises link-state-change events */
+  INTR_LSC: 0x0008,
+  /** the driver raises device-removal events */
+  INTR_RMV: 0x0010,
+  /** keep the device mapped after remove */
+  KEEP_MAPPED_RES: 0x0020,
+  NEED_IOVA_AS_VA: 0x0040,
+  /** the driver shares its device with the kernel driver (bifurcated): it takes some queues,
+   * the kernel keeps the rest and its netdev keeps working */
+  BIFURC: 0x0100,
+} as const;
+
+export const PCI_ANY_ID = 0xffff;
+
+/** One row of a driver's id table (rte_pci_id); PCI_ANY_ID (or absent) matches anything. */
+export interface PciId {
+  vendor: number;
+  device: number;
+  subVendor?: number;
+  subDevice?: number;
+  classId?: number;
+}
+
+/** Identity of a PCI (or PCI-like) device. */
+export interface PciDeviceInfo {
+  address: string;
+  vendor: number;
+  device: number;
+  subVendor: number;
+  subDevice: number;
+  classId: number;
+  /** the kernel driver bound to it, if any */
+  kernelDriver: string | undefined;
+}
+
+/** rte_device */
+export interface Device {
+  readonly name: string;
+  readonly bus: Bus;
+  devargs: Devargs | undefined;
+  numaNode: number;
+  pci?: PciDeviceInfo;
+  /** the driver that probed it */
+  driver: Driver | undefined;
+  /** ports its driver created */
+  ports: number[];
+}
+
+/** What a bus needs from the EAL to probe and remove devices. */
+export interface BusContext {
+  drivers: DriverRegistryView;
+  /** checks the device's devargs against the driver's schema and calls its probe */
+  probe(dev: Device, driver: Driver): Promise<void>;
+  /** calls the driver's remove and releases the device's ports */
+  remove(dev: Device): Promise<void>;
+  log: LogType;
+}
+
+export interface DriverRegistryView {
+  forBus(bus: string): readonly Driver[];
+  find(name: string): Driver | undefined;
+}
+
+/** rte_bus */
+export interface Bus {
+  readonly name: string;
+  /** Finds devices (from arguments, sysfs...). Called once at EAL init. */
+  scan(ctx: BusContext): void | Promise<void>;
+  /** The canonical device name if this bus handles `name`, else undefined. */
+  parse(name: string, ctx: BusContext): string | undefined;
+  /** Probes every scanned device that has a matching driver. */
+  probe(ctx: BusContext): Promise<void>;
+  /** Adds and probes a device at run time (hotplug); returns it. */
+  plug(devargs: Devargs, ctx: BusContext): Promise<Device>;
+  /** Removes a device at run time. */
+  unplug(dev: Device, ctx: BusContext): Promise<void>;
+  devices(): readonly Device[];
+  /** Extra lines for `-h`. */
+  usage?(): string[];
+}
+
+/** What a driver's probe is given. */
+export interface ProbeContext<S extends ParamSchema = ParamSchema> {
+  /** the device's devargs, checked and typed against the driver's `params` */
+  params: ParamValues<S>;
+  /** the driver's log type (`pmd.net.<name>` by default) */
+  log: LogType;
+  ethdev: EthDevAllocator;
+  memory: MemoryManager;
+}
+
+export interface RemoveContext {
+  log: LogType;
+  ethdev: EthDevAllocator;
+}
+
+/** A driver descriptor (rte_driver + rte_pci_driver). */
+export interface Driver<S extends ParamSchema = ParamSchema> {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  /** the bus it registers with: 'vdev', 'pci', 'bifurc'... */
+  readonly bus: string;
+  readonly idTable?: readonly PciId[];
+  /** DrvFlags bits */
+  readonly drvFlags: number;
+  /** its devargs, typed */
+  readonly params: S;
+  /** log type name; default `pmd.net.<name without net_>` */
+  readonly logType?: string;
+  probe(dev: Device, ctx: ProbeContext<S>): void | Promise<void>;
+  remove(dev: Device, ctx: RemoveContext): void | Promise<void>;
+}
+
+/** Keeps a driver descriptor's parameter types exact. */
+export function defineDriver<const S extends ParamSchema>(driver: Driver<S>): Driver<S> {
+  return driver;
+}
+
+/** Does `id` (a device's identity) match the table row `row`? */
+export function pciIdMatches(row: PciId, id: PciDeviceInfo): boolean {
+  const eq = (want: number | undefined, have: number) => want === undefined || want === PCI_ANY_ID || want === have;
+  return (
+    eq(row.vendor, id.vendor) && eq(row.device, id.device) && eq(row.subVendor, id.subVendor) &&
+    eq(row.subDevice, id.subDevice) && (row.classId === undefined || row.classId === id.classId)
+  );
+}

@@ -1,0 +1,253 @@
+/**
+ * EAL initialisation (rte_eal_init) and the composition root. `Eal.init(argv, { drivers })`
+ * parses the EAL arguments, loads `-d` driver packages, registers the built-in buses, scans
+ * and probes, and starts the worker lcores. The registries are wired with tsyringe here and
+ * only here: drivers get what they need through their probe context.
+ */
+import 'reflect-metadata';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { container, type DependencyContainer } from 'tsyringe';
+import { BusRegistry, DriverRegistry } from './bus/registry.js';
+import { PciBus } from './bus/pci.js';
+import { VdevBus } from './bus/vdev.js';
+import { ealUsage, parseEalArgs, type EalOptions } from './args/eal-args.js';
+import { parseDevargs, parseParams, type Devargs } from './devargs/kvargs.js';
+import { DpkitError } from './errors.js';
+import { EthDevRegistry } from './ethdev/ethdev.js';
+import { LcoreManager } from './lcore/lcore.js';
+import { setLcoreId } from './lcore/current.js';
+import { logs, type LogType } from './log/log.js';
+import { Mempool, type PktmbufPoolOptions } from './mbuf/mempool.js';
+import { MemoryManager } from './memory/region.js';
+import type { Bus, BusContext, Device, Driver } from './driver/types.js';
+import { Tokens } from './tokens.js';
+
+export const VERSION = '0.1.0';
+
+export interface EalInitOptions {
+  /** drivers to register (order does not matter) */
+  drivers?: readonly Driver[];
+  /** extra buses (the bifurc bus, for instance) */
+  buses?: readonly Bus[];
+  /** program name for -h */
+  program?: string;
+  /** where -h and -v print (stdout by default) */
+  print?: (text: string) => void;
+}
+
+/** A module loaded with `-d` exports `drivers` (an array), `driver`, or a default descriptor. */
+async function loadDriverModule(spec: string): Promise<Driver[]> {
+  const target = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(spec)).href : spec;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(target)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why = code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? 'not found' : (err as Error).message;
+    throw new DpkitError(`-d ${spec}: cannot load driver module (${why}); give an installed package name or a path to a .js file`, 'ENOENT');
+  }
+  const found = [mod.drivers, mod.driver, mod.default].flat().filter((d): d is Driver => !!d && typeof (d as Driver).probe === 'function');
+  if (found.length === 0) throw new DpkitError(`-d ${spec}: the module exports no driver (expected 'drivers', 'driver' or a default descriptor)`);
+  return found;
+}
+
+export class Eal {
+  readonly log: LogType;
+  private runtimeDir: string | undefined;
+  private readonly busContext: BusContext;
+
+  private constructor(
+    readonly options: EalOptions,
+    readonly container: DependencyContainer,
+    readonly drivers: DriverRegistry,
+    readonly buses: BusRegistry,
+    readonly ethdevs: EthDevRegistry,
+    readonly memory: MemoryManager,
+    readonly lcores: LcoreManager,
+    private readonly pools: Map<string, Mempool>,
+  ) {
+    this.log = logs.register('eal', 6);
+    this.busContext = {
+      drivers: this.drivers,
+      log: this.log,
+      probe: (dev, drv) => this.probeDevice(dev, drv),
+      remove: (dev) => this.removeDevice(dev),
+    };
+  }
+
+  /**
+   * rte_eal_init. Returns null after printing the help for `-h` (the app exits 0); throws a
+   * DpkitError for bad arguments, devargs or a failed probe.
+   */
+  static async init(argv: readonly string[], o: EalInitOptions = {}): Promise<Eal | null> {
+    const options = parseEalArgs(argv);
+    for (const l of options.logLevels) logs.applyOption(l);
+    const print = o.print ?? ((t: string) => process.stdout.write(t + '\n'));
+    const c = container.createChildContainer();
+    const drivers = new DriverRegistry();
+    const buses = new BusRegistry();
+    for (const d of o.drivers ?? []) drivers.register(d);
+    for (const spec of options.drivers) for (const d of await loadDriverModule(spec)) drivers.register(d);
+    if (options.help) {
+      print(Eal.usage(o.program ?? 'dpkit', drivers));
+      return null;
+    }
+    if (options.version) print(`EAL: dpkit ${VERSION}`);
+    setLcoreId(options.mainLcore);
+    const memory = new MemoryManager(
+      options.memoryMb !== undefined ? options.memoryMb << 20 : undefined,
+      options.socketMem?.map((m) => m << 20),
+    );
+    const pools = new Map<string, Mempool>();
+    const lcores = new LcoreManager({ lcores: options.lcores, mainLcore: options.mainLcore, pools: () => [...pools.values()].map((p) => p.descriptor()) });
+    const ethdevs = new EthDevRegistry();
+    c.register(Tokens.EalOptions, { useValue: options });
+    c.register(Tokens.DriverRegistry, { useValue: drivers });
+    c.register(Tokens.BusRegistry, { useValue: buses });
+    c.register(Tokens.EthDevRegistry, { useValue: ethdevs });
+    c.register(Tokens.MemoryManager, { useValue: memory });
+    c.register(Tokens.LcoreManager, { useValue: lcores });
+    c.register(Tokens.LogRegistry, { useValue: logs });
+    const eal = new Eal(options, c, drivers, buses, ethdevs, memory, lcores, pools);
+    c.register(Tokens.Eal, { useValue: eal });
+    eal.lockRuntimeDir();
+    try {
+      const vdevs = options.vdevs.map(parseDevargs);
+      buses.register(new VdevBus(vdevs));
+      if (!options.noPci) buses.register(new PciBus({ allow: options.allow.map(parseDevargs), block: options.block }));
+      for (const b of o.buses ?? []) buses.register(b);
+      for (const bus of buses.all()) await bus.scan(eal.busContext);
+      for (const bus of buses.all()) await bus.probe(eal.busContext);
+      await lcores.start();
+    } catch (err) {
+      await eal.cleanup();
+      throw err;
+    }
+    return eal;
+  }
+
+  /** The -h text: EAL options, buses, and every registered driver with its parameter string. */
+  static usage(program: string, drivers: DriverRegistry): string {
+    return [
+      `Usage: ${program} [EAL options] -- [application options]`,
+      '',
+      ealUsage(),
+      '',
+      'Buses: vdev, pci' + (drivers.all().some((d) => !['vdev', 'pci'].includes(d.bus)) ? ` (and ${[...new Set(drivers.all().map((d) => d.bus).filter((b) => !['vdev', 'pci'].includes(b)))].join(', ')} from drivers' packages)` : ''),
+      'Registered drivers (bus: name — devargs):',
+      ...(drivers.all().length ? drivers.usage() : ['  none; load one with -d PACKAGE']),
+    ].join('\n');
+  }
+
+  /** One primary process per --file-prefix, as DPDK's runtime directory lock. */
+  private lockRuntimeDir(): void {
+    const base = process.getuid?.() === 0 ? '/var/run/dpkit' : `${process.env.XDG_RUNTIME_DIR ?? '/tmp'}/dpkit`;
+    const dir = `${base}/${this.options.filePrefix}`;
+    const file = `${dir}/config`;
+    try {
+      mkdirSync(dir, { recursive: true });
+      const pid = Number(readFileSync(file, 'utf8'));
+      if (pid && pid !== process.pid) {
+        let alive = true;
+        try {
+          process.kill(pid, 0);
+        } catch {
+          alive = false;
+        }
+        if (alive) {
+          throw new DpkitError(
+            `another dpkit process (pid ${pid}) runs with --file-prefix=${this.options.filePrefix}; give this one another --file-prefix`,
+            'EBUSY',
+          );
+        }
+      }
+    } catch (err) {
+      if (err instanceof DpkitError) throw err;
+    }
+    try {
+      writeFileSync(file, String(process.pid));
+      this.runtimeDir = dir;
+    } catch {
+      this.log.debug(`cannot write ${file}; runs with the same --file-prefix will not be detected`);
+    }
+  }
+
+  private async probeDevice(dev: Device, drv: Driver): Promise<void> {
+    const params = parseParams(drv.name, drv.params, dev.devargs?.args ?? '');
+    const log = logs.register(drv.logType ?? `pmd.net.${drv.name.replace(/^net_/, '')}`, 6);
+    dev.driver = drv;
+    try {
+      await drv.probe(dev, { params, log, ethdev: this.ethdevs, memory: this.memory });
+    } catch (err) {
+      dev.driver = undefined;
+      for (const p of [...dev.ports]) this.ethdevs.release(this.ethdevs.get(p));
+      throw err;
+    }
+    this.log.debug(`probed ${dev.bus.name} device ${dev.name} with ${drv.name}`);
+  }
+
+  private async removeDevice(dev: Device): Promise<void> {
+    const drv = dev.driver;
+    if (!drv) return;
+    const log = logs.register(drv.logType ?? `pmd.net.${drv.name.replace(/^net_/, '')}`, 6);
+    await drv.remove(dev, { log, ethdev: this.ethdevs });
+    for (const p of [...dev.ports]) this.ethdevs.release(this.ethdevs.get(p));
+    dev.driver = undefined;
+  }
+
+  /** rte_dev_probe: attaches a device at run time; returns the ports it created. */
+  async attach(devargsText: string): Promise<number[]> {
+    const devargs: Devargs = parseDevargs(devargsText);
+    const bus = devargs.bus
+      ? this.buses.find(devargs.bus)
+      : this.buses.all().find((b) => b.parse(devargs.name, this.busContext) !== undefined);
+    if (!bus) {
+      throw new DpkitError(
+        devargs.bus ? `no bus named '${devargs.bus}' (buses: ${this.buses.all().map((b) => b.name).join(', ')})`
+          : `no bus knows device '${devargs.name}': no driver name starts it, and it is no PCI address`,
+        'ENODEV',
+      );
+    }
+    const dev = await bus.plug(devargs, this.busContext);
+    return [...dev.ports];
+  }
+
+  /** rte_dev_remove on the device of `port`; its ports must be closed. */
+  async detach(port: number): Promise<void> {
+    const dev = this.ethdevs.get(port).device;
+    for (const p of dev.ports) {
+      if (!this.ethdevs.get(p).closed) throw new DpkitError(`cannot detach port ${port}: port ${p} of device ${dev.name} is not closed; close it first`, 'EBUSY');
+    }
+    await dev.bus.unplug(dev, this.busContext);
+  }
+
+  /** rte_pktmbuf_pool_create */
+  mempoolCreate(name: string, o: PktmbufPoolOptions): Mempool {
+    if (this.pools.has(name)) throw new DpkitError(`a mempool named '${name}' already exists`, 'EEXIST');
+    const pool = Mempool.create(this.memory, name, o);
+    this.pools.set(name, pool);
+    return pool;
+  }
+
+  mempoolLookup(name: string): Mempool | undefined {
+    return this.pools.get(name);
+  }
+
+  mempoolFree(pool: Mempool): void {
+    if (this.pools.get(pool.name) !== pool) return;
+    this.pools.delete(pool.name);
+    pool.release(this.memory);
+  }
+
+  /** rte_eal_cleanup: ends the worker lcores, frees the pools and the runtime directory. */
+  async cleanup(): Promise<void> {
+    await this.lcores.shutdown();
+    for (const p of [...this.pools.values()]) this.mempoolFree(p);
+    if (this.runtimeDir) {
+      rmSync(this.runtimeDir, { recursive: true, force: true });
+      this.runtimeDir = undefined;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * @dpkit/eal — the application API: EAL init, ports (ethdev), mbufs and mempools, rings,
+ * lcores, logging. Driver authors import `@dpkit/eal/driver`; PMD tests `@dpkit/eal/testing`.
+ */
+export { Eal, VERSION, type EalInitOptions } from './eal.js';
+export { Tokens } from './tokens.js';
+export { DpkitError, errorLine } from './errors.js';
+export { parseEalArgs, ealUsage, type EalOptions } from './args/eal-args.js';
+export { parseCoreList, parseCoreMask, parseLcoresMap, formatCoreList, onlineCpus, MAX_LCORE } from './args/corelist.js';
+export { parseDevargs, type Devargs } from './devargs/kvargs.js';
+export { LogLevel, LogRegistry, LogType, logs, parseLogLevel } from './log/log.js';
+export { EthDev, EthDevRegistry } from './ethdev/ethdev.js';
+export {
+  ETHER_MTU, MAX_ETHPORTS, formatMac, parseMac,
+  type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink, type EthStats, type RxConf,
+  type TxConf, type Xstat, type QueueState,
+} from './ethdev/types.js';
+export type { RxQueue, TxQueue, QueueDescriptor } from './ethdev/fastpath.js';
+export { Mempool, mempools, MEMPOOL_CACHE_MAX_SIZE, type MempoolDescriptor, type PktmbufPoolOptions } from './mbuf/mempool.js';
+export * from './mbuf/layout.js';
+export {
+  mbufAdj, mbufAppend, mbufChain, mbufDataLen, mbufDataOffset, mbufFree, mbufFreeBulk, mbufHeader, mbufNbSegs,
+  mbufPktLen, mbufPool, mbufPort, mbufRefcnt, mbufRefcntUpdate, mbufTailroom,
+} from './mbuf/mbuf.js';
+export { Ring, RING_F_SC_DEQ, RING_F_SP_ENQ, type RingDescriptor } from './ring/ring.js';
+export { LcoreManager, type LaunchTarget, type LcoreState } from './lcore/lcore.js';
+export { lcoreId, LCORE_ID_ANY } from './lcore/current.js';
+export { MemoryManager, MemoryRegion, type RegionDescriptor } from './memory/region.js';

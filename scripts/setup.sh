@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up from a clean clone: pnpm, dependencies, build.
+# Installs only from the npm registry; everything else comes from this repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=$(node -p 'require("./package.json").packageManager.split("@")[1]')
+if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
+  echo "setup: installing pnpm@$want from the npm registry" >&2
+  npm install --global --silent "pnpm@$want" >&2 || {
+    echo "setup: could not install pnpm@$want (npm install -g failed); install it and run again" >&2; exit 1; }
+fi
+if [ ! -d node_modules/.pnpm ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
+  pnpm install --frozen-lockfile --reporter=silent >&2
+fi
+pnpm exec tsc -b >&2
