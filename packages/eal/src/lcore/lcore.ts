@@ -62,7 +62,12 @@ export class LcoreManager {
       const w: WorkerLcore = { id, cpus, worker, state: 'WAIT', seq: 0, pending: undefined, result: undefined };
       this.workers.set(id, w);
       ready.push(new Promise((resolve, reject) => {
-        worker.once('message', (m: { type: string }) => (m.type === 'ready' ? resolve() : reject(new Error(String(m.type)))));
+        // an idle worker must not keep the process alive, but one starting up must
+        worker.once('message', (m: { type: string }) => {
+          worker.unref();
+          if (m.type === 'ready') resolve();
+          else reject(new Error(String(m.type)));
+        });
         worker.once('error', reject);
       }));
       worker.on('message', (m: { type: string; seq: number; result?: unknown; message?: string; code?: string }) => {
@@ -79,7 +84,6 @@ export class LcoreManager {
         w.pending?.reject(new DpkitError(`lcore ${id} died: ${err.message}`, 'EFAULT'));
         w.pending = undefined;
       });
-      worker.unref();
     }
     await Promise.all(ready);
   }
