@@ -15,7 +15,7 @@ export {
   type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink, type EthStats, type RxConf,
   type TxConf, type Xstat, type QueueState,
 } from './ethdev/types.js';
-export type { RxQueue, TxQueue, QueueDescriptor } from './ethdev/fastpath.js';
+export type { RxQueue, TxQueue, QueueDescriptor, FastPathModule } from './ethdev/fastpath.js';
 export { Mempool, mempools, MEMPOOL_CACHE_MAX_SIZE, type MempoolDescriptor, type PktmbufPoolOptions } from './mbuf/mempool.js';
 export * from './mbuf/layout.js';
 export {

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * dpkit-testpmd: `dpkit-testpmd [EAL options] -- [testpmd options]`, as DPDK's dpdk-testpmd.
+ * Every user error is one line on stderr and exit status 1; SIGINT and SIGTERM stop forwarding,
+ * print the statistics, close the ports and exit 0.
+ */
+import { Eal, errorLine } from '@dpkit/eal';
+import { driver as nullDriver } from '@dpkit/pmd-null';
+import { driver as ringDriver } from '@dpkit/pmd-ring';
+import { interactive } from './commands.js';
+import { parseTestpmdArgs, testpmdUsage } from './params.js';
+import { Testpmd } from './testpmd.js';
+
+const out = (text: string) => void process.stdout.write(text + '\n');
+
+async function main(argv: string[]): Promise<number> {
+  const sep = argv.indexOf('--');
+  // Parse the application's arguments first so that a typo there fails before any set-up.
+  const params = parseTestpmdArgs(sep < 0 ? [] : argv.slice(sep + 1));
+  if (params.help) {
+    out('Usage: dpkit-testpmd [EAL options] -- [testpmd options]\n\n' + testpmdUsage());
+    return 0;
+  }
+  const eal = await Eal.init(sep < 0 ? argv : argv.slice(0, sep), { drivers: [nullDriver, ringDriver], program: 'dpkit-testpmd' });
+  if (!eal) {
+    out('\n' + testpmdUsage());
+    return 0;
+  }
+  let app: Testpmd | undefined;
+  let quitting: Promise<void> | undefined;
+  const quit = async () => {
+    quitting ??= (async () => {
+      if (app) await app.shutdown();
+      await eal.cleanup();
+    })();
+    return quitting;
+  };
+  try {
+    app = new Testpmd(eal, params, out);
+    await app.init();
+    await app.checkLinks();
+    if (params.interactive) {
+      const onSignal = () => void quit().then(() => process.exit(0));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      if (params.autoStart) await app.start(params.txFirst ? 1 : 0);
+      await interactive(app, out);
+    } else {
+      out('No commandline core given, start packet forwarding');
+      await app.start(params.txFirst ? 1 : 0);
+      await new Promise<void>((resolve) => {
+        const done = (sig?: string) => {
+          if (sig) out(`\nSignal ${sig === 'SIGINT' ? 2 : 15} received, preparing to exit...`);
+          clearInterval(timer);
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          resolve();
+        };
+        const onInt = () => done('SIGINT');
+        const onTerm = () => done('SIGTERM');
+        process.on('SIGINT', onInt);
+        process.on('SIGTERM', onTerm);
+        const timer = params.statsPeriod > 0 ? setInterval(() => app!.showPeriodicStats(), params.statsPeriod * 1000) : undefined;
+        if (!params.statsPeriod) {
+          out('Press enter to exit');
+          process.stdin.once('data', () => done());
+          process.stdin.once('end', () => done());
+        }
+      });
+      process.stdin.pause();
+    }
+    await quit();
+    return 0;
+  } catch (err) {
+    await quit().catch(() => undefined);
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`dpkit-testpmd: ${errorLine(err)}\n`);
+    if (process.env.DPKIT_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);

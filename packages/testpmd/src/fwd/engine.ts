@@ -1,0 +1,66 @@
+/**
+ * The forwarding-engine plugin contract. An engine is a module exporting an object
+ * `{ name, streamInit?, packetFwd }`; testpmd names it by module URL and export, and each
+ * forwarding lcore imports it and calls `packetFwd(stream)` in a loop for each of its streams.
+ * `packetFwd` moves one burst and must allocate nothing.
+ */
+import { MBUF_INDEX_MASK, M16_DATA_OFF, mempools, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+
+/** Slots of a stream's counters (Float64Array in shared memory). */
+export const FwdStat = { RX: 0, TX: 1, DROPPED: 2 } as const;
+export const FWD_STAT_SLOTS = 4;
+
+/** A stream as the main lcore describes it (structured-cloneable). */
+export interface FwdStreamConfig {
+  rx: QueueDescriptor;
+  tx: QueueDescriptor;
+  rxPort: number;
+  rxQueue: number;
+  txPort: number;
+  txQueue: number;
+  /** MAC of the tx port and of its peer (--eth-peer) */
+  txPortMac: number[];
+  peerMac: number[];
+  /** the pool txonly/flowgen allocate from */
+  pool: MempoolDescriptor;
+  burst: number;
+  txpkts: number[];
+  stats: { buffer: SharedArrayBuffer; index: number };
+}
+
+/** A stream as an engine sees it on its lcore. */
+export interface FwdStream {
+  readonly cfg: FwdStreamConfig;
+  readonly rxq: RxQueue;
+  readonly txq: TxQueue;
+  /** burst array, preallocated (MAX_PKT_BURST) */
+  readonly pkts: Uint32Array;
+  burst: number;
+  readonly stats: Float64Array;
+  readonly pool: Mempool;
+  readonly txMac: Uint8Array;
+  readonly peerMac: Uint8Array;
+  /** engine-private state, set by streamInit */
+  state: unknown;
+}
+
+export interface ForwardEngine {
+  readonly name: string;
+  streamInit?(s: FwdStream): void;
+  packetFwd(s: FwdStream): void;
+}
+
+/** Byte offset of an mbuf's first data byte in its pool's `bytes`. */
+export function dataOffset(pool: Mempool, m: number): number {
+  const idx = m & INDEX_MASK;
+  return pool.dataOffset + idx * pool.eltSize + pool.h16[(idx << 5) + DATA_OFF]!;
+}
+
+// module-local copies: imported bindings are re-checked on every use in hot loops
+const INDEX_MASK = MBUF_INDEX_MASK;
+const DATA_OFF = M16_DATA_OFF;
+
+/** The pool of an mbuf handle. */
+export function poolOf(m: number): Mempool {
+  return mempools[m >>> 24]!;
+}

@@ -1,0 +1,79 @@
+/**
+ * The body of a forwarding lcore (run_pkt_fwd_on_lcore): rebuilds its streams' queues from
+ * their descriptors, then calls the engine on each stream until the main lcore raises the
+ * stop flag. The loop allocates nothing.
+ */
+import { Mempool, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
+import { FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
+import { MAX_PKT_BURST } from '../params.js';
+
+export interface ForwardLoopArg {
+  engine: LaunchTarget;
+  streams: FwdStreamConfig[];
+  /** Int32Array: [0] != 0 asks to stop; [1] counts lcores that entered their loop */
+  control: SharedArrayBuffer;
+  /** send one txonly burst per stream first (start tx_first) */
+  txFirst: number;
+  txonly: LaunchTarget;
+}
+
+async function loadEngine(t: LaunchTarget): Promise<ForwardEngine> {
+  const mod = (await import(t.module)) as Record<string, ForwardEngine>;
+  const e = mod[t.export];
+  if (!e || typeof e.packetFwd !== 'function') throw new Error(`${t.module} exports no forwarding engine '${t.export}'`);
+  return e;
+}
+
+async function queue<K extends 'createRxQueue' | 'createTxQueue'>(d: QueueDescriptor, kind: K) {
+  const mod = (await import(d.module)) as FastPathModule;
+  return mod[kind](d) as ReturnType<FastPathModule[K]>;
+}
+
+export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]> {
+  const out: FwdStream[] = [];
+  for (const cfg of cfgs) {
+    out.push({
+      cfg,
+      rxq: await queue(cfg.rx, 'createRxQueue'),
+      txq: await queue(cfg.tx, 'createTxQueue'),
+      pkts: new Uint32Array(MAX_PKT_BURST),
+      burst: cfg.burst,
+      stats: new Float64Array(cfg.stats.buffer, cfg.stats.index * 8, FWD_STAT_SLOTS),
+      pool: Mempool.attach(cfg.pool),
+      txMac: Uint8Array.from(cfg.txPortMac),
+      peerMac: Uint8Array.from(cfg.peerMac),
+      state: undefined,
+    });
+  }
+  return out;
+}
+
+export async function forwardLoop(arg: ForwardLoopArg): Promise<void> {
+  const engine = await loadEngine(arg.engine);
+  const streams = await buildStreams(arg.streams);
+  if (arg.txFirst > 0) {
+    // start tx_first: one txonly burst per stream on the same queue objects, then the engine
+    const txonly = await loadEngine(arg.txonly);
+    for (const s of streams) {
+      txonly.streamInit?.(s);
+      for (let i = 0; i < arg.txFirst; i++) txonly.packetFwd(s);
+      s.state = undefined;
+    }
+  }
+  for (const s of streams) engine.streamInit?.(s);
+  const control = new Int32Array(arg.control);
+  Atomics.add(control, 1, 1);
+  run(engine.packetFwd, streams, control);
+}
+
+function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array): void {
+  const n = streams.length;
+  if (n === 1) {
+    const s = streams[0]!;
+    while (Atomics.load(control, 0) === 0) fwd(s);
+    return;
+  }
+  while (Atomics.load(control, 0) === 0) {
+    for (let i = 0; i < n; i++) fwd(streams[i]!);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * testpmd's application arguments (after `--`), as DPDK's app/test-pmd/parameters.c takes them.
+ * Each bad value is one DpkitError naming the option.
+ */
+import { DpkitError, parseMac } from '@dpkit/eal';
+
+export type PortTopology = 'paired' | 'chained' | 'loop';
+
+export interface TestpmdParams {
+  interactive: boolean;
+  autoStart: boolean;
+  forwardMode: string;
+  nbCores: number;
+  nbPorts: number | undefined;
+  portmask: number | undefined;
+  rxq: number;
+  txq: number;
+  rxd: number;
+  txd: number;
+  burst: number;
+  rxFreeThresh: number;
+  txFreeThresh: number;
+  txRsThresh: number;
+  topology: PortTopology;
+  ethPeers: Map<number, Uint8Array>;
+  txpkts: number[];
+  totalNumMbufs: number | undefined;
+  mbcache: number;
+  statsPeriod: number;
+  txFirst: boolean;
+  help: boolean;
+}
+
+/** MAX_PKT_BURST */
+export const MAX_PKT_BURST = 512;
+export const DEFAULT_BURST = 32;
+
+export function defaultParams(): TestpmdParams {
+  return {
+    interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, nbPorts: undefined, portmask: undefined,
+    rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
+    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbcache: 250, statsPeriod: 0,
+    txFirst: false, help: false,
+  };
+}
+
+type Apply = (p: TestpmdParams, v: string) => void;
+
+function int(name: string, v: string, min: number, max: number): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new DpkitError(`invalid --${name} '${v}': expected an integer from ${min} to ${max}`);
+  return n;
+}
+
+const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
+  interactive: { arg: false, help: 'run an interactive command line', apply: (p) => { p.interactive = true; } },
+  'auto-start': { arg: false, help: 'start forwarding at once (interactive mode)', apply: (p) => { p.autoStart = true; } },
+  'forward-mode': { arg: true, help: 'MODE  io, mac, macswap, rxonly, txonly, flowgen, icmpecho, 5tswap', apply: (p, v) => { p.forwardMode = v; } },
+  'nb-cores': { arg: true, help: 'N  forwarding lcores', apply: (p, v) => { p.nbCores = int('nb-cores', v, 1, 128); } },
+  'nb-ports': { arg: true, help: 'N  forwarding ports', apply: (p, v) => { p.nbPorts = int('nb-ports', v, 1, 32); } },
+  portmask: { arg: true, help: 'MASK  hexadecimal mask of forwarding ports', apply: (p, v) => {
+    if (!/^(0x)?[0-9a-f]+$/i.test(v) || parseInt(v, 16) === 0) throw new DpkitError(`invalid --portmask '${v}': expected a non-zero hexadecimal mask such as 0x3`);
+    p.portmask = parseInt(v, 16);
+  } },
+  rxq: { arg: true, help: 'N  rx queues per port', apply: (p, v) => { p.rxq = int('rxq', v, 1, 1024); } },
+  txq: { arg: true, help: 'N  tx queues per port', apply: (p, v) => { p.txq = int('txq', v, 1, 1024); } },
+  rxd: { arg: true, help: 'N  rx descriptors per queue', apply: (p, v) => { p.rxd = int('rxd', v, 1, 65535); } },
+  txd: { arg: true, help: 'N  tx descriptors per queue', apply: (p, v) => { p.txd = int('txd', v, 1, 65535); } },
+  burst: { arg: true, help: 'N  packets per burst', apply: (p, v) => { p.burst = int('burst', v, 1, MAX_PKT_BURST); } },
+  rxfreet: { arg: true, help: 'N  rx free threshold', apply: (p, v) => { p.rxFreeThresh = int('rxfreet', v, 0, 65535); } },
+  txfreet: { arg: true, help: 'N  tx free threshold', apply: (p, v) => { p.txFreeThresh = int('txfreet', v, 0, 65535); } },
+  txrst: { arg: true, help: 'N  tx RS bit threshold', apply: (p, v) => { p.txRsThresh = int('txrst', v, 0, 65535); } },
+  'port-topology': { arg: true, help: 'paired|chained|loop', apply: (p, v) => {
+    if (v !== 'paired' && v !== 'chained' && v !== 'loop') throw new DpkitError(`invalid --port-topology '${v}': expected paired, chained or loop`);
+    p.topology = v;
+  } },
+  'eth-peer': { arg: true, help: 'N,XX:XX:XX:XX:XX:XX  MAC address of port N\'s peer', apply: (p, v) => {
+    const m = /^(\d+),(.+)$/.exec(v);
+    const mac = m ? parseMac(m[2]!) : undefined;
+    if (!m || !mac) throw new DpkitError(`invalid --eth-peer '${v}': expected PORT,XX:XX:XX:XX:XX:XX`);
+    p.ethPeers.set(Number(m[1]), mac);
+  } },
+  txpkts: { arg: true, help: 'X[,Y]*  segment lengths of txonly packets', apply: (p, v) => {
+    const parts = v.split(',').map((x) => int('txpkts', x, 1, 65535));
+    const total = parts.reduce((a, b) => a + b, 0);
+    if (total < 42) throw new DpkitError(`invalid --txpkts '${v}': a packet needs at least 42 bytes for Ethernet, IPv4 and UDP headers`);
+    p.txpkts = parts;
+  } },
+  'total-num-mbufs': { arg: true, help: 'N  mbufs in the pool', apply: (p, v) => { p.totalNumMbufs = int('total-num-mbufs', v, 1025, 0xffffff); } },
+  mbcache: { arg: true, help: 'N  per-lcore mempool cache size', apply: (p, v) => { p.mbcache = int('mbcache', v, 0, 512); } },
+  'stats-period': { arg: true, help: 'SECONDS  print port statistics every period (non-interactive)', apply: (p, v) => { p.statsPeriod = int('stats-period', v, 1, 86400); } },
+  'tx-first': { arg: false, help: 'send one burst on each port before forwarding', apply: (p) => { p.txFirst = true; } },
+  help: { arg: false, help: 'show this help', apply: (p) => { p.help = true; } },
+};
+
+const SHORT: Record<string, string> = { i: 'interactive', a: 'auto-start', h: 'help' };
+
+export function parseTestpmdArgs(argv: readonly string[]): TestpmdParams {
+  const p = defaultParams();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    let name: string;
+    let value: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      value = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else if (/^-[a-z]$/.test(arg) && SHORT[arg[1]!]) {
+      name = SHORT[arg[1]!]!;
+    } else {
+      throw new DpkitError(`unknown testpmd option '${arg}'; run with -- --help for the list`);
+    }
+    const spec = OPTIONS[name];
+    if (!spec) throw new DpkitError(`unknown testpmd option '--${name}'; run with -- --help for the list`);
+    if (spec.arg && value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new DpkitError(`option --${name} needs a value (${spec.help.split('  ')[0]})`);
+    } else if (!spec.arg && value !== undefined) {
+      throw new DpkitError(`option --${name} takes no value`);
+    }
+    spec.apply(p, value ?? '');
+  }
+  if (p.txRsThresh && p.txFreeThresh && p.txRsThresh > p.txFreeThresh) {
+    throw new DpkitError(`--txrst (${p.txRsThresh}) must not exceed --txfreet (${p.txFreeThresh})`);
+  }
+  return p;
+}
+
+export function testpmdUsage(): string {
+  const lines = ['testpmd options (after --):', '  -i, --interactive                  run an interactive command line', '  -a, --auto-start                   start forwarding at once (interactive mode)'];
+  for (const [name, s] of Object.entries(OPTIONS)) {
+    if (name === 'interactive' || name === 'auto-start') continue;
+    const [arg, ...rest] = s.arg ? s.help.split('  ') : ['', s.help];
+    lines.push(`  ${(`--${name}${arg ? '=' + arg : ''}`).padEnd(34)} ${rest.join('  ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,452 @@
+/**
+ * The testpmd application: ports, the mbuf pool, the forwarding configuration (streams spread
+ * over forwarding lcores), start/stop of forwarding, and the statistics displays. The CLI
+ * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
+ */
+import { DpkitError, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
+import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
+import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
+import { engineTarget } from './fwd/registry.js';
+import type { ForwardLoopArg } from './fwd/lcore.js';
+import type { TestpmdParams } from './params.js';
+
+/** RTE_TEST_RX_DESC_MAX + RTE_TEST_TX_DESC_MAX + MAX_PKT_BURST, per port, as testpmd sizes its pool */
+const MBUFS_PER_PORT = 2048 + 2048 + 512;
+
+export type Output = (text: string) => void;
+
+interface PortBase {
+  ipackets: number;
+  opackets: number;
+  imissed: number;
+  ierrors: number;
+  rxNombuf: number;
+}
+
+interface LastShow {
+  time: bigint;
+  ipackets: number;
+  opackets: number;
+  ibytes: number;
+  obytes: number;
+}
+
+export class Testpmd {
+  readonly params: TestpmdParams;
+  private pool: Mempool | undefined;
+  private forwarding = false;
+  private control = new SharedArrayBuffer(4);
+  private fwdLcores: number[] = [];
+  private streams: FwdStreamConfig[] = [];
+  private streamStats: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private base = new Map<number, PortBase>();
+  private lastShow = new Map<number, LastShow>();
+
+  constructor(
+    readonly eal: Eal,
+    params: TestpmdParams,
+    private readonly out: Output,
+  ) {
+    this.params = params;
+    const workers = eal.lcores.workerIds();
+    if (workers.length === 0) {
+      throw new DpkitError('Empty set of forwarding logical cores - check the core mask supplied in the command parameters (give at least two lcores, e.g. -l 0-1)');
+    }
+    if (params.nbCores > workers.length) {
+      throw new DpkitError(`invalid --nb-cores ${params.nbCores}: there are ${workers.length} forwarding lcores (the core list minus the main lcore)`);
+    }
+    engineTarget(params.forwardMode);
+  }
+
+  get isForwarding(): boolean {
+    return this.forwarding;
+  }
+
+  /** Ports that forward: all ports, filtered by --portmask, at most --nb-ports. */
+  fwdPorts(): EthDev[] {
+    let ports = this.eal.ethdevs.list().filter((d) => !d.closed);
+    const mask = this.params.portmask;
+    if (mask !== undefined) ports = ports.filter((d) => d.portId < 32 && (mask >>> d.portId) & 1);
+    if (this.params.nbPorts !== undefined) ports = ports.slice(0, this.params.nbPorts);
+    return ports;
+  }
+
+  /** Creates the mbuf pool and configures and starts every port (testpmd's init_config + start_port). */
+  async init(): Promise<void> {
+    const ports = this.eal.ethdevs.list();
+    if (ports.length === 0) this.out('Warning: No probed ethernet devices');
+    const lcores = this.eal.lcores.ids().length;
+    const n = this.params.totalNumMbufs ?? Math.max(8192, (MBUFS_PER_PORT + lcores * this.params.mbcache) * Math.max(1, ports.length));
+    this.out(`testpmd: create a new mbuf pool <mb_pool_0>: n=${n}, size=2176, socket=0`);
+    this.pool = this.eal.mempoolCreate('mb_pool_0', { size: n, cacheSize: Math.min(this.params.mbcache, Math.floor(n / 1.5)), socket: 0 });
+    for (const dev of ports) await this.startPort(dev);
+  }
+
+  private async startPort(dev: EthDev): Promise<void> {
+    if (dev.started) return;
+    if (!dev.configured) {
+      this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
+      const p = this.params;
+      const info = dev.info();
+      if (p.rxq > info.maxRxQueues || p.txq > info.maxTxQueues) {
+        throw new DpkitError(`port ${dev.portId}: --rxq=${p.rxq} --txq=${p.txq} asked, ${dev.driverName} supports at most ${info.maxRxQueues} rx and ${info.maxTxQueues} tx queues`);
+      }
+      await dev.configure(p.rxq, p.txq, {});
+      for (let q = 0; q < p.rxq; q++) {
+        await dev.rxQueueSetup(q, p.rxd || defaultDesc(info.rxDescLimits), dev.device.numaNode, { freeThresh: p.rxFreeThresh }, this.pool!);
+      }
+      for (let q = 0; q < p.txq; q++) {
+        await dev.txQueueSetup(q, p.txd || defaultDesc(info.txDescLimits), dev.device.numaNode, { freeThresh: p.txFreeThresh, rsThresh: p.txRsThresh });
+      }
+    }
+    await dev.start();
+    if (!dev.promiscuous) {
+      try {
+        await dev.promiscuousSet(true);
+      } catch (err) {
+        this.out(`Error during enabling promiscuous mode for port ${dev.portId}: ${(err as Error).message} - ignore`);
+      }
+    }
+    this.out(`Port ${dev.portId}: ${macOf(dev.mac)}`);
+  }
+
+  async checkLinks(): Promise<void> {
+    this.out('Checking link statuses...');
+    for (const dev of this.eal.ethdevs.list()) if (dev.started) await dev.linkGet();
+    this.out('Done');
+  }
+
+  private peerMac(port: number): number[] {
+    const p = this.params.ethPeers.get(port);
+    return p ? [...p] : [0x02, 0, 0, 0, 0, port & 0xff];
+  }
+
+  /** rxp → txp by --port-topology (fwd_topology_tx_port_get). */
+  private txIndex(rxIndex: number, nb: number): number {
+    switch (this.params.topology) {
+      case 'loop':
+        return rxIndex;
+      case 'chained':
+        return (rxIndex + 1) % nb;
+      case 'paired':
+        if ((rxIndex & 1) === 0) {
+          if (rxIndex + 1 < nb) return rxIndex + 1;
+          return rxIndex; // odd port count: the last port pairs with itself
+        }
+        return rxIndex - 1;
+    }
+  }
+
+  /** Streams and their lcores (rss_fwd_config_setup). */
+  fwdConfig(): { streams: FwdStreamConfig[]; lcores: number[]; perLcore: FwdStreamConfig[][] } {
+    const ports = this.fwdPorts().filter((d) => d.started);
+    const streams: FwdStreamConfig[] = [];
+    const stats = new SharedArrayBuffer(Math.max(1, ports.length * this.params.rxq) * FWD_STAT_SLOTS * 8);
+    for (let q = 0; q < this.params.rxq; q++) {
+      for (let i = 0; i < ports.length; i++) {
+        const rx = ports[i]!;
+        const tx = ports[this.txIndex(i, ports.length)]!;
+        const txq = q % this.params.txq;
+        streams.push({
+          rx: rx.queueDescriptor('rx', q), tx: tx.queueDescriptor('tx', txq),
+          rxPort: rx.portId, rxQueue: q, txPort: tx.portId, txQueue: txq,
+          txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
+          burst: this.params.burst, txpkts: this.params.txpkts,
+          stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
+        });
+      }
+    }
+    const nbLcores = Math.min(this.params.nbCores, Math.max(1, streams.length));
+    const lcores = this.eal.lcores.workerIds().slice(0, nbLcores);
+    const perLcore: FwdStreamConfig[][] = lcores.map(() => []);
+    const each = Math.floor(streams.length / nbLcores);
+    const extra = streams.length % nbLcores;
+    let k = 0;
+    for (let l = 0; l < nbLcores; l++) for (let n = 0; n < each + (l < extra ? 1 : 0); n++) perLcore[l]!.push(streams[k++]!);
+    return { streams, lcores, perLcore };
+  }
+
+  showConfigFwd(): void {
+    const { streams, lcores, perLcore } = this.fwdConfig();
+    const lines = [
+      `${this.params.forwardMode} packet forwarding - ports=${this.fwdPorts().filter((d) => d.started).length} - cores=${lcores.length} - streams=${streams.length} - NUMA support disabled, MP allocation mode: native`,
+    ];
+    lcores.forEach((l, i) => {
+      lines.push(`Logical Core ${l} (socket 0) forwards packets on ${perLcore[i]!.length} streams:`);
+      for (const s of perLcore[i]!) {
+        lines.push(`  RX P=${s.rxPort}/Q=${s.rxQueue} (socket 0) -> TX P=${s.txPort}/Q=${s.txQueue} (socket 0) peer=${macOf(s.peerMac)}`);
+      }
+    });
+    this.out(lines.join('\n') + '\n');
+  }
+
+  private showRxTxConfig(): void {
+    const p = this.params;
+    const ports = this.fwdPorts().filter((d) => d.started);
+    const lines = [
+      `  ${p.forwardMode} packet forwarding packets/burst=${p.burst}`,
+    ];
+    if (p.forwardMode === 'txonly' || p.forwardMode === 'flowgen') {
+      lines.push(`  packet len=${p.txpkts.reduce((a, b) => a + b, 0)} - nb packet segments=${p.txpkts.length}`);
+    }
+    lines.push(`  nb forwarding cores=${Math.min(p.nbCores, this.eal.lcores.workerIds().length)} - nb forwarding ports=${ports.length}`);
+    for (const d of ports) {
+      lines.push(
+        `  port ${d.portId}: RX queue number: ${d.nbRxQueues} Tx queue number: ${d.nbTxQueues}`,
+        `    Rx offloads=0x${(d.conf.rxmode?.offloads ?? 0).toString(16)} Tx offloads=0x${(d.conf.txmode?.offloads ?? 0).toString(16)}`,
+        '    RX queue: 0',
+        `      RX desc=${p.rxd} - RX free threshold=${p.rxFreeThresh}`,
+        '      RX threshold registers: pthresh=0 hthresh=0  wthresh=0',
+        '      RX Offloads=0x0',
+        '    TX queue: 0',
+        `      TX desc=${p.txd} - TX free threshold=${p.txFreeThresh}`,
+        '      TX threshold registers: pthresh=0 hthresh=0  wthresh=0',
+        `      TX offloads=0x0 - TX RS bit threshold=${p.txRsThresh}`,
+      );
+    }
+    this.out(lines.join('\n'));
+  }
+
+  /** start [tx_first [N]] */
+  async start(txFirst = 0): Promise<void> {
+    if (this.forwarding) {
+      this.out('Packet forwarding already started');
+      return;
+    }
+    const { streams, lcores, perLcore } = this.fwdConfig();
+    if (streams.length === 0) throw new DpkitError('no started port to forward on; start a port first (port start all)');
+    this.showConfigFwd();
+    this.showRxTxConfig();
+    this.streams = streams;
+    this.streamStats = new Float64Array(streams[0]!.stats.buffer);
+    this.fwdLcores = lcores;
+    this.base.clear();
+    for (const d of this.fwdPorts()) {
+      const s = d.statsGet();
+      this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
+    }
+    this.control = new SharedArrayBuffer(8);
+    const engine = engineTarget(this.params.forwardMode);
+    lcores.forEach((lcore, i) => {
+      const arg: ForwardLoopArg = {
+        engine, streams: perLcore[i]!, control: this.control, txFirst, txonly: engineTarget('txonly'),
+      };
+      this.eal.lcores.remoteLaunch({ module: new URL('./fwd/lcore.js', import.meta.url).href, export: 'forwardLoop' }, arg, lcore);
+    });
+    this.forwarding = true;
+    await this.waitRunning(lcores.length);
+  }
+
+  /** Returns once every forwarding lcore is in its loop, as DPDK's start does. */
+  private async waitRunning(count: number): Promise<void> {
+    const control = new Int32Array(this.control);
+    let failed: unknown;
+    const watchers = this.fwdLcores.map((l) => this.eal.lcores.wait(l).catch((err: unknown) => { failed ??= err; }));
+    void watchers;
+    for (let waited = 0; Atomics.load(control, 1) < count; waited += 5) {
+      if (failed !== undefined || waited > 30_000) {
+        Atomics.store(control, 0, 1);
+        this.forwarding = false;
+        throw failed ?? new DpkitError('forwarding lcores did not start within 30 s');
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** stop: ends forwarding and shows the forward statistics. */
+  async stop(): Promise<void> {
+    if (!this.forwarding) {
+      this.out('Packet forwarding not started');
+      return;
+    }
+    this.out('Telling cores to stop...');
+    Atomics.store(new Int32Array(this.control), 0, 1);
+    this.out('Waiting for lcores to finish...');
+    const errors: string[] = [];
+    for (const l of this.fwdLcores) {
+      try {
+        await this.eal.lcores.wait(l);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    this.forwarding = false;
+    this.showFwdStats();
+    this.out('\nDone.');
+    if (errors.length) throw new DpkitError(errors[0]!);
+  }
+
+  private showFwdStats(): void {
+    const total: FwdPortStats = { rx: 0, rxDropped: 0, tx: 0, txDropped: 0, rxErrors: 0, rxNombuf: 0 };
+    const parts: string[] = [];
+    for (const d of this.fwdPorts()) {
+      if (d.closed) continue;
+      const b = this.base.get(d.portId) ?? { ipackets: 0, opackets: 0, imissed: 0, ierrors: 0, rxNombuf: 0 };
+      const s = d.statsGet();
+      let txDropped = 0;
+      this.streams.forEach((st, i) => {
+        if (st.txPort === d.portId) txDropped += this.streamStats[i * FWD_STAT_SLOTS + FwdStat.DROPPED]!;
+      });
+      const f: FwdPortStats = {
+        rx: s.ipackets - b.ipackets, rxDropped: s.imissed - b.imissed, tx: s.opackets - b.opackets, txDropped,
+        rxErrors: s.ierrors - b.ierrors, rxNombuf: s.rxNombuf - b.rxNombuf,
+      };
+      parts.push(fwdStats(d.portId, f));
+      total.rx += f.rx; total.rxDropped += f.rxDropped; total.tx += f.tx; total.txDropped += f.txDropped;
+    }
+    parts.push(accumulatedStats(total));
+    this.out(parts.join('\n'));
+  }
+
+  /** The ports named by `all` or a number. */
+  portsOf(which: string): EthDev[] {
+    if (which === 'all') return this.eal.ethdevs.list();
+    if (!/^\d+$/.test(which)) throw new DpkitError(`invalid port '${which}': expected a port number or 'all'`);
+    return [this.eal.ethdevs.get(Number(which))];
+  }
+
+  showPortStats(which: string): void {
+    this.out(this.portStatsText(which));
+  }
+
+  /** nic_stats_display for each port; each block starts with a newline. */
+  private portStatsText(which: string): string {
+    const blocks: string[] = [];
+    for (const d of this.portsOf(which)) {
+      const s = d.statsGet();
+      const now = process.hrtime.bigint();
+      const last = this.lastShow.get(d.portId);
+      const secs = last ? Number(now - last.time) / 1e9 : 0;
+      const rate = (cur: number, prev: number | undefined) => (last && secs > 0 ? Math.round((cur - prev!) / secs) : 0);
+      blocks.push(nicStats(d.portId, s, {
+        rxPps: rate(s.ipackets, last?.ipackets), txPps: rate(s.opackets, last?.opackets),
+        rxBps: rate(s.ibytes * 8, last && last.ibytes * 8), txBps: rate(s.obytes * 8, last && last.obytes * 8),
+      }));
+      this.lastShow.set(d.portId, { time: now, ipackets: s.ipackets, opackets: s.opackets, ibytes: s.ibytes, obytes: s.obytes });
+    }
+    return blocks.join('\n');
+  }
+
+  /** The --stats-period display: clears the screen, then every port's statistics. */
+  showPeriodicStats(): void {
+    this.out('\x1b[2J\x1b[1;1H\nPort statistics ====================================' + this.portStatsText('all'));
+  }
+
+  clearPortStats(which: string): void {
+    for (const d of this.portsOf(which)) {
+      d.statsReset();
+      this.lastShow.delete(d.portId);
+      this.out(`\n  NIC statistics for port ${d.portId} cleared`);
+    }
+  }
+
+  showPortXstats(which: string): void {
+    for (const d of this.portsOf(which)) this.out(xstats(d.portId, d.xstatsGet()));
+  }
+
+  async showPortInfo(which: string): Promise<void> {
+    for (const d of this.portsOf(which)) {
+      if (!d.closed) await d.linkGet();
+      this.out(portInfo(d, d.info()));
+    }
+  }
+
+  private checkNotForwarding(): void {
+    if (this.forwarding) throw new DpkitError('Please stop forwarding first');
+  }
+
+  async portStart(which: string): Promise<void> {
+    this.checkNotForwarding();
+    for (const d of this.portsOf(which)) {
+      if (d.closed) throw new DpkitError(`port ${d.portId} is closed; detach it and attach it again`);
+      await this.startPort(d);
+    }
+    await this.checkLinks();
+  }
+
+  async portStop(which: string): Promise<void> {
+    this.checkNotForwarding();
+    for (const d of this.portsOf(which)) {
+      this.out(`Stopping ports...`);
+      await d.stop();
+      this.out('Done');
+    }
+  }
+
+  async portClose(which: string): Promise<void> {
+    this.checkNotForwarding();
+    for (const d of this.portsOf(which)) {
+      if (d.closed) continue;
+      this.out('Closing ports...');
+      if (d.started) await d.stop();
+      await d.close();
+      this.out(`Port ${d.portId} is closed`);
+      this.out('Done');
+    }
+  }
+
+  async portAttach(devargs: string): Promise<void> {
+    this.out(`Attaching a new port...`);
+    const ports = await this.eal.attach(devargs);
+    for (const p of ports) this.out(`Port ${p} is attached. Now total ports is ${this.eal.ethdevs.count()}`);
+    this.out('Done');
+  }
+
+  async portDetach(which: string): Promise<void> {
+    this.checkNotForwarding();
+    const dev = this.portsOf(which)[0]!;
+    if (!dev.closed) throw new DpkitError(`Please close port ${dev.portId} first`);
+    this.out('Removing a device...');
+    const port = dev.portId;
+    await this.eal.detach(port);
+    this.out(`Device ${dev.device.name} is detached`);
+    this.out(`Now total ports is ${this.eal.ethdevs.count()}`);
+    this.out('Done');
+    void port;
+  }
+
+  setFwd(mode: string): void {
+    engineTarget(mode);
+    this.params.forwardMode = mode;
+    this.out(`Set ${mode} packet forwarding mode`);
+  }
+
+  setBurst(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > 512) throw new DpkitError(`invalid burst ${n}: expected 1 to 512`);
+    this.params.burst = n;
+    this.out(`Number of packets per burst set to ${n}`);
+  }
+
+  setNbCore(n: number): void {
+    const max = this.eal.lcores.workerIds().length;
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new DpkitError(`The number of forwarding cores is out of range: expected 1 to ${max}`);
+    this.params.nbCores = n;
+    this.out(`Number of forwarding cores set to ${n}`);
+  }
+
+  /** Stops forwarding, stops and closes every port (testpmd's pmd_test_exit). */
+  async shutdown(): Promise<void> {
+    if (this.forwarding) await this.stop();
+    for (const d of this.eal.ethdevs.list()) {
+      if (d.closed) continue;
+      this.out(`\nStopping port ${d.portId}...`);
+      this.out('Stopping ports...');
+      await d.stop();
+      this.out('Done');
+    }
+    for (const d of this.eal.ethdevs.list()) {
+      if (d.closed) continue;
+      this.out(`\nShutting down port ${d.portId}...`);
+      this.out('Closing ports...');
+      await d.close();
+      this.out(`Port ${d.portId} is closed`);
+      this.out('Done');
+    }
+    this.out('\nBye...');
+  }
+}
+
+function defaultDesc(lim: { min: number; max: number; align: number }): number {
+  const n = Math.min(Math.max(512, lim.min), lim.max);
+  return n - (n % lim.align);
+}
