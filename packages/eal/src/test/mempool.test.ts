@@ -1,0 +1,61 @@
+import test from 'ava';
+import { MemoryManager } from '../memory/region.js';
+import { Mempool } from '../mbuf/mempool.js';
+import { mbufAppend, mbufChain, mbufDataLen, mbufFree, mbufFreeBulk, mbufNbSegs, mbufPktLen, mbufRefcntUpdate } from '../mbuf/mbuf.js';
+import { MBUF_PORT_INVALID } from '../mbuf/layout.js';
+import { mbufPort } from '../mbuf/mbuf.js';
+import { DpkitError } from '../errors.js';
+
+test('alloc resets, free returns, caches are counted', (t) => {
+  const mem = new MemoryManager();
+  const pool = Mempool.create(mem, 'a', { size: 1024, cacheSize: 32 });
+  try {
+    const pkts = new Uint32Array(64);
+    t.true(pool.allocBulk(pkts, 0, 64));
+    t.is(pool.availCount(), 1024 - 64);
+    const m = pkts[0]!;
+    t.is(mbufPktLen(m), 0);
+    t.is(mbufPort(m), MBUF_PORT_INVALID);
+    t.true(mbufAppend(m, 100) > 0);
+    t.is(mbufPktLen(m), 100);
+    t.is(mbufDataLen(m), 100);
+    t.is(mbufFreeBulk(pkts, 0, 64), 100, 'free returns the bytes freed');
+    t.is(pool.availCount(), 1024, 'cached mbufs count as available');
+    t.false(pool.allocBulk(new Uint32Array(2048), 0, 2048), 'more than the pool holds: nothing');
+    t.is(pool.availCount(), 1024);
+  } finally {
+    pool.release(mem);
+  }
+});
+
+test('chains free every segment; shared mbufs go back on the last reference', (t) => {
+  const mem = new MemoryManager();
+  const pool = Mempool.create(mem, 'b', { size: 64, cacheSize: 0 });
+  try {
+    const [a, b, c] = [pool.alloc(), pool.alloc(), pool.alloc()];
+    mbufAppend(a, 10); mbufAppend(b, 20); mbufAppend(c, 30);
+    mbufChain(a, b);
+    mbufChain(a, c);
+    t.is(mbufNbSegs(a), 3);
+    t.is(mbufPktLen(a), 60);
+    t.is(pool.availCount(), 61);
+    mbufFree(a);
+    t.is(pool.availCount(), 64, 'all three segments are back');
+    const d = pool.alloc();
+    t.is(mbufNbSegs(d), 1, 'a recycled segment is reset');
+    mbufRefcntUpdate(d, 1);
+    mbufFree(d);
+    t.is(pool.availCount(), 63, 'one reference left');
+    mbufFree(d);
+    t.is(pool.availCount(), 64);
+  } finally {
+    pool.release(mem);
+  }
+});
+
+test('memory limits from -m are enforced with a clear message', (t) => {
+  const mem = new MemoryManager(8 << 20);
+  const e = t.throws(() => Mempool.create(mem, 'big', { size: 8192 }), { instanceOf: DpkitError });
+  t.regex(e!.message, /-m allows 8\.0 MB/);
+  t.throws(() => Mempool.create(new MemoryManager(), 'c', { size: 100, cacheSize: 100 }), { message: /cache size 100/ });
+});

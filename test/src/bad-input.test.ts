@@ -1,0 +1,44 @@
+import test from 'ava';
+import { prefix, runTestpmd } from './testpmd-process.js';
+
+const cases: [string, string[], RegExp][] = [
+  ['unknown EAL option', ['--bogus'], /unknown EAL option '--bogus'/],
+  ['malformed coremask', ['-c', 'xyz'], /invalid coremask 'xyz' for -c/],
+  ['core that does not exist', ['-l', '0-200'], /core \d+ does not exist on this machine/],
+  ['conflicting core options', ['-c', '0x3', '-l', '0-1'], /-c and -l cannot be used together/],
+  ['vdev with no driver', ['-l', '0-1', '--vdev=net_nothing0'], /no driver for vdev 'net_nothing0'/],
+  ['devarg with a bad value', ['-l', '0-1', '--vdev=net_null0,size=abc'], /net_null: devarg size='abc' is not valid: expected an integer/],
+  ['unknown devarg', ['-l', '0-1', '--vdev=net_null0,sise=64'], /net_null: unknown devarg 'sise' \(valid: size, copy, no-rx\)/],
+  ['duplicate devarg', ['-l', '0-1', '--vdev=net_null0,size=64,size=65'], /net_null: devarg 'size' is given twice/],
+  ['vdev given twice', ['-l', '0-1', '--vdev=net_null0', '--vdev=net_null0'], /vdev 'net_null0' is given twice/],
+  ['bad nodeaction', ['-l', '0-1', '--vdev=net_ring0,nodeaction=x'], /nodeaction='x' is not valid/],
+  ['no forwarding lcore', ['-l', '0', '--vdev=net_null0'], /Empty set of forwarding logical cores/],
+  ['driver package that is not there', ['-d', 'no-such-dpkit-driver'], /-d no-such-dpkit-driver: cannot load driver module \(not found\)/],
+  ['bad testpmd option', ['-l', '0-1', '--vdev=net_null0', '--', '--burst=0'], /invalid --burst '0'/],
+  ['unknown forwarding mode', ['-l', '0-1', '--vdev=net_null0', '--', '--forward-mode=warp'], /unknown forwarding mode 'warp'/],
+  ['too many queues for the driver', ['-l', '0-1', '--vdev=net_ring0', '--', '--rxq=17'], /supports at most 16 rx/],
+  ['-m too small for the pool', ['-l', '0-1', '-m', '4', '--vdev=net_null0'], /-m allows 4\.0 MB/],
+];
+
+for (const [name, args, re] of cases) {
+  test(`${name}: one line, non-zero exit, no stack trace`, async (t) => {
+    const sep = args.indexOf('--');
+    const argv = sep < 0 ? [...args, prefix()] : [...args.slice(0, sep), prefix(), ...args.slice(sep)];
+    const r = await runTestpmd(argv);
+    t.not(r.code, 0);
+    const lines = r.stderr.trim().split('\n');
+    t.is(lines.length, 1, `stderr: ${r.stderr}`);
+    t.regex(lines[0]!, re);
+    t.regex(lines[0]!, /^dpkit-testpmd: /);
+    t.notRegex(r.stderr + r.stdout, /\n\s+at /);
+  });
+}
+
+test('-h lists the EAL options, the buses and every driver with its parameters', async (t) => {
+  const r = await runTestpmd(['-h']);
+  t.is(r.code, 0);
+  t.regex(r.stdout, /--vdev DEVARGS/);
+  t.regex(r.stdout, /vdev: net_null \(aliases: eth_null\) — size=<int> copy=<0\|1> no-rx=<0\|1>/);
+  t.regex(r.stdout, /vdev: net_ring \(aliases: eth_ring\) — nodeaction=<name>:<node>:CREATE\|ATTACH/);
+  t.regex(r.stdout, /--forward-mode=MODE/);
+});

@@ -1,0 +1,77 @@
+import test from 'ava';
+import { TestpmdProcess, forwardStats, prefix, runTestpmd } from './testpmd-process.js';
+
+test('non-interactive net_null io forwarding prints non-zero Rx-pps and exits 0 on SIGINT', async (t) => {
+  const p = new TestpmdProcess(['-l', '0-1', '-n', '4', '--vdev=net_null0', prefix(), '--',
+    '--forward-mode=io', '--port-topology=loop', '--stats-period=1']);
+  try {
+    const rates = () => [...p.stdout.matchAll(/Rx-pps:\s+(\d+)/g)].map((m) => Number(m[1]));
+    await p.until(() => rates().some((r) => r > 0), 20_000, 'a non-zero Rx-pps line');
+    p.child.kill('SIGINT');
+    const r = await p.exit();
+    t.is(r.code, 0, p.stderr);
+    t.true(rates().filter((x) => x > 0).length >= 1);
+    t.regex(p.stdout, /Forward statistics for port 0/);
+    t.regex(p.stdout, /Bye\.\.\./);
+    const f = forwardStats(p.stdout).get(0)!;
+    t.true(f.rx > 0 && f.tx === f.rx, 'io forwarding on net_null sends all it receives');
+    t.is(p.stderr, '');
+  } finally {
+    p.kill();
+  }
+});
+
+test('interactive net_ring ports forward between each other and count it on both ports', async (t) => {
+  const p = new TestpmdProcess(['-l', '0-1', '-n', '4', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', prefix(), '--', '-i']);
+  try {
+    await p.until((o) => o.includes('testpmd> '), 20_000, 'the first prompt');
+    await p.command('start tx_first');
+    await new Promise((r) => setTimeout(r, 300));
+    const stats = await p.command('show port stats all');
+    const rx = [...stats.matchAll(/RX-packets: (\d+)/g)].map((m) => Number(m[1]));
+    t.is(rx.length, 2);
+    t.true(rx.every((n) => n > 0), `both ports received: ${rx}`);
+    const stop = await p.command('stop');
+    const f = forwardStats(stop);
+    for (const port of [0, 1]) {
+      const s = f.get(port)!;
+      t.true(s.rx > 0, `port ${port} forwarded packets`);
+      // tx_first put 32 packets in flight on each port; they are in the rings, not lost
+      t.true(s.tx - s.rx >= 0 && s.tx - s.rx <= 32, `port ${port}: tx ${s.tx} rx ${s.rx}`);
+      t.is(s.txDropped, 0);
+    }
+    p.child.stdin.write('quit\n');
+    const r = await p.exit();
+    t.is(r.code, 0);
+    t.regex(p.stdout, /Port 1 is closed\nDone\n\nBye\.\.\./);
+  } finally {
+    p.kill();
+  }
+});
+
+test('every forwarding engine runs on net_ring ports and keeps the books', async (t) => {
+  const modes = ['io', 'mac', 'macswap', '5tswap', 'rxonly', 'txonly', 'flowgen', 'icmpecho'];
+  const input = modes.flatMap((m) => [`set fwd ${m}`, 'start tx_first', 'stop']).join('\n') + '\nquit\n';
+  const r = await runTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', prefix(), '--', '-i'], input);
+  t.is(r.code, 0, r.stderr);
+  for (const m of modes) t.regex(r.stdout, new RegExp(`Set ${m} packet forwarding mode`));
+  t.notRegex(r.stdout, /Command not found|Bad arguments/);
+  const blocks = r.stdout.split('Accumulated forward statistics for all ports').length - 1;
+  t.is(blocks, modes.length);
+});
+
+test('commands: errors are one line and the prompt comes back', async (t) => {
+  const input = ['show port stats 7', 'set fwd bogus', 'port detach 0', 'frobnicate', 'set burst 0', 'show port info 0',
+    'port stop 0', 'port close 0', 'port detach 0', 'port attach net_null9', 'show port info 0', 'quit'].join('\n') + '\n';
+  const r = await runTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_null0', prefix(), '--', '-i'], input);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /invalid port 7: valid ports are 0/);
+  t.regex(r.stdout, /unknown forwarding mode 'bogus'/);
+  t.regex(r.stdout, /Please close port 0 first/);
+  t.regex(r.stdout, /Command not found: 'frobnicate'/);
+  t.regex(r.stdout, /invalid burst 0/);
+  t.regex(r.stdout, /Device net_null0 is detached/);
+  t.regex(r.stdout, /Port \d+ is attached\. Now total ports is 1/);
+  t.regex(r.stdout, /Device name: net_null9/);
+  t.notRegex(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
+});
