@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of every package (ava on the compiled output), then prints one closing
+# line: "dpkit: N passed, N failed[, N skipped]". Exits non-zero when any test fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+for dir in packages/eal packages/pmd-null packages/pmd-ring packages/testpmd test; do
+  echo "== $dir"
+  (cd "$dir" && ./node_modules/.bin/ava) 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+passed=$(grep -c '✔' "$log" || true)
+failed=$(grep -c '✘' "$log" || true)
+skipped=$(grep -cE '^\s*- \[skip\]' "$log" || true)
+[ "$failed" -eq 0 ] || status=1
+[ "$passed" -gt 0 ] || { echo "no test ran"; status=1; }
+echo
+echo "dpkit: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
