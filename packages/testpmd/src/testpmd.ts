@@ -7,7 +7,7 @@ import { DpkitError, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
 import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
 import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
-import type { ForwardLoopArg } from './fwd/lcore.js';
+import type { ForwardLoopArg, ForwardLoopResult } from './fwd/lcore.js';
 import type { TestpmdParams } from './params.js';
 
 /** RTE_TEST_RX_DESC_MAX + RTE_TEST_TX_DESC_MAX + MAX_PKT_BURST, per port, as testpmd sizes its pool */
@@ -263,9 +263,11 @@ export class Testpmd {
     Atomics.store(new Int32Array(this.control), 0, 1);
     this.out('Waiting for lcores to finish...');
     const errors: string[] = [];
+    const gc: string[] = [];
     for (const l of this.fwdLcores) {
       try {
-        await this.eal.lcores.wait(l);
+        const r = (await this.eal.lcores.wait(l)) as ForwardLoopResult;
+        gc.push(`lcore ${l}: ${r.gcCount} garbage collections while forwarding`);
       } catch (err) {
         errors.push((err as Error).message);
       }
@@ -273,6 +275,8 @@ export class Testpmd {
     this.forwarding = false;
     this.showFwdStats();
     this.out('\nDone.');
+    // not in DPDK's output: on request, for benchmarks and allocation checks
+    if (process.env.DPKIT_REPORT_GC === '1') for (const line of gc) this.out(line);
     if (errors.length) throw new DpkitError(errors[0]!);
   }
 

@@ -5,6 +5,10 @@
  * ones to publish their tail. Bulk calls move all `n` or nothing; burst calls move as many as
  * fit. No call allocates.
  *
+ * As with DPDK's rings, a multi-producer (or multi-consumer) operation that is preempted
+ * between reserving its slots and publishing them makes the others spin until it runs again:
+ * use MP/MC rings from threads that each have a CPU (lcores), not from more threads than CPUs.
+ *
  * Layout (32-bit words from `byteOffset`): prod head at 0, prod tail at 16, cons head at 32,
  * cons tail at 48 (each on its own 64-byte line), slots from word 64.
  */
@@ -99,12 +103,17 @@ export class Ring {
     return this.dequeue(objs, start, n, false);
   }
 
-  private enqueue(objs: Uint32Array, start: number, n: number, fixed: boolean): number {
+  private enqueue(objs: Uint32Array, start: number, want: number, fixed: boolean): number {
     const h = this.head;
     let head: number;
+    let n: number;
     for (;;) {
       head = this.sp ? h[PROD_HEAD]! : Atomics.load(h, PROD_HEAD);
-      const free = this.size - ((head - Atomics.load(h, CONS_TAIL)) >>> 0);
+      // As DPDK: unsigned size + cons_tail - head. A stale head (consumers moved past it since
+      // we read it) gives more than `size`; the CAS below then fails and we read again. The
+      // count is recomputed from `want` on every try.
+      const free = (this.size + Atomics.load(h, CONS_TAIL) - head) >>> 0;
+      n = want;
       if (n > free) {
         if (fixed || free === 0) return 0;
         n = free;
@@ -125,12 +134,14 @@ export class Ring {
     return n;
   }
 
-  private dequeue(objs: Uint32Array, start: number, n: number, fixed: boolean): number {
+  private dequeue(objs: Uint32Array, start: number, want: number, fixed: boolean): number {
     const h = this.head;
     let head: number;
+    let n: number;
     for (;;) {
       head = this.sc ? h[CONS_HEAD]! : Atomics.load(h, CONS_HEAD);
       const avail = (Atomics.load(h, PROD_TAIL) - head) >>> 0;
+      n = want;
       if (n > avail) {
         if (fixed || avail === 0) return 0;
         n = avail;

@@ -3,6 +3,7 @@
  * their descriptors, then calls the engine on each stream until the main lcore raises the
  * stop flag. The loop allocates nothing.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Mempool, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
 import { FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
@@ -48,7 +49,31 @@ export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]
   return out;
 }
 
-export async function forwardLoop(arg: ForwardLoopArg): Promise<void> {
+export interface ForwardLoopResult {
+  /** garbage collections of this lcore's isolate between entering and leaving the loop */
+  gcCount: number;
+}
+
+/**
+ * Counts this thread's garbage collections. V8 reports each one to the observer, which runs
+ * only when the loop yields, so counting costs the loop nothing.
+ */
+function gcCounter(): { stop(): Promise<number> } {
+  let count = 0;
+  const obs = new PerformanceObserver((list) => {
+    count += list.getEntries().length;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    async stop() {
+      await new Promise((r) => setTimeout(r, 50)); // let pending entries arrive
+      obs.disconnect();
+      return count;
+    },
+  };
+}
+
+export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResult> {
   const engine = await loadEngine(arg.engine);
   const streams = await buildStreams(arg.streams);
   if (arg.txFirst > 0) {
@@ -62,8 +87,11 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<void> {
   }
   for (const s of streams) engine.streamInit?.(s);
   const control = new Int32Array(arg.control);
+  await new Promise((r) => setTimeout(r, 50)); // start-up garbage is collected before counting
+  const gc = gcCounter();
   Atomics.add(control, 1, 1);
   run(engine.packetFwd, streams, control);
+  return { gcCount: await gc.stop() };
 }
 
 function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array): void {
