@@ -267,7 +267,7 @@ export class Testpmd {
     for (const l of this.fwdLcores) {
       try {
         const r = (await this.eal.lcores.wait(l)) as ForwardLoopResult;
-        gc.push(`lcore ${l}: ${r.gcCount} garbage collections while forwarding`);
+        gc.push(`lcore ${l}: ${r.gcCount} garbage collections while forwarding (after warm-up; ${r.warmupGcCount} during warm-up)`);
       } catch (err) {
         errors.push((err as Error).message);
       }

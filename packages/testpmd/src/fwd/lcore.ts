@@ -3,7 +3,7 @@
  * their descriptors, then calls the engine on each stream until the main lcore raises the
  * stop flag. The loop allocates nothing.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { Mempool, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
 import { FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
@@ -50,25 +50,36 @@ export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]
 }
 
 export interface ForwardLoopResult {
-  /** garbage collections of this lcore's isolate between entering and leaving the loop */
+  /** garbage collections of this lcore's isolate that started after the warm-up */
   gcCount: number;
+  /** ...and during the warm-up, while V8 still ran the loop unoptimised (boxing doubles) */
+  warmupGcCount: number;
 }
 
+/** Iterations of the loop before GCs are counted: V8 optimises it well before that. */
+export const WARMUP_ITERATIONS = 100_000;
+
 /**
- * Counts this thread's garbage collections. V8 reports each one to the observer, which runs
- * only when the loop yields, so counting costs the loop nothing.
+ * Counts this thread's garbage collections that start between `begin()` and `end()`. V8
+ * reports each collection with its start time; the observer runs only when the thread yields,
+ * so counting costs the loop nothing, and collections V8 runs after the loop yields (tasks it
+ * queued meanwhile) fall outside the window.
  */
-function gcCounter(): { stop(): Promise<number> } {
-  let count = 0;
+function gcCounter(): { begin(): void; end(): void; count(): Promise<number> } {
+  const starts: number[] = [];
+  let from = Infinity;
+  let to = Infinity;
   const obs = new PerformanceObserver((list) => {
-    count += list.getEntries().length;
+    for (const e of list.getEntries()) starts.push(e.startTime);
   });
   obs.observe({ entryTypes: ['gc'] });
   return {
-    async stop() {
+    begin: () => { from = performance.now(); },
+    end: () => { to = performance.now(); },
+    async count() {
       await new Promise((r) => setTimeout(r, 50)); // let pending entries arrive
       obs.disconnect();
-      return count;
+      return starts.filter((t) => t >= from && t <= to).length;
     },
   };
 }
@@ -88,20 +99,27 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
   for (const s of streams) engine.streamInit?.(s);
   const control = new Int32Array(arg.control);
   await new Promise((r) => setTimeout(r, 50)); // start-up garbage is collected before counting
+  const warmup = gcCounter();
   const gc = gcCounter();
   Atomics.add(control, 1, 1);
-  run(engine.packetFwd, streams, control);
-  return { gcCount: await gc.stop() };
+  warmup.begin();
+  run(engine.packetFwd, streams, control, WARMUP_ITERATIONS);
+  warmup.end();
+  gc.begin();
+  run(engine.packetFwd, streams, control, Infinity);
+  gc.end();
+  return { gcCount: await gc.count(), warmupGcCount: await warmup.count() };
 }
 
-function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array): void {
+/** Calls the engine on every stream, `iterations` times or until the stop flag is raised. */
+function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: number): void {
   const n = streams.length;
   if (n === 1) {
     const s = streams[0]!;
-    while (Atomics.load(control, 0) === 0) fwd(s);
+    for (let i = 0; i < iterations && Atomics.load(control, 0) === 0; i++) fwd(s);
     return;
   }
-  while (Atomics.load(control, 0) === 0) {
-    for (let i = 0; i < n; i++) fwd(streams[i]!);
+  for (let i = 0; i < iterations && Atomics.load(control, 0) === 0; i++) {
+    for (let k = 0; k < n; k++) fwd(streams[k]!);
   }
 }
