@@ -75,3 +75,15 @@ test('commands: errors are one line and the prompt comes back', async (t) => {
   t.regex(r.stdout, /Device name: net_null9/);
   t.notRegex(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('-d loads a third-party driver module by path', async (t) => {
+  const path = new URL('./fixtures/sink-driver.js', import.meta.url).pathname;
+  const help = await runTestpmd(['-d', path, '-h']);
+  t.is(help.code, 0);
+  t.regex(help.stdout, /vdev: net_sink — label=<string>/);
+  const r = await runTestpmd(['-l', '0-1', '--no-pci', '-d', path, '--vdev=net_sink0,label=x', '--vdev=net_null0', prefix(), '--', '-i'],
+    'show port info 0\nset fwd io\nstart\nstop\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /Driver name: net_sink/);
+  t.regex(r.stdout, /Devargs: label=x/);
+});

@@ -5,7 +5,7 @@
  *   tx: NullTx (free), CopyTx (copy each packet out to a dummy buffer, then free)
  */
 import {
-  MBUF_HEADER_WORDS, MBUF_INDEX_MASK, M16_DATA_LEN, M16_DATA_OFF, M16_PORT, M_PKT_LEN, Mempool, mbufFreeBulk,
+  MBUF_HEADER_WORDS, MBUF_INDEX_MASK, M16_DATA_LEN, M16_DATA_OFF, Mempool, mbufFreeBulk,
   type RxQueue, type TxQueue,
 } from '@dpkit/eal';
 import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
@@ -14,10 +14,8 @@ import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 // copies fold into the code (2.4x faster allocBulk, see bench/README.md).
 const _MBUF_INDEX_MASK = MBUF_INDEX_MASK;
 const _MBUF_HEADER_WORDS = MBUF_HEADER_WORDS;
-const _M_PKT_LEN = M_PKT_LEN;
-const _M16_DATA_LEN = M16_DATA_LEN;
 const _M16_DATA_OFF = M16_DATA_OFF;
-const _M16_PORT = M16_PORT;
+const _M16_DATA_LEN = M16_DATA_LEN;
 
 /** What rx/tx queue setup stores in the descriptor's `data`. */
 export interface NullQueueData {
@@ -40,24 +38,14 @@ class NullRx implements RxQueue {
   }
 
   rxBurst(pkts: Uint32Array, start: number, n: number): number {
-    const pool = this.pool;
-    if (!pool.allocBulk(pkts, start, n)) {
+    // rte_pktmbuf_alloc_bulk, then pkt_len = data_len = size and port, in one pass
+    if (!this.pool.allocBulkLen(pkts, start, n, this.size, this.port)) {
       this.stats[QueueStat.NOMBUF] += n;
       return 0;
     }
-    const h32 = pool.h32;
-    const h16 = pool.h16;
-    const size = this.size;
-    const port = this.port;
-    for (let i = start, end = start + n; i < end; i++) {
-      const b = (pkts[i]! & _MBUF_INDEX_MASK) * _MBUF_HEADER_WORDS;
-      h32[b + _M_PKT_LEN] = size;
-      h16[b * 2 + _M16_DATA_LEN] = size;
-      h16[b * 2 + _M16_PORT] = port;
-    }
     this.fill(pkts, start, n);
     this.stats[QueueStat.PACKETS] += n;
-    this.stats[QueueStat.BYTES] += n * size;
+    this.stats[QueueStat.BYTES] += n * this.size;
     return n;
   }
 

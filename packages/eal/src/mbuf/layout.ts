@@ -8,16 +8,17 @@
  *   word 2  data_len (low 16) | data_off (high 16)
  *   word 3  port (low 16)     | nb_segs (high 16)
  *   word 4  refcnt (low 16)   | pool id (high 16)
- *   word 5-6 ol_flags (low, high 32 bits)
- *   word 7  packet_type
- *   word 8  hash.rss
+ *   word 5  hash.rss
+ *   word 6-7 ol_flags (low, high 32 bits)
+ *   word 8  packet_type
  *   word 9  vlan_tci (low 16) | vlan_tci_outer (high 16)
  *   word 10 l2_len (low 16)   | l3_len (high 16)
  *   word 11 l4_len (low 16)   | tso_segsz (high 16)
  *   word 12-15 application data (dynfield)
  *
- * The 16-bit halves assume a little-endian host (x86-64, arm64), which `assertLittleEndian`
- * checks once at start. Fast paths index the views directly: header base `b = (m & MBUF_INDEX_MASK) << 4`.
+ * The fields that a reset clears come in aligned pairs of words (0-1, 6-7, 8-9, 10-11), so a
+ * reset zeroes them with four 64-bit stores. The 16-bit halves assume a little-endian host
+ * (x86-64, arm64), which `assertLittleEndian` checks once at start. Fast paths index the views directly: header base `b = (m & MBUF_INDEX_MASK) << 4`.
  */
 import { endianness } from 'node:os';
 import { DpkitError } from '../errors.js';
@@ -34,10 +35,10 @@ export const M_PKT_LEN = 1;
 export const M_LEN_OFF = 2;
 export const M_PORT_SEGS = 3;
 export const M_REFCNT_POOL = 4;
-export const M_OL_FLAGS = 5;
-export const M_OL_FLAGS_HI = 6;
-export const M_PACKET_TYPE = 7;
-export const M_RSS_HASH = 8;
+export const M_RSS_HASH = 5;
+export const M_OL_FLAGS = 6;
+export const M_OL_FLAGS_HI = 7;
+export const M_PACKET_TYPE = 8;
 export const M_VLAN = 9;
 export const M_TX_OFFLOAD = 10;
 export const M_TX_OFFLOAD_HI = 11;

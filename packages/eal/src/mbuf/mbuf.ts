@@ -127,8 +127,6 @@ function prefreeSeg(pool: Mempool, b: number): boolean {
   return true;
 }
 
-const pending = new Uint32Array(64);
-
 /** Frees one packet that is chained or shared (the slow path of mbufFreeBulk). */
 function freeSegments(m: number): void {
   let pool: Mempool | undefined;
@@ -154,39 +152,28 @@ const slow = new Uint32Array(64);
 
 /**
  * rte_pktmbuf_free_bulk: frees every segment of `n` packets and returns the sum of their
- * pkt_len (so a tx burst counts bytes without reading the headers twice). The common case —
- * one segment, one reference — costs two header reads; runs of one pool go back in one put.
+ * pkt_len (so a tx burst counts bytes without reading the headers twice). Runs of plain
+ * mbufs (one pool, one reference, one segment) go straight into the lcore's cache
+ * (Mempool.freeRun); chained or shared ones take the slow path.
  */
 export function mbufFreeBulk(pkts: Uint32Array, start: number, n: number): number {
-  if (n <= 0) return 0;
-  let pool = mempools[pkts[start]! >>> _MBUF_POOL_SHIFT]!;
-  let h32 = pool.h32;
-  let h16 = pool.h16;
-  let k = 0;
+  const end = start + n;
   let bytes = 0;
-  for (let i = start, end = start + n; i < end; i++) {
+  let i = start;
+  while (i < end) {
     const m = pkts[i]!;
-    const p = mempools[m >>> _MBUF_POOL_SHIFT]!;
-    if (p !== pool) {
-      if (k > 0) pool.putBulk(pending, 0, k);
-      k = 0;
-      pool = p;
-      h32 = p.h32;
-      h16 = p.h16;
+    const pool = mempools[m >>> _MBUF_POOL_SHIFT]!;
+    const j = pool.freeRun(pkts, i, end);
+    if (j !== i) {
+      bytes += pool.freedBytes;
+      pool.freedBytes = 0;
+      i = j;
+      continue;
     }
-    const b = (m & _MBUF_INDEX_MASK) << 4;
-    bytes += h32[b + _M_PKT_LEN]!;
-    if (h16[(b << 1) + _M16_REFCNT] === 1 && h32[b + _M_NEXT] === 0) {
-      pending[k++] = m;
-      if (k === pending.length) {
-        pool.putBulk(pending, 0, k);
-        k = 0;
-      }
-    } else {
-      freeSegments(m);
-    }
+    bytes += pool.h32[((m & _MBUF_INDEX_MASK) << 4) + _M_PKT_LEN]!;
+    freeSegments(m);
+    i++;
   }
-  if (k > 0) pool.putBulk(pending, 0, k);
   return bytes;
 }
 

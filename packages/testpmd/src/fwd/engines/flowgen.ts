@@ -6,7 +6,7 @@
 import type { ForwardEngine, FwdStream } from '../engine.js';
 import { dataOffset } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
-import { buildBurst, sendBurst, udpTemplate, type TxonlyState } from './txonly.js';
+import { buildBurst, sendBurst, templateWords, udpTemplate, type TxonlyState } from './txonly.js';
 
 export const NB_FLOWS = 1024;
 
@@ -19,7 +19,7 @@ export const engine: ForwardEngine = {
   streamInit(s: FwdStream): void {
     const total = s.cfg.txpkts.reduce((a, b) => a + b, 0);
     const template = udpTemplate(s, total, (10 << 24) | (254 << 16), (10 << 24) | (253 << 16), 1000, 1001);
-    s.state = { template, total, segs: [total], nextFlow: 0 } satisfies FlowgenState;
+    s.state = { template, templateWords: templateWords(template), total, segs: [total], nextFlow: 0 } satisfies FlowgenState;
   },
   packetFwd(s: FwdStream): void {
     const st = s.state as FlowgenState;

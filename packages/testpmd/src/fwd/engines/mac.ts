@@ -1,19 +1,60 @@
-/** mac: sets the source MAC to the tx port's and the destination to its peer's (macfwd.c). */
-import type { ForwardEngine, FwdStream } from '../engine.js';
-import { rewriteAndForward } from './common.js';
+/**
+ * mac: sets the destination MAC to the tx port's peer (--eth-peer) and the source to the tx
+ * port's MAC (macfwd.c). The 12 bytes are three precomputed 32-bit words per stream, stored
+ * with three stores when the data is 4-byte aligned.
+ */
+import { MBUF_INDEX_MASK, mbufFreeBulk, mempools } from '@dpkit/eal';
+import { FwdStat, type ForwardEngine, type FwdStream } from '../engine.js';
 
-function rewrite(s: FwdStream, b: Uint8Array, off: number, len: number): boolean {
-  if (len < 14) return true;
-  const peer = s.peerMac;
-  const mac = s.txMac;
-  for (let i = 0; i < 6; i++) {
-    b[off + i] = peer[i]!;
-    b[off + 6 + i] = mac[i]!;
-  }
-  return true;
+const RX = FwdStat.RX;
+const TX = FwdStat.TX;
+const DROPPED = FwdStat.DROPPED;
+const INDEX_MASK = MBUF_INDEX_MASK;
+
+interface MacState {
+  words: Uint32Array;
+  bytes: Uint8Array;
 }
 
 export const engine: ForwardEngine = {
   name: 'mac',
-  packetFwd: (s) => rewriteAndForward(s, rewrite),
+  streamInit(s: FwdStream): void {
+    const bytes = new Uint8Array(12);
+    bytes.set(s.peerMac, 0);
+    bytes.set(s.txMac, 6);
+    s.state = { bytes, words: new Uint32Array(bytes.buffer) } satisfies MacState;
+  },
+  packetFwd(s: FwdStream): void {
+    const pkts = s.pkts;
+    const nbRx = s.rxq.rxBurst(pkts, 0, s.burst);
+    if (nbRx === 0) return;
+    s.stats[RX] += nbRx;
+    const st = s.state as MacState;
+    const a0 = st.words[0]!;
+    const a1 = st.words[1]!;
+    const a2 = st.words[2]!;
+    for (let i = 0; i < nbRx; i++) {
+      const m = pkts[i]!;
+      const pool = mempools[m >>> 24]!;
+      const idx = m & INDEX_MASK;
+      const h16 = pool.h16;
+      if (h16[(idx << 5) + 4]! < 14) continue;
+      const off = pool.dataOffset + idx * pool.eltSize + h16[(idx << 5) + 5]!;
+      if ((off & 3) === 0) {
+        const w = pool.words;
+        const k = off >>> 2;
+        w[k] = a0;
+        w[k + 1] = a1;
+        w[k + 2] = a2;
+      } else {
+        pool.bytes.set(st.bytes, off);
+      }
+    }
+    const nbTx = s.txq.txBurst(pkts, 0, nbRx);
+    s.stats[TX] += nbTx;
+    if (nbTx < nbRx) {
+      s.stats[DROPPED] += nbRx - nbTx;
+      mbufFreeBulk(pkts, nbTx, nbRx - nbTx);
+    }
+  },
 };
