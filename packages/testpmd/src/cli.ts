@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * dpkit-testpmd: `dpkit-testpmd [EAL options] -- [testpmd options]`, as DPDK's dpdk-testpmd.
  * Every user error is one line on stderr and exit status 1; SIGINT and SIGTERM stop forwarding,
