@@ -13,7 +13,8 @@ import { BusRegistry, DriverRegistry } from './bus/registry.js';
 import { PciBus } from './bus/pci.js';
 import { VdevBus } from './bus/vdev.js';
 import { ealUsage, parseEalArgs, type EalOptions } from './args/eal-args.js';
-import { parseDevargs, parseParams, type Devargs } from './devargs/kvargs.js';
+import { parseDevargs } from './devargs/kvargs.js';
+import { DeviceManager } from './bus/devices.js';
 import { DpkitError } from './errors.js';
 import { EthDevRegistry } from './ethdev/ethdev.js';
 import { LcoreManager } from './lcore/lcore.js';
@@ -21,7 +22,7 @@ import { setLcoreId } from './lcore/current.js';
 import { logs, type LogType } from './log/log.js';
 import { Mempool, type PktmbufPoolOptions } from './mbuf/mempool.js';
 import { MemoryManager } from './memory/region.js';
-import type { Bus, BusContext, Device, Driver } from './driver/types.js';
+import type { Bus, Device, Driver } from './driver/types.js';
 import { Tokens } from './tokens.js';
 
 export const VERSION = '0.1.0';
@@ -55,8 +56,9 @@ async function loadDriverModule(spec: string): Promise<Driver[]> {
 
 export class Eal {
   readonly log: LogType;
+  /** probe/remove/attach/detach (resolved from the container) */
+  readonly devices: DeviceManager;
   private runtimeDir: string | undefined;
-  private readonly busContext: BusContext;
 
   private constructor(
     readonly options: EalOptions,
@@ -69,12 +71,7 @@ export class Eal {
     private readonly pools: Map<string, Mempool>,
   ) {
     this.log = logs.register('eal', 6);
-    this.busContext = {
-      drivers: this.drivers,
-      log: this.log,
-      probe: (dev, drv) => this.probeDevice(dev, drv),
-      remove: (dev) => this.removeDevice(dev),
-    };
+    this.devices = container.resolve(DeviceManager);
   }
 
   /**
@@ -118,8 +115,7 @@ export class Eal {
       buses.register(new VdevBus(vdevs));
       if (!options.noPci) buses.register(new PciBus({ allow: options.allow.map(parseDevargs), block: options.block }));
       for (const b of o.buses ?? []) buses.register(b);
-      for (const bus of buses.all()) await bus.scan(eal.busContext);
-      for (const bus of buses.all()) await bus.probe(eal.busContext);
+      await eal.devices.scanAndProbe();
       await lcores.start();
     } catch (err) {
       await eal.cleanup();
@@ -174,53 +170,19 @@ export class Eal {
     }
   }
 
-  private async probeDevice(dev: Device, drv: Driver): Promise<void> {
-    const params = parseParams(drv.name, drv.params, dev.devargs?.args ?? '');
-    const log = logs.register(drv.logType ?? `pmd.net.${drv.name.replace(/^net_/, '')}`, 6);
-    dev.driver = drv;
-    try {
-      await drv.probe(dev, { params, log, ethdev: this.ethdevs, memory: this.memory });
-    } catch (err) {
-      dev.driver = undefined;
-      for (const p of [...dev.ports]) this.ethdevs.release(this.ethdevs.get(p));
-      throw err;
-    }
-    this.log.debug(`probed ${dev.bus.name} device ${dev.name} with ${drv.name}`);
-  }
-
-  private async removeDevice(dev: Device): Promise<void> {
-    const drv = dev.driver;
-    if (!drv) return;
-    const log = logs.register(drv.logType ?? `pmd.net.${drv.name.replace(/^net_/, '')}`, 6);
-    await drv.remove(dev, { log, ethdev: this.ethdevs });
-    for (const p of [...dev.ports]) this.ethdevs.release(this.ethdevs.get(p));
-    dev.driver = undefined;
-  }
-
   /** rte_dev_probe: attaches a device at run time; returns the ports it created. */
-  async attach(devargsText: string): Promise<number[]> {
-    const devargs: Devargs = parseDevargs(devargsText);
-    const bus = devargs.bus
-      ? this.buses.find(devargs.bus)
-      : this.buses.all().find((b) => b.parse(devargs.name, this.busContext) !== undefined);
-    if (!bus) {
-      throw new DpkitError(
-        devargs.bus ? `no bus named '${devargs.bus}' (buses: ${this.buses.all().map((b) => b.name).join(', ')})`
-          : `no bus knows device '${devargs.name}': no driver name starts it, and it is no PCI address`,
-        'ENODEV',
-      );
-    }
-    const dev = await bus.plug(devargs, this.busContext);
-    return [...dev.ports];
+  attach(devargs: string): Promise<number[]> {
+    return this.devices.attach(devargs);
   }
 
   /** rte_dev_remove on the device of `port`; its ports must be closed. */
-  async detach(port: number): Promise<void> {
-    const dev = this.ethdevs.get(port).device;
-    for (const p of dev.ports) {
-      if (!this.ethdevs.get(p).closed) throw new DpkitError(`cannot detach port ${port}: port ${p} of device ${dev.name} is not closed; close it first`, 'EBUSY');
-    }
-    await dev.bus.unplug(dev, this.busContext);
+  detach(port: number): Promise<void> {
+    return this.devices.detach(port);
+  }
+
+  /** A device by name on any bus. */
+  findDevice(name: string): Device | undefined {
+    return this.devices.find(name);
   }
 
   /** rte_pktmbuf_pool_create */

@@ -4,6 +4,8 @@
  */
 export { Eal, VERSION, type EalInitOptions } from './eal.js';
 export { Tokens } from './tokens.js';
+export { DeviceManager } from './bus/devices.js';
+export { BusRegistry, DriverRegistry } from './bus/registry.js';
 export { DpkitError, errorLine } from './errors.js';
 export { parseEalArgs, ealUsage, type EalOptions } from './args/eal-args.js';
 export { parseCoreList, parseCoreMask, parseLcoresMap, formatCoreList, onlineCpus, MAX_LCORE } from './args/corelist.js';

@@ -175,6 +175,8 @@ export function ethdevConformance(o: ConformanceOptions): ConformanceCase[] {
         await rejects(dev.configure(info.maxRxQueues + 1, 1), 'EINVAL', 'too many rx queues');
         await rejects(dev.configure(1, info.maxTxQueues + 1), 'EINVAL', 'too many tx queues');
         await rejects(dev.configure(0, 0), 'EINVAL', 'no queues');
+        if (info.rxOffloadCapa !== 0xffffffff) await rejects(dev.configure(1, 1, { rxmode: { offloads: ~info.rxOffloadCapa >>> 0 } }), 'ENOTSUP', 'unsupported rx offloads');
+        if (info.flowTypeRssOffloads !== 0xffffffff) await rejects(dev.configure(1, 1, { rss: { hashFunctions: ~info.flowTypeRssOffloads >>> 0 } }), 'ENOTSUP', 'unsupported RSS hash functions');
         await rejects(dev.start(), 'EINVAL', 'start before configure');
         await setUp(dev, pool, queues);
         await dev.start();

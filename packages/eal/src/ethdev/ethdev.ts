@@ -136,6 +136,10 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     if (badRx) this.fail(`rx offloads 0x${badRx.toString(16)} are not supported by ${this.driverName} (capabilities 0x${info.rxOffloadCapa.toString(16)})`, 'ENOTSUP');
     const badTx = (conf.txmode?.offloads ?? 0) & ~info.txOffloadCapa;
     if (badTx) this.fail(`tx offloads 0x${badTx.toString(16)} are not supported by ${this.driverName} (capabilities 0x${info.txOffloadCapa.toString(16)})`, 'ENOTSUP');
+    const badRss = (conf.rss?.hashFunctions ?? 0) & ~info.flowTypeRssOffloads;
+    if (badRss) {
+      this.fail(`RSS hash functions 0x${badRss.toString(16)} are not supported by ${this.driverName} (supported 0x${info.flowTypeRssOffloads.toString(16)})`, 'ENOTSUP');
+    }
     if (conf.lsc && !this.lsc) this.fail(`${this.driverName} raises no link-state-change interrupts (driver flag INTR_LSC)`, 'ENOTSUP');
     if (conf.rxmode?.mtu !== undefined) this.checkMtu(conf.rxmode.mtu, info);
     this.releaseQueues();
