@@ -4,7 +4,7 @@
  * forwarding lcore imports it and calls `packetFwd(stream)` in a loop for each of its streams.
  * `packetFwd` moves one burst and must allocate nothing.
  */
-import { MBUF_INDEX_MASK, M16_DATA_OFF, mempools, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, M16_DATA_OFF, mbufFreeBulk, mempools, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 
 /** Slots of a stream's counters (Float64Array in shared memory). */
 export const FwdStat = { RX: 0, TX: 1, DROPPED: 2 } as const;
@@ -59,6 +59,23 @@ export function dataOffset(pool: Mempool, m: number): number {
 // module-local copies: imported bindings are re-checked on every use in hot loops
 const INDEX_MASK = MBUF_INDEX_MASK;
 const DATA_OFF = M16_DATA_OFF;
+
+/**
+ * Sends pkts[0..n) on the stream's tx queue, counts what went, and frees (and counts as
+ * dropped) what the queue refused, as testpmd's engines do without retry.
+ */
+export function transmit(s: FwdStream, n: number): void {
+  const stats = s.stats;
+  const nbTx = s.txq.txBurst(s.pkts, 0, n);
+  stats[TX] += nbTx;
+  if (nbTx < n) {
+    stats[DROPPED] += n - nbTx;
+    mbufFreeBulk(s.pkts, nbTx, n - nbTx);
+  }
+}
+
+const TX = 1;
+const DROPPED = 2;
 
 /** The pool of an mbuf handle. */
 export function poolOf(m: number): Mempool {

@@ -1,10 +1,8 @@
 /** What the engines that rewrite packets share: receive, rewrite each, send, drop the rest. */
-import { mbufFree, mbufFreeBulk } from '@dpkit/eal';
-import { FwdStat, dataOffset, poolOf, type FwdStream } from '../engine.js';
+import { mbufFree } from '@dpkit/eal';
+import { FwdStat, dataOffset, poolOf, transmit, type FwdStream } from '../engine.js';
 
 const RX = FwdStat.RX;
-const TX = FwdStat.TX;
-const DROPPED = FwdStat.DROPPED;
 
 /** Rewrites packet data at `bytes[off..]` for stream `s`; returns false to drop the packet. */
 export type Rewrite = (s: FwdStream, bytes: Uint8Array, off: number, len: number) => boolean;
@@ -26,13 +24,7 @@ export function rewriteAndForward(s: FwdStream, rewrite: Rewrite): void {
     if (rewrite(s, pool.bytes, dataOffset(pool, m), len)) pkts[keep++] = m;
     else mbufFree(m);
   }
-  if (keep === 0) return;
-  const nbTx = s.txq.txBurst(pkts, 0, keep);
-  stats[TX] += nbTx;
-  if (nbTx < keep) {
-    stats[DROPPED] += keep - nbTx;
-    mbufFreeBulk(pkts, nbTx, keep - nbTx);
-  }
+  if (keep > 0) transmit(s, keep);
 }
 
 export function swapBytes(b: Uint8Array, x: number, y: number, n: number): void {

@@ -3,12 +3,10 @@
  * port's MAC (macfwd.c). The 12 bytes are three precomputed 32-bit words per stream, stored
  * with three stores when the data is 4-byte aligned.
  */
-import { MBUF_INDEX_MASK, mbufFreeBulk, mempools } from '@dpkit/eal';
-import { FwdStat, type ForwardEngine, type FwdStream } from '../engine.js';
+import { MBUF_INDEX_MASK, mempools } from '@dpkit/eal';
+import { FwdStat, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 
 const RX = FwdStat.RX;
-const TX = FwdStat.TX;
-const DROPPED = FwdStat.DROPPED;
 const INDEX_MASK = MBUF_INDEX_MASK;
 
 interface MacState {
@@ -50,11 +48,6 @@ export const engine: ForwardEngine = {
         pool.bytes.set(st.bytes, off);
       }
     }
-    const nbTx = s.txq.txBurst(pkts, 0, nbRx);
-    s.stats[TX] += nbTx;
-    if (nbTx < nbRx) {
-      s.stats[DROPPED] += nbRx - nbTx;
-      mbufFreeBulk(pkts, nbTx, nbRx - nbTx);
-    }
+    transmit(s, nbRx);
   },
 };

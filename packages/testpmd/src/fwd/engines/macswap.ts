@@ -4,13 +4,11 @@
  * bytes are three 32-bit words and the swap is three loads and three stores; an odd offset
  * takes the byte loop.
  */
-import { MBUF_INDEX_MASK, mbufFreeBulk, mempools } from '@dpkit/eal';
-import { FwdStat, type ForwardEngine, type FwdStream } from '../engine.js';
+import { MBUF_INDEX_MASK, mempools } from '@dpkit/eal';
+import { FwdStat, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { swapBytes } from './common.js';
 
 const RX = FwdStat.RX;
-const TX = FwdStat.TX;
-const DROPPED = FwdStat.DROPPED;
 const INDEX_MASK = MBUF_INDEX_MASK;
 
 export const engine: ForwardEngine = {
@@ -41,11 +39,6 @@ export const engine: ForwardEngine = {
         swapBytes(pool.bytes, off, off + 6, 6);
       }
     }
-    const nbTx = s.txq.txBurst(pkts, 0, nbRx);
-    s.stats[TX] += nbTx;
-    if (nbTx < nbRx) {
-      s.stats[DROPPED] += nbRx - nbTx;
-      mbufFreeBulk(pkts, nbTx, nbRx - nbTx);
-    }
+    transmit(s, nbRx);
   },
 };

@@ -3,12 +3,10 @@
  * as source and its peer's as destination, `--txpkts` long (several values make a chain of
  * segments), as DPDK's txonly.c. The headers are built once per stream and copied in.
  */
-import { MBUF_INDEX_MASK, mbufFreeBulk, type Mempool } from '@dpkit/eal';
-import { FwdStat, type ForwardEngine, type FwdStream } from '../engine.js';
+import { MBUF_INDEX_MASK, type Mempool } from '@dpkit/eal';
+import { transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
 
-const TX = FwdStat.TX;
-const DROPPED = FwdStat.DROPPED;
 const INDEX_MASK = MBUF_INDEX_MASK;
 export const HEADERS = 42;
 
@@ -115,13 +113,7 @@ function chainSegments(pool: Mempool, b: number, st: TxonlyState): void {
 }
 
 export function sendBurst(s: FwdStream, n: number): void {
-  if (n === 0) return;
-  const nbTx = s.txq.txBurst(s.pkts, 0, n);
-  s.stats[TX] += nbTx;
-  if (nbTx < n) {
-    s.stats[DROPPED] += n - nbTx;
-    mbufFreeBulk(s.pkts, nbTx, n - nbTx);
-  }
+  if (n > 0) transmit(s, n);
 }
 
 export function txonlyInit(s: FwdStream): void {
