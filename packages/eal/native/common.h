@@ -1,0 +1,43 @@
+// Shared helpers of the dpkit Linux addon: errors carry the errno name and the syscall.
+#pragma once
+#include <napi.h>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace dpkit {
+
+// Throws a JS Error "<what>: <strerror> (<ERRNO>)" with .code = "<ERRNO>" and .errno.
+inline Napi::Error ErrnoError(Napi::Env env, const std::string& what, int err) {
+  const char* name = strerrorname_np(err);
+  std::string code = name ? name : "EUNKNOWN";
+  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err) + " (" + code + ")");
+  e.Set("code", Napi::String::New(env, code));
+  e.Set("errno", Napi::Number::New(env, err));
+  return e;
+}
+
+inline uint32_t U32(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Uint32Value(); }
+inline int32_t I32(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
+inline double Num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
+
+// The bytes behind a TypedArray or ArrayBuffer argument.
+inline uint8_t* Bytes(const Napi::Value& v, size_t* len) {
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    *len = ta.ByteLength();
+    return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  }
+  auto ab = v.As<Napi::ArrayBuffer>();
+  *len = ab.ByteLength();
+  return static_cast<uint8_t*>(ab.Data());
+}
+
+void InitMemory(Napi::Env env, Napi::Object exports);
+void InitNetdev(Napi::Env env, Napi::Object exports);
+void InitXsk(Napi::Env env, Napi::Object exports);
+void InitBpf(Napi::Env env, Napi::Object exports);
+void InitTap(Napi::Env env, Napi::Object exports);
+void InitPoll(Napi::Env env, Napi::Object exports);
+
+}  // namespace dpkit
