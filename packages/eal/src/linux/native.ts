@@ -1,0 +1,103 @@
+/**
+ * The loader of dpkit's Linux addon (build/Release/dpkit_linux.node, built at install from
+ * native/). `linux()` returns it, or throws one DpkitError saying that the feature needs the
+ * addon and how to get it. Everything else in @dpkit/eal works without it.
+ */
+import { createRequire } from 'node:module';
+import { DpkitError } from '../errors.js';
+
+export interface RingMapping {
+  buffer: ArrayBuffer;
+  producer: number;
+  consumer: number;
+  desc: number;
+  flags: number;
+}
+
+export interface XskStatistics {
+  rxDropped: number;
+  rxInvalidDescs: number;
+  txInvalidDescs: number;
+  rxRingFull: number;
+  rxFillRingEmptyDescs: number;
+  txRingEmptyDescs: number;
+}
+
+export interface LinuxBinding {
+  memfdMap(name: string, size: number): { fd: number; buffer: ArrayBuffer };
+  mapFd(fd: number, size: number): ArrayBuffer;
+  close(fd: number): void;
+  setAffinity(cpus: number[]): void;
+  bufferAddress(buffer: ArrayBufferLike | ArrayBufferView): number;
+  ifInfo(name: string): { ifindex: number; mac: number[]; mtu: number; flags: number };
+  setIfFlags(name: string, set: number, clear: number): void;
+  setMtu(name: string, mtu: number): void;
+  ethtoolDrvinfo(name: string): { driver: string; version: string; firmware: string; busInfo: string };
+  ethtoolChannels(name: string): { maxRx: number; maxTx: number; maxOther: number; maxCombined: number; rx: number; tx: number; other: number; combined: number };
+  ethtoolLink(name: string): boolean;
+  xskSocket(): number;
+  xskUmemReg(fd: number, buffer: ArrayBufferLike, byteOffset: number, length: number, chunkSize: number, headroom: number, flags: number): void;
+  xskRingSize(fd: number, which: 'fill' | 'completion' | 'rx' | 'tx', size: number): void;
+  xskMapRing(fd: number, which: 'fill' | 'completion' | 'rx' | 'tx', size: number): RingMapping;
+  xskBind(fd: number, ifindex: number, queue: number, flags: number, sharedUmemFd: number): void;
+  xskKick(fd: number): number;
+  xskWakeup(fd: number): number;
+  xskStatistics(fd: number): XskStatistics;
+  xskOptions(fd: number): number;
+  bpfMapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, flags: number, name: string): number;
+  bpfMapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;
+  bpfMapLookup(fd: number, key: Uint8Array, valueOut: Uint8Array): boolean;
+  bpfMapDelete(fd: number, key: Uint8Array): boolean;
+  bpfMapNextKey(fd: number, key: Uint8Array | null, nextOut: Uint8Array): boolean;
+  bpfProgLoad(type: number, insns: Uint8Array, license: string, name: string, expectedAttachType: number): number;
+  bpfLinkCreate(progFd: number, targetIfindex: number, attachType: number, flags: number): number;
+  bpfLinkUpdate(linkFd: number, newProgFd: number): void;
+  bpfProgTestRun(progFd: number, data: Uint8Array, repeat: number, dataOut: Uint8Array | null): { retval: number; duration: number; dataSizeOut: number };
+  tapOpen(name: string, multiQueue: boolean): { fd: number; name: string };
+  fdRead(fd: number, buffer: Uint8Array): number;
+  fdWrite(fd: number, buffer: Uint8Array, length: number): number;
+  Poller: new (fd: number) => { start(events: number, cb: (status: number, events: number) => void): void; stop(): void };
+}
+
+let binding: LinuxBinding | undefined;
+let failure: string | undefined;
+
+function load(): LinuxBinding | undefined {
+  if (binding || failure) return binding;
+  if (process.platform !== 'linux') {
+    failure = `${process.platform} is not Linux`;
+    return undefined;
+  }
+  try {
+    binding = createRequire(import.meta.url)('../../build/Release/dpkit_linux.node') as LinuxBinding;
+  } catch (err) {
+    failure = `the addon was not built (${(err as Error).message.split('\n')[0]})`;
+  }
+  return binding;
+}
+
+/** Is the Linux addon available? */
+export function hasLinux(): boolean {
+  return load() !== undefined;
+}
+
+/** The Linux addon, or one clear error for `feature`. */
+export function linux(feature = 'this feature'): LinuxBinding {
+  const b = load();
+  if (!b) {
+    throw new DpkitError(
+      `${feature} needs dpkit's Linux addon, which is unavailable: ${failure}; reinstall @dpkit/eal on Linux with node-gyp and Node's headers`,
+      'ENOTSUP',
+    );
+  }
+  return b;
+}
+
+/** Turns an addon error (with .code = errno name) into a one-line DpkitError with a hint. */
+export function kernelError(err: unknown, what: string, hint = ''): DpkitError {
+  const e = err as { message?: string; code?: string };
+  const code = e.code ?? 'EIO';
+  let fix = hint;
+  if (!fix && code === 'EPERM') fix = 'run as root or with CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN';
+  return new DpkitError(`${what}: ${e.message ?? String(err)}${fix ? `; ${fix}` : ''}`, code);
+}
