@@ -33,6 +33,9 @@ inline uint8_t* Bytes(const Napi::Value& v, size_t* len) {
   return static_cast<uint8_t*>(ab.Data());
 }
 
+// An ArrayBuffer over an mmap'd range, unmapped by unmap() or when collected (memory.cc).
+Napi::ArrayBuffer WrapMapping(Napi::Env env, void* p, size_t len);
+
 void InitMemory(Napi::Env env, Napi::Object exports);
 void InitNetdev(Napi::Env env, Napi::Object exports);
 void InitXsk(Napi::Env env, Napi::Object exports);

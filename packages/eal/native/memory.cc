@@ -3,20 +3,55 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <mutex>
+#include <unordered_map>
 #include "common.h"
 
 namespace dpkit {
 
-static void Unmap(Napi::Env, void* data, size_t* len) {
-  munmap(data, *len);
-  delete len;
+// Mappings handed to JavaScript, by address: unmapped by unmap() or when collected.
+static std::mutex mappingsLock;
+static std::unordered_map<void*, size_t> mappings;
+
+static void Finalize(Napi::Env, void* data) {
+  std::lock_guard<std::mutex> g(mappingsLock);
+  auto it = mappings.find(data);
+  if (it == mappings.end()) return;  // already unmapped explicitly
+  munmap(data, it->second);
+  mappings.erase(it);
 }
 
-// mmap(MAP_SHARED) of `fd` as an ArrayBuffer; unmapped when the buffer is collected.
+Napi::ArrayBuffer WrapMapping(Napi::Env env, void* p, size_t len) {
+  {
+    std::lock_guard<std::mutex> g(mappingsLock);
+    mappings[p] = len;
+  }
+  return Napi::ArrayBuffer::New(env, p, len, Finalize);
+}
+
+// mmap(MAP_SHARED) of `fd` as an ArrayBuffer.
 static Napi::Value MapShared(Napi::Env env, int fd, size_t size) {
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (p == MAP_FAILED) throw ErrnoError(env, "mmap", errno);
-  return Napi::ArrayBuffer::New(env, p, size, Unmap, new size_t(size));
+  return WrapMapping(env, p, size);
+}
+
+// unmap(buffer): munmap(2) a mapping made here now, and detach its ArrayBuffer (views over it
+// read as empty). An XSK lives on while its rings are mapped: this ends it at once.
+static Napi::Value UnmapBuffer(const Napi::CallbackInfo& info) {
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  void* p = ab.Data();
+  size_t len = 0;
+  {
+    std::lock_guard<std::mutex> g(mappingsLock);
+    auto it = mappings.find(p);
+    if (it == mappings.end()) return Napi::Boolean::New(info.Env(), false);
+    len = it->second;
+    mappings.erase(it);
+  }
+  ab.Detach();
+  munmap(p, len);
+  return Napi::Boolean::New(info.Env(), true);
 }
 
 // memfdMap(name, size) -> { fd, buffer }: memfd_create(2) + ftruncate(2) + mmap(2).
@@ -72,6 +107,7 @@ static Napi::Value BufferAddress(const Napi::CallbackInfo& info) {
 void InitMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("memfdMap", Napi::Function::New(env, MemfdMap));
   exports.Set("mapFd", Napi::Function::New(env, MapFd));
+  exports.Set("unmap", Napi::Function::New(env, UnmapBuffer));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("setAffinity", Napi::Function::New(env, SetAffinity));
   exports.Set("bufferAddress", Napi::Function::New(env, BufferAddress));

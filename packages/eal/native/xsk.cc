@@ -50,10 +50,7 @@ static Napi::Value XskRingSize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-static void Unmap(Napi::Env, void* data, size_t* len) {
-  munmap(data, *len);
-  delete len;
-}
+
 
 // xskMapRing(fd, which, size) -> { buffer, producer, consumer, desc, flags }: getsockopt
 // XDP_MMAP_OFFSETS, then mmap(2) of the ring at its page offset. Offsets are byte offsets
@@ -77,7 +74,7 @@ static Napi::Value XskMapRing(const Napi::CallbackInfo& info) {
   void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, pgoff);
   if (p == MAP_FAILED) throw ErrnoError(env, "mmap " + which + " ring", errno);
   Napi::Object out = Napi::Object::New(env);
-  out.Set("buffer", Napi::ArrayBuffer::New(env, p, len, Unmap, new size_t(len)));
+  out.Set("buffer", WrapMapping(env, p, len));
   out.Set("producer", static_cast<double>(r->producer));
   out.Set("consumer", static_cast<double>(r->consumer));
   out.Set("desc", static_cast<double>(r->desc));

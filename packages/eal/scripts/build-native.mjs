@@ -36,7 +36,7 @@ const args = [gyp, 'rebuild', '--loglevel=error'];
 const headers = ['/usr/include/node/node_api.h', join(dirname(dirname(process.execPath)), 'include/node/node_api.h')];
 const local = headers.find((h) => existsSync(h));
 if (local) args.push(`--nodedir=${dirname(dirname(dirname(local)))}`);
-const r = spawnSync(process.execPath, args, { cwd: pkg, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+const r = spawnSync(process.execPath, args, { cwd: pkg, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
   const last = (r.stderr || '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`;
   skip(`node-gyp failed: ${last.slice(0, 200)}`);

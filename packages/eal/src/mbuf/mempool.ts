@@ -11,7 +11,7 @@
 import { DpkitError } from '../errors.js';
 import { MAX_LCORE } from '../args/corelist.js';
 import { lcoreId } from '../lcore/current.js';
-import { alignUp, MemoryRegion, type MemoryManager, type RegionDescriptor } from '../memory/region.js';
+import { alignUp, MemoryRegion, type MemoryManager, type RegionDescriptor, type RegionKind } from '../memory/region.js';
 import { Ring } from '../ring/ring.js';
 import {
   MBUF_DEFAULT_BUF_SIZE, MBUF_DEFAULT_HEADROOM, MBUF_HEADER_WORDS, MBUF_INDEX_MASK, MBUF_MAX_POOLS,
@@ -53,6 +53,9 @@ export interface PktmbufPoolOptions {
   dataRoomSize?: number;
   headroom?: number;
   socket?: number;
+  /** `memfd` puts the pool in memfd memory (needs the Linux addon), which AF_XDP can register
+   * as UMEM and workers map by fd; `shared` (default) a SharedArrayBuffer */
+  memory?: RegionKind;
 }
 
 /** This thread's view of every pool, by pool id (what mbuf handles' top bits index). */
@@ -141,7 +144,7 @@ export class Mempool {
     }
     const id = mempools.findIndex((p) => p === undefined);
     if (id < 0) throw new DpkitError(`mempool '${name}': all ${MBUF_MAX_POOLS} pool ids are in use`, 'ENOSPC');
-    const region = memory.reserve(`mempool:${name}`, layout(size, eltSize).total, o.socket ?? 0);
+    const region = memory.reserve(`mempool:${name}`, layout(size, eltSize).total, o.socket ?? 0, o.memory ?? 'shared');
     return new Mempool({ id, name, size, cacheSize, eltSize, headroom, region: region.descriptor() }, true);
   }
 
@@ -160,7 +163,10 @@ export class Mempool {
   /** This thread's view of a pool created elsewhere (a worker lcore calls it once per pool). */
   static attach(d: MempoolDescriptor): Mempool {
     const existing = mempools[d.id];
-    if (existing && existing.region.buffer === d.region.buffer) return existing;
+    if (existing && existing.name === d.name && existing.region.descriptor().kind === d.region.kind &&
+      (d.region.kind === 'memfd' ? existing.region.fd === d.region.fd : existing.region.buffer === d.region.buffer)) {
+      return existing;
+    }
     return new Mempool(d, false);
   }
 
@@ -315,6 +321,11 @@ export class Mempool {
 
   inUseCount(): number {
     return this.size - this.availCount();
+  }
+
+  /** The data area (every mbuf's buffer, back to back): what AF_XDP registers as UMEM. */
+  dataArea(): { offset: number; length: number } {
+    return { offset: this.dataOffset, length: this.size * this.eltSize };
   }
 
   /** Byte offset in `bytes` where mbuf `m`'s buffer (its headroom) starts. */

@@ -3,12 +3,15 @@
  * between the main thread and the worker lcores, so every fast-path structure built over it can
  * be rebuilt in a worker from a `RegionDescriptor` (structured-cloneable).
  *
- * Today a region is a SharedArrayBuffer. The Linux layer adds a second kind, memory mapped
- * from a memfd (registered as AF_XDP UMEM, or as DMA memory for a direct-ring PMD), which
- * workers map again by file descriptor; consumers only ever see `buffer` and `descriptor()`.
- * dpkit never uses hugepages: `--no-huge` is accepted and changes nothing.
+ * Two kinds: `shared`, a SharedArrayBuffer; and `memfd`, memory mapped from a memfd through
+ * the Linux addon, page aligned, which can be registered as AF_XDP UMEM (or DMA memory for a
+ * direct-ring PMD) and which workers map again by file descriptor. Consumers only ever see
+ * `buffer` and `descriptor()`. dpkit never uses hugepages: `--no-huge` changes nothing.
  */
 import { DpkitError } from '../errors.js';
+import { kernelError, linux } from '../linux/native.js';
+
+export type RegionKind = 'shared' | 'memfd';
 
 export interface SharedRegionDescriptor {
   kind: 'shared';
@@ -16,24 +19,42 @@ export interface SharedRegionDescriptor {
   socket: number;
   buffer: SharedArrayBuffer;
 }
-export type RegionDescriptor = SharedRegionDescriptor;
+
+export interface MemfdRegionDescriptor {
+  kind: 'memfd';
+  name: string;
+  socket: number;
+  fd: number;
+  size: number;
+}
+
+export type RegionDescriptor = SharedRegionDescriptor | MemfdRegionDescriptor;
 
 export class MemoryRegion {
   constructor(
     readonly name: string,
-    readonly buffer: SharedArrayBuffer,
+    readonly buffer: ArrayBufferLike,
     readonly socket: number,
+    /** the memfd behind a `memfd` region, -1 for a `shared` one */
+    readonly fd = -1,
   ) {}
+
+  get kind(): RegionKind {
+    return this.fd >= 0 ? 'memfd' : 'shared';
+  }
 
   get size(): number {
     return this.buffer.byteLength;
   }
 
   descriptor(): RegionDescriptor {
-    return { kind: 'shared', name: this.name, socket: this.socket, buffer: this.buffer };
+    if (this.fd >= 0) return { kind: 'memfd', name: this.name, socket: this.socket, fd: this.fd, size: this.size };
+    return { kind: 'shared', name: this.name, socket: this.socket, buffer: this.buffer as SharedArrayBuffer };
   }
 
+  /** This thread's view of a region (a memfd region is mapped again). */
   static attach(d: RegionDescriptor): MemoryRegion {
+    if (d.kind === 'memfd') return new MemoryRegion(d.name, linux('memfd regions').mapFd(d.fd, d.size), d.socket, d.fd);
     return new MemoryRegion(d.name, d.buffer, d.socket);
   }
 }
@@ -58,7 +79,7 @@ export class MemoryManager {
     private readonly socketLimits?: readonly number[],
   ) {}
 
-  reserve(name: string, size: number, socket = 0): MemoryRegion {
+  reserve(name: string, size: number, socket = 0, kind: RegionKind = 'shared'): MemoryRegion {
     if (this.regions.has(name)) throw new DpkitError(`memory: a region named '${name}' already exists`, 'EEXIST');
     const used = this.used();
     if (this.limit !== undefined && used + size > this.limit) {
@@ -78,13 +99,22 @@ export class MemoryManager {
         'ENOMEM',
       );
     }
-    let buffer: SharedArrayBuffer;
-    try {
-      buffer = new SharedArrayBuffer(size);
-    } catch {
-      throw new DpkitError(`memory: cannot allocate ${mb(size)} for '${name}': out of memory`, 'ENOMEM');
+    let region: MemoryRegion;
+    if (kind === 'memfd') {
+      try {
+        const m = linux('memfd memory').memfdMap(`dpkit:${name}`, size);
+        region = new MemoryRegion(name, m.buffer, socket, m.fd);
+      } catch (err) {
+        if (err instanceof DpkitError) throw err;
+        throw kernelError(err, `memory: cannot map ${mb(size)} of memfd memory for '${name}'`);
+      }
+    } else {
+      try {
+        region = new MemoryRegion(name, new SharedArrayBuffer(size), socket);
+      } catch {
+        throw new DpkitError(`memory: cannot allocate ${mb(size)} for '${name}': out of memory`, 'ENOMEM');
+      }
     }
-    const region = new MemoryRegion(name, buffer, socket);
     this.regions.set(name, region);
     this.usedPerSocket.set(socket, socketUsed + size);
     return region;
@@ -93,6 +123,8 @@ export class MemoryManager {
   free(region: MemoryRegion): void {
     if (this.regions.get(region.name) !== region) return;
     this.regions.delete(region.name);
+    // the mapping goes when its last view is collected; the fd is not needed for that
+    if (region.fd >= 0) linux().close(region.fd);
     this.usedPerSocket.set(region.socket, (this.usedPerSocket.get(region.socket) ?? 0) - region.size);
   }
 

@@ -46,7 +46,7 @@ export class Ring {
 
   constructor(
     readonly name: string,
-    readonly buffer: SharedArrayBuffer,
+    readonly buffer: ArrayBufferLike,
     readonly byteOffset: number,
     size: number,
     readonly flags: number,
@@ -70,8 +70,9 @@ export class Ring {
     return new Ring(name, new SharedArrayBuffer(Ring.memSize(size)), 0, size, flags);
   }
 
+  /** For a ring in a SharedArrayBuffer (a ring inside a memfd region travels with its region). */
   descriptor(): RingDescriptor {
-    return { name: this.name, buffer: this.buffer, byteOffset: this.byteOffset, size: this.size, flags: this.flags };
+    return { name: this.name, buffer: this.buffer as SharedArrayBuffer, byteOffset: this.byteOffset, size: this.size, flags: this.flags };
   }
 
   static attach(d: RingDescriptor): Ring {

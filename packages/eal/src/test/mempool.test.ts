@@ -59,3 +59,36 @@ test('memory limits from -m are enforced with a clear message', (t) => {
   t.regex(e!.message, /-m allows 8\.0 MB/);
   t.throws(() => Mempool.create(new MemoryManager(), 'c', { size: 100, cacheSize: 100 }), { message: /cache size 100/ });
 });
+
+test('a memfd pool is shared with a worker thread by fd', async (t) => {
+  const { hasLinux } = await import('../linux/native.js');
+  if (!hasLinux()) return t.pass('no Linux addon here');
+  const { Worker } = await import('node:worker_threads');
+  const mem = new MemoryManager();
+  const pool = Mempool.create(mem, 'mfd', { size: 256, cacheSize: 0, memory: 'memfd', dataRoomSize: 2048 });
+  try {
+    t.is(pool.region.kind, 'memfd');
+    const m = pool.alloc();
+    mbufAppend(m, 10);
+    pool.bytes[pool.bufOffset(m) + pool.headroom] = 0xab;
+    const src = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      import(workerData.url).then(({ Mempool, mbufFree }) => {
+        const p = Mempool.attach(workerData.pool);
+        const byte = p.bytes[p.bufOffset(workerData.m) + p.headroom];
+        mbufFree(workerData.m);
+        parentPort.postMessage([byte, p.availCount()]);
+      });`;
+    const url = new URL('../index.js', import.meta.url).href;
+    const [byte, avail] = await new Promise<number[]>((resolve, reject) => {
+      const w = new Worker(src, { eval: true, workerData: { url, pool: pool.descriptor(), m } });
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    t.is(byte, 0xab, 'the worker sees the data the main thread wrote');
+    t.is(avail, 256, 'and frees the mbuf into the same pool');
+    t.is(pool.availCount(), 256);
+  } finally {
+    pool.release(mem);
+  }
+});
