@@ -26,6 +26,7 @@ export interface XskStatistics {
 export interface LinuxBinding {
   memfdMap(name: string, size: number): { fd: number; buffer: ArrayBuffer };
   mapFd(fd: number, size: number): ArrayBuffer;
+  unmap(buffer: ArrayBufferLike): boolean;
   close(fd: number): void;
   setAffinity(cpus: number[]): void;
   bufferAddress(buffer: ArrayBufferLike | ArrayBufferView): number;

@@ -1,0 +1,42 @@
+/**
+ * Test support: a network namespace of its own with a veth pair in it, removed afterwards
+ * whatever happens. Traffic stays between the two ends. Needs root and iproute2.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { DpkitError } from '../errors.js';
+
+let seq = 0;
+
+export interface VethPair {
+  ns: string;
+  a: string;
+  b: string;
+  /** runs a command inside the namespace; throws with its stderr on failure */
+  exec(cmd: string, args: string[], timeoutMs?: number): string;
+}
+
+function ip(args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) throw new DpkitError(`ip ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`, 'EIO');
+}
+
+/** Can this process make namespaces (root, iproute2)? */
+export function canMakeNetns(): boolean {
+  return process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0;
+}
+
+export async function withVethPair<T>(fn: (p: VethPair) => Promise<T> | T, o: { queues?: number } = {}): Promise<T> {
+  const ns = `dpkit-${process.pid}-${seq++}`;
+  const q = String(o.queues ?? 1);
+  ip(['netns', 'add', ns]);
+  try {
+    ip(['-n', ns, 'link', 'add', 'va', 'numtxqueues', q, 'numrxqueues', q, 'type', 'veth', 'peer', 'name', 'vb', 'numtxqueues', q, 'numrxqueues', q]);
+    for (const dev of ['lo', 'va', 'vb']) ip(['-n', ns, 'link', 'set', dev, 'up']);
+    return await fn({
+      ns, a: 'va', b: 'vb',
+      exec: (cmd, args, timeoutMs = 60_000) => execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] }),
+    });
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
+  }
+}
