@@ -1,0 +1,16 @@
+/**
+ * @dpkit/eal/linux — the Linux kernel layer for drivers and tools: the addon's status, BPF
+ * (assembler, maps, XDP load/attach, test runs), AF_XDP sockets and rings, and a veth/netns
+ * helper for tests. Everything here needs the Linux addon (built at install) and, to act on
+ * real netdevs, root or CAP_NET_ADMIN/CAP_BPF.
+ */
+export { hasLinux, linux, kernelError, type LinuxBinding, type RingMapping, type XskStatistics } from './linux/native.js';
+export {
+  AluOp, AttachType, BpfAsm, BpfMap, FP, Helper, JmpOp, MapType, MapUpdate, ProgType, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9,
+  XdpAction, XdpFlags, XdpMd, attachXdp, loadXdpProgram, testRun, type Reg, type Size,
+} from './linux/bpf.js';
+export {
+  XDP_RING_NEED_WAKEUP, XdpBind, XskRing, openXsk, xskMapClear, xskMapSet, xskRedirect, xskRedirectProgram,
+  type RingName, type XskOpenOptions, type XskRingSizes,
+} from './linux/xsk.js';
+export { canMakeNetns, withVethPair, type VethPair } from './linux/netns.js';
