@@ -31,6 +31,9 @@ test('interactive net_ring ports forward between each other and count it on both
     const rx = [...stats.matchAll(/RX-packets: (\d+)/g)].map((m) => Number(m[1]));
     t.is(rx.length, 2);
     t.true(rx.every((n) => n > 0), `both ports received: ${rx}`);
+    const fwd = await p.command('show fwd stats all');
+    t.regex(fwd, /Forward statistics for port 0/);
+    t.regex(fwd, /Accumulated forward statistics for all ports/);
     const stop = await p.command('stop');
     const f = forwardStats(stop);
     for (const port of [0, 1]) {

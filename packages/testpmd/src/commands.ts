@@ -124,7 +124,7 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
         else if (c === 'xstats') app.showPortXstats(d);
         else throw new Error('Bad arguments');
       } else if (b === 'config' && c === 'fwd' && words.length === 3) app.showConfigFwd();
-      else if (b === 'fwd' && c === 'stats' && d === 'all' && words.length === 4) app.showPortStats('all');
+      else if (b === 'fwd' && c === 'stats' && d === 'all' && words.length === 4) app.showFwdStats();
       else throw new Error('Bad arguments');
       return true;
     case 'clear':

@@ -280,7 +280,8 @@ export class Testpmd {
     if (errors.length) throw new DpkitError(errors[0]!);
   }
 
-  private showFwdStats(): void {
+  /** fwd_stats_display: forward statistics of each forwarding port since the last start. */
+  showFwdStats(): void {
     const total: FwdPortStats = { rx: 0, rxDropped: 0, tx: 0, txDropped: 0, rxErrors: 0, rxNombuf: 0 };
     const parts: string[] = [];
     for (const d of this.fwdPorts()) {
@@ -401,12 +402,10 @@ export class Testpmd {
     const dev = this.portsOf(which)[0]!;
     if (!dev.closed) throw new DpkitError(`Please close port ${dev.portId} first`);
     this.out('Removing a device...');
-    const port = dev.portId;
-    await this.eal.detach(port);
+    await this.eal.detach(dev.portId);
     this.out(`Device ${dev.device.name} is detached`);
     this.out(`Now total ports is ${this.eal.ethdevs.count()}`);
     this.out('Done');
-    void port;
   }
 
   setFwd(mode: string): void {
