@@ -9,6 +9,8 @@ import { Eal, type EthDev } from '@dpkit/eal';
 import { DrvFlags, type Driver } from '@dpkit/eal/driver';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
+import { driver as afXdpDriver } from '@dpkit/pmd-af-xdp';
+import { hasLinux } from '@dpkit/eal/linux';
 
 type Yn = 'Y' | 'N';
 const yn = (b: unknown): Yn => (b ? 'Y' : 'N');
@@ -38,7 +40,10 @@ function parseIni(path: string): Map<string, string> {
   return m;
 }
 
-for (const [pkg, drv, vdev] of [['pmd-null', nullDriver, 'net_null0'], ['pmd-ring', ringDriver, 'net_ring0']] as const) {
+const pmds = [['pmd-null', nullDriver, 'net_null0'], ['pmd-ring', ringDriver, 'net_ring0']] as [string, Driver, string][];
+// probing net_af_xdp only reads the netdev (lo here); starting it would need root
+if (hasLinux()) pmds.push(['pmd-af-xdp', afXdpDriver as Driver, 'net_af_xdp0,iface=lo']);
+for (const [pkg, drv, vdev] of pmds) {
   test(`${pkg}/features.ini says what ${drv.name} does`, async (t) => {
     const ini = parseIni(new URL(`../../packages/${pkg}/features.ini`, import.meta.url).pathname);
     t.true(ini.size > 5);

@@ -9,24 +9,36 @@
 
 namespace dpkit {
 
-// Mappings handed to JavaScript, by address: unmapped by unmap() or when collected.
+// Mappings handed to JavaScript. Each ArrayBuffer carries its own record as the finalizer's
+// hint, so a collected buffer can never unmap a newer mapping that the kernel placed at the
+// same address after an explicit unmap(); the table finds the live record by address.
+struct Mapping {
+  void* p;
+  size_t len;
+  bool live;
+};
 static std::mutex mappingsLock;
-static std::unordered_map<void*, size_t> mappings;
+static std::unordered_map<void*, Mapping*> mappings;
 
-static void Finalize(Napi::Env, void* data) {
-  std::lock_guard<std::mutex> g(mappingsLock);
-  auto it = mappings.find(data);
-  if (it == mappings.end()) return;  // already unmapped explicitly
-  munmap(data, it->second);
-  mappings.erase(it);
+static void Finalize(Napi::Env, void*, Mapping* m) {
+  {
+    std::lock_guard<std::mutex> g(mappingsLock);
+    if (m->live) {
+      munmap(m->p, m->len);
+      auto it = mappings.find(m->p);
+      if (it != mappings.end() && it->second == m) mappings.erase(it);
+    }
+  }
+  delete m;
 }
 
 Napi::ArrayBuffer WrapMapping(Napi::Env env, void* p, size_t len) {
+  Mapping* m = new Mapping{p, len, true};
   {
     std::lock_guard<std::mutex> g(mappingsLock);
-    mappings[p] = len;
+    mappings[p] = m;
   }
-  return Napi::ArrayBuffer::New(env, p, len, Finalize);
+  return Napi::ArrayBuffer::New(env, p, len, Finalize, m);
 }
 
 // mmap(MAP_SHARED) of `fd` as an ArrayBuffer.
@@ -41,16 +53,16 @@ static Napi::Value MapShared(Napi::Env env, int fd, size_t size) {
 static Napi::Value UnmapBuffer(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
   void* p = ab.Data();
-  size_t len = 0;
   {
     std::lock_guard<std::mutex> g(mappingsLock);
     auto it = mappings.find(p);
-    if (it == mappings.end()) return Napi::Boolean::New(info.Env(), false);
-    len = it->second;
+    if (it == mappings.end() || it->second->len != ab.ByteLength()) return Napi::Boolean::New(info.Env(), false);
+    Mapping* m = it->second;
     mappings.erase(it);
+    m->live = false;  // the record itself goes with the buffer's finalizer
+    munmap(m->p, m->len);
   }
   ab.Detach();
-  munmap(p, len);
   return Napi::Boolean::New(info.Env(), true);
 }
 

@@ -14,12 +14,13 @@ export { LogLevel, LogRegistry, LogType, logs, parseLogLevel } from './log/log.j
 export { EthDev, EthDevRegistry } from './ethdev/ethdev.js';
 export {
   ETHER_MTU, MAX_ETHPORTS, formatMac, parseMac,
-  type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink, type EthStats, type RxConf,
+  type DevInfo, type RxPoolNeeds, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink, type EthStats, type RxConf,
   type TxConf, type Xstat, type QueueState,
 } from './ethdev/types.js';
 export type { RxQueue, TxQueue, QueueDescriptor, FastPathModule } from './ethdev/fastpath.js';
 export { Mempool, mempools, MEMPOOL_CACHE_MAX_SIZE, type MempoolDescriptor, type PktmbufPoolOptions } from './mbuf/mempool.js';
 export * from './mbuf/layout.js';
+export { fixPartialL4Checksum, l4ChecksumValid, sum16 } from './net/checksum.js';
 export {
   mbufAdj, mbufAppend, mbufChain, mbufDataLen, mbufDataOffset, mbufFree, mbufFreeBulk, mbufHeader, mbufNbSegs,
   mbufPktLen, mbufPool, mbufPort, mbufRefcnt, mbufRefcntUpdate, mbufTailroom,

@@ -63,8 +63,13 @@ async function withRig(o: ConformanceOptions, fn: (r: Rig) => Promise<void>, set
   try {
     const dev = eal.ethdevs.list()[0];
     assert.ok(dev, `probing ${o.vdev} created no port`);
-    const pool = eal.mempoolCreate('conformance', { size: POOL_SIZE, cacheSize: 64 });
     const info = dev.info();
+    // pools as the port needs them (AF_XDP: memfd memory, 2048-byte buffers)
+    const needs = info.rxPoolNeeds;
+    const pool = eal.mempoolCreate('conformance', {
+      size: POOL_SIZE, cacheSize: 64, ...(needs?.memory ? { memory: needs.memory } : {}),
+      ...(needs?.bufSizes ? { dataRoomSize: needs.bufSizes[0] } : {}),
+    });
     const queues = Math.min(o.queues ?? 2, info.maxRxQueues, info.maxTxQueues);
     if (setup) await setUp(dev, pool, queues);
     await fn({ eal, dev, pool, queues });
@@ -150,6 +155,8 @@ export async function conformanceWorkerBursts(arg: {
     tx += s;
     if (s < n) mbufFreeBulk(pkts, s, n - s);
   }
+  rxq.release?.();
+  txq.release?.();
   return { rx, tx };
 }
 

@@ -3,7 +3,7 @@
  * over forwarding lcores), start/stop of forwarding, and the statistics displays. The CLI
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
-import { DpkitError, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
+import { DpkitError, MBUF_DEFAULT_BUF_SIZE, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
 import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
 import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
@@ -77,8 +77,14 @@ export class Testpmd {
     if (ports.length === 0) this.out('Warning: No probed ethernet devices');
     const lcores = this.eal.lcores.ids().length;
     const n = this.params.totalNumMbufs ?? Math.max(8192, (MBUFS_PER_PORT + lcores * this.params.mbcache) * Math.max(1, ports.length));
-    this.out(`testpmd: create a new mbuf pool <mb_pool_0>: n=${n}, size=2176, socket=0`);
-    this.pool = this.eal.mempoolCreate('mb_pool_0', { size: n, cacheSize: Math.min(this.params.mbcache, Math.floor(n / 1.5)), socket: 0 });
+    // ports that receive into kernel-registered memory (AF_XDP's UMEM) say what the pool must be
+    const needs = ports.map((d) => d.info().rxPoolNeeds).find((x) => x !== undefined);
+    const size = needs?.bufSizes?.[0] ?? MBUF_DEFAULT_BUF_SIZE;
+    this.out(`testpmd: create a new mbuf pool <mb_pool_0>: n=${n}, size=${size}, socket=0`);
+    this.pool = this.eal.mempoolCreate('mb_pool_0', {
+      size: n, cacheSize: Math.min(this.params.mbcache, Math.floor(n / 1.5)), socket: 0, dataRoomSize: size,
+      ...(needs?.memory ? { memory: needs.memory } : {}),
+    });
     for (const dev of ports) await this.startPort(dev);
   }
 

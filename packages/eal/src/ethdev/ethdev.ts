@@ -116,7 +116,7 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
       driverName: this.driverName, ifName: undefined, minMtu: 68, maxMtu: 9000, maxRxPktLen: 9018, minRxBufSize: 0,
       maxRxQueues: 1, maxTxQueues: 1, maxMacAddrs: 1, rxOffloadCapa: 0, txOffloadCapa: 0, flowTypeRssOffloads: 0,
       rxDescLimits: { max: 65535, min: 0, align: 1 }, txDescLimits: { max: 65535, min: 0, align: 1 },
-      speedCapa: 0, devCapa: 0, firmwareVersion: undefined,
+      speedCapa: 0, devCapa: 0, firmwareVersion: undefined, rxPoolNeeds: undefined,
       ...d,
     };
   }
@@ -176,6 +176,15 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     const info = this.info();
     this.checkDesc('rx', nbDesc, info);
     check(pool, `port ${this.portId}: rx queue ${queue} needs a mempool`);
+    const needs = info.rxPoolNeeds;
+    if (needs) {
+      const okMemory = !needs.memory || pool.region.kind === needs.memory;
+      const okSize = !needs.bufSizes || needs.bufSizes.includes(pool.eltSize);
+      if (!okMemory || !okSize) {
+        const want = [needs.memory && `in ${needs.memory} memory`, needs.bufSizes && `with buffers of ${needs.bufSizes.join(' or ')} bytes`].filter(Boolean).join(' ');
+        this.fail(`rx queue ${queue}: mempool '${pool.name}' (${pool.region.kind} memory, ${pool.eltSize}-byte buffers) cannot be used: ${this.driverName} needs pools ${want} (${needs.why})`);
+      }
+    }
     if (this.rxSetup[queue]) this.releaseQueue('rx', queue);
     const data = await this.ops.rxQueueSetup(this, queue, nbDesc, socket, conf, pool);
     this.rxSetup[queue] = {
@@ -233,6 +242,7 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   async stop(): Promise<void> {
     this.checkOpen();
     if (!this.started) return;
+    for (const q of [...this.rxq, ...this.txq]) q.release?.();
     this.rxq = this.rxq.map(() => idleQueue);
     this.txq = this.txq.map(() => idleQueue);
     for (const s of [...this.rxSetup, ...this.txSetup]) if (s) s.state = 'stopped';
@@ -325,8 +335,13 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     if (!op) this.fail(`${this.driverName} cannot stop ${kind} queues one by one`, 'ENOTSUP');
     const s = (kind === 'rx' ? this.rxSetup : this.txSetup)[queue]!;
     if (s.state === 'stopped') return;
-    if (kind === 'rx') this.rxq[queue] = idleQueue;
-    else this.txq[queue] = idleQueue;
+    if (kind === 'rx') {
+      this.rxq[queue]!.release?.();
+      this.rxq[queue] = idleQueue;
+    } else {
+      this.txq[queue]!.release?.();
+      this.txq[queue] = idleQueue;
+    }
     op.call(this.ops, this, queue);
     s.state = 'stopped';
   }

@@ -13,11 +13,19 @@ import type { MempoolDescriptor } from '../mbuf/mempool.js';
 
 export interface RxQueue {
   rxBurst(pkts: Uint32Array, start: number, n: number): number;
+  /**
+   * Drops what this thread holds of the queue (mappings of kernel rings, say) so the driver can
+   * stop and start it again at once. Whoever built the queue object calls it once, when it stops
+   * polling; the object is not used afterwards. Optional: most queues hold nothing.
+   */
+  release?(): void;
 }
 
 export interface TxQueue {
   /** Takes ownership of the mbufs it accepts; the caller keeps (and must free) the rest. */
   txBurst(pkts: Uint32Array, start: number, n: number): number;
+  /** As RxQueue.release. */
+  release?(): void;
 }
 
 /** Where a queue's counters live: 4 float64 slots in shared memory (see QueueStat). */

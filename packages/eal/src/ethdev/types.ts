@@ -36,6 +36,21 @@ export interface DevInfo {
   speedCapa: number;
   devCapa: number;
   firmwareVersion: string | undefined;
+  /** what the port's rx mempools must be like (AF_XDP registers them as UMEM), if anything */
+  rxPoolNeeds: RxPoolNeeds | undefined;
+}
+
+/**
+ * Constraints on the mempools a port receives into. ethdev checks them at rx queue setup;
+ * applications that create pools for ports (testpmd) read them first.
+ */
+export interface RxPoolNeeds {
+  /** memory kind the pool must be in */
+  memory?: 'memfd';
+  /** allowed buffer sizes (dataRoomSize, headroom included) */
+  bufSizes?: readonly number[];
+  /** why, for the error message */
+  why: string;
 }
 
 export interface RxMode {

@@ -71,6 +71,10 @@ export interface XskOpenOptions {
   sizes: XskRingSizes;
   /** XdpBind flags (COPY, ZEROCOPY, USE_NEED_WAKEUP) */
   bindFlags: number;
+  /** share the UMEM of this already bound socket instead of registering `umem` again
+   * (XDP_SHARED_UMEM; this socket still gets its own fill and completion rings, and takes the
+   * copy/zero-copy and need_wakeup mode of the first: the kernel refuses bindFlags with it) */
+  sharedUmemFd?: number;
 }
 
 /** socket(AF_XDP), UMEM registration, ring sizes, bind: an open XSK's fd. */
@@ -79,12 +83,13 @@ export function openXsk(o: XskOpenOptions, label: string): number {
   let fd = -1;
   try {
     fd = l.xskSocket();
-    l.xskUmemReg(fd, o.umem.buffer, o.umem.offset, o.umem.length, o.umem.chunkSize, o.umem.headroom, 0);
+    const shared = o.sharedUmemFd !== undefined && o.sharedUmemFd >= 0;
+    if (!shared) l.xskUmemReg(fd, o.umem.buffer, o.umem.offset, o.umem.length, o.umem.chunkSize, o.umem.headroom, 0);
     l.xskRingSize(fd, 'fill', o.sizes.fill);
     l.xskRingSize(fd, 'completion', o.sizes.completion);
     if (o.sizes.rx) l.xskRingSize(fd, 'rx', o.sizes.rx);
     if (o.sizes.tx) l.xskRingSize(fd, 'tx', o.sizes.tx);
-    l.xskBind(fd, o.ifindex, o.queue, o.bindFlags, 0);
+    l.xskBind(fd, o.ifindex, o.queue, shared ? XdpBind.SHARED_UMEM : o.bindFlags, shared ? o.sharedUmemFd! : 0);
     return fd;
   } catch (err) {
     if (fd >= 0) l.close(fd);

@@ -84,8 +84,8 @@ export class Mempool {
   /** header table views (see layout.ts) */
   readonly h32: Uint32Array;
   readonly h16: Uint16Array;
-  /** the header table as 64-bit words, for resets */
-  private readonly h64: Float64Array;
+  /** the header table as 64-bit words, for clearing two header words in one store (store 0 only) */
+  readonly h64: Float64Array;
   /** the whole region as 32-bit words (packet data at 4-byte aligned offsets) */
   readonly words: Uint32Array;
   /** the whole region as bytes; a buffer starts at `dataOffset + index * eltSize` */

@@ -108,7 +108,20 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
   gc.begin();
   run(engine.packetFwd, streams, control, Infinity);
   gc.end();
+  releaseStreams(streams);
   return { gcCount: await gc.count(), warmupGcCount: await warmup.count() };
+}
+
+/** Lets go of the queues the streams built (each queue object once). */
+export function releaseStreams(streams: FwdStream[]): void {
+  const done = new Set<object>();
+  for (const s of streams) {
+    for (const q of [s.rxq, s.txq]) {
+      if (done.has(q)) continue;
+      done.add(q);
+      q.release?.();
+    }
+  }
 }
 
 /** Calls the engine on every stream, `iterations` times or until the stop flag is raised. */

@@ -1,0 +1,348 @@
+/**
+ * net_af_xdp's fast path: the four AF_XDP rings of a queue pair's socket, run from JavaScript.
+ *
+ * rx: the rx ring's descriptors name UMEM frames, which are the rx pool's mbuf buffers; the
+ * burst turns each into its mbuf handle, writes the header (length, data offset, port) and
+ * gives the fill ring as many fresh mbufs as it took. tx: single-segment mbufs of the UMEM pool
+ * go on the tx ring as they are; others are copied into a UMEM mbuf first. Completions free
+ * the sent mbufs at the next tx burst. A byte per mbuf (`owned`) records what the kernel holds,
+ * so the control path can free it all at stop. At most one system call per burst, and only
+ * when the kernel's need_wakeup flag asks for it.
+ */
+import {
+  MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_NB_SEGS, M_LEN_OFF, M_NEXT, M_PKT_LEN, M_PORT_SEGS, Mempool, fixPartialL4Checksum,
+  mbufFreeBulk, mempools,
+  type RxQueue, type TxQueue,
+} from '@dpkit/eal';
+import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+import { XskRing, linux, type LinuxBinding } from '@dpkit/eal/linux';
+
+/** XDP_PACKET_HEADROOM: where the kernel puts a received frame's data in copy mode */
+export const XDP_HEADROOM = 256;
+
+/** A queue's state, shared by the control path and every lcore that rebuilds the queue. */
+export interface XdpQueueData {
+  iface: string;
+  kernelQueue: number;
+  /** the queue pair's AF_XDP socket (set at start, -1 when stopped) */
+  fd: number;
+  nbDesc: number;
+  /** id of the pool whose data area is the UMEM */
+  umemPool: number;
+  /** log2 of the pool's buffer size (= UMEM chunk size) */
+  shift: number;
+  /** a byte per mbuf of the UMEM pool: how many times the kernel holds it through this queue */
+  owned: SharedArrayBuffer;
+  /** driver counters (XQ_*) */
+  counters: SharedArrayBuffer;
+  /** refill the fill ring once this many mbufs are owed to it */
+  freeThresh: number;
+  /** rx: complete partial TCP/UDP checksums (see @dpkit/eal's fixPartialL4Checksum) */
+  fixCsum: boolean;
+}
+
+export const XQ_COPIES = 0;
+export const XQ_SLOTS = 2;
+
+// module-local copies: imported bindings are re-checked on every use in hot loops
+const INDEX_MASK = MBUF_INDEX_MASK;
+const POOL_SHIFT = MBUF_POOL_SHIFT;
+const H_NEXT = M_NEXT;
+const H_PKT_LEN = M_PKT_LEN;
+const H_LEN_OFF = M_LEN_OFF;
+const H_PORT_SEGS = M_PORT_SEGS;
+const H16_NB_SEGS = M16_NB_SEGS;
+const NEED_WAKEUP = 1;
+const PACKETS = QueueStat.PACKETS;
+const BYTES = QueueStat.BYTES;
+const NOMBUF = QueueStat.NOMBUF;
+
+class XdpRx implements RxQueue {
+  private readonly l: LinuxBinding;
+  private readonly fd: number;
+  private readonly rx: XskRing;
+  private readonly fill: XskRing;
+  private readonly rxw: Uint32Array;
+  private readonly fillw: Uint32Array;
+  private readonly pool: Mempool;
+  private readonly h32: Uint32Array;
+  private readonly h64: Float64Array;
+  private readonly owned: Uint8Array;
+  private readonly stats: Float64Array;
+  private readonly idBits: number;
+  private readonly shift: number;
+  private readonly offMask: number;
+  private readonly portSegs: number;
+  private readonly freeThresh: number;
+  private readonly scratch: Uint32Array;
+  private readonly fixCsum: boolean;
+  private readonly bytes: Uint8Array;
+  private readonly dataOffset: number;
+  /** mbufs the fill ring is owed (taken by rx, not yet replaced) */
+  private owed = 0;
+
+  constructor(d: QueueDescriptor<XdpQueueData>) {
+    const x = d.data;
+    this.l = linux();
+    this.fd = x.fd;
+    this.pool = Mempool.attach(d.pool!);
+    this.rx = XskRing.map(x.fd, 'rx', x.nbDesc);
+    this.fill = XskRing.map(x.fd, 'fill', Math.max(2 * x.nbDesc, 64));
+    this.rxw = this.rx.w;
+    this.fillw = this.fill.w;
+    this.h32 = this.pool.h32;
+    this.h64 = this.pool.h64;
+    this.owned = new Uint8Array(x.owned);
+    this.stats = queueStats(d.stats);
+    this.idBits = (this.pool.id << POOL_SHIFT) >>> 0;
+    this.shift = x.shift;
+    this.offMask = (1 << x.shift) - 1;
+    this.portSegs = ((1 << 16) | d.port) >>> 0;
+    this.freeThresh = x.freeThresh;
+    this.scratch = new Uint32Array(this.fill.size);
+    this.fixCsum = x.fixCsum;
+    this.bytes = this.pool.bytes;
+    this.dataOffset = this.pool.dataOffset;
+  }
+
+  rxBurst(pkts: Uint32Array, start: number, n: number): number {
+    const rw = this.rxw;
+    const rx = this.rx;
+    const cons = rw[rx.cons]!;
+    let avail = (Atomics.load(rw, rx.prod) - cons) >>> 0;
+    if (avail === 0) {
+      if (this.owed > 0) this.refill();
+      else if ((Atomics.load(this.fillw, this.fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(this.fd);
+      return 0;
+    }
+    if (avail > n) avail = n;
+    const h32 = this.h32;
+    const h64 = this.h64;
+    const owned = this.owned;
+    const desc = rx.desc;
+    const mask = rx.mask;
+    const shift = this.shift;
+    const offMask = this.offMask;
+    const idBits = this.idBits;
+    const portSegs = this.portSegs;
+    let bytes = 0;
+    for (let k = 0; k < avail; k++) {
+      const e = desc + (((cons + k) & mask) << 2);
+      const addr = rw[e]!;
+      const len = rw[e + 2]!;
+      const idx = addr >>> shift;
+      const b = idx << 4;
+      const q = b >> 1;
+      h32[b + H_NEXT] = 0;
+      h32[b + H_PKT_LEN] = len;
+      h32[b + H_LEN_OFF] = (((addr & offMask) << 16) | len) >>> 0;
+      h32[b + H_PORT_SEGS] = portSegs;
+      h64[q + 3] = 0; // ol_flags
+      h64[q + 4] = 0; // packet_type, vlan
+      h64[q + 5] = 0; // tx_offload
+      owned[idx] = 0;
+      pkts[start + k] = (idBits | idx) >>> 0;
+      bytes += len;
+    }
+    Atomics.store(rw, rx.cons, (cons + avail) >>> 0);
+    if (this.fixCsum) {
+      const bytes8 = this.bytes;
+      const base = this.dataOffset;
+      for (let k = 0; k < avail; k++) {
+        const e = desc + (((cons + k) & mask) << 2);
+        fixPartialL4Checksum(bytes8, base + rw[e]!, rw[e + 2]!);
+      }
+    }
+    const st = this.stats;
+    st[PACKETS] += avail;
+    st[BYTES] += bytes;
+    this.owed += avail;
+    if (this.owed >= this.freeThresh) this.refill();
+    return avail;
+  }
+
+  /** Gives the fill ring the mbufs it is owed (all or, if the pool is short, none). */
+  private refill(): void {
+    const n = this.owed;
+    const s = this.scratch;
+    if (!this.pool.getBulk(s, 0, n)) {
+      this.stats[NOMBUF] += n;
+      return;
+    }
+    const fw = this.fillw;
+    const fill = this.fill;
+    const prod = fw[fill.prod]!;
+    const desc = fill.desc;
+    const mask = fill.mask;
+    const shift = this.shift;
+    const owned = this.owned;
+    for (let k = 0; k < n; k++) {
+      const idx = s[k]! & INDEX_MASK;
+      const e = desc + (((prod + k) & mask) << 1);
+      fw[e] = idx << shift;
+      fw[e + 1] = 0;
+      owned[idx] = 1;
+    }
+    Atomics.store(fw, fill.prod, (prod + n) >>> 0);
+    this.owed = 0;
+    if ((Atomics.load(fw, fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(this.fd);
+  }
+
+  release(): void {
+    // mbufs owed to the fill ring are not taken yet: nothing to give back
+    this.rx.unmap();
+    this.fill.unmap();
+  }
+}
+
+class XdpTx implements TxQueue {
+  private readonly l: LinuxBinding;
+  private readonly fd: number;
+  private readonly tx: XskRing;
+  private readonly comp: XskRing;
+  private readonly txw: Uint32Array;
+  private readonly compw: Uint32Array;
+  private readonly umem: Mempool;
+  private readonly umemId: number;
+  private readonly owned: Uint8Array;
+  private readonly stats: Float64Array;
+  private readonly counters: Float64Array;
+  private readonly idBits: number;
+  private readonly shift: number;
+  private readonly done: Uint32Array;
+  private readonly one = new Uint32Array(1);
+
+  constructor(d: QueueDescriptor<XdpQueueData>) {
+    const x = d.data;
+    this.l = linux();
+    this.fd = x.fd;
+    this.umem = mempools[x.umemPool]!;
+    this.umemId = x.umemPool;
+    this.tx = XskRing.map(x.fd, 'tx', x.nbDesc);
+    this.comp = XskRing.map(x.fd, 'completion', Math.max(x.nbDesc, 64));
+    this.txw = this.tx.w;
+    this.compw = this.comp.w;
+    this.owned = new Uint8Array(x.owned);
+    this.stats = queueStats(d.stats);
+    this.counters = new Float64Array(x.counters);
+    this.idBits = (x.umemPool << POOL_SHIFT) >>> 0;
+    this.shift = x.shift;
+    this.done = new Uint32Array(this.comp.size);
+  }
+
+  txBurst(pkts: Uint32Array, start: number, n: number): number {
+    this.reap();
+    const tw = this.txw;
+    const tx = this.tx;
+    const prod = tw[tx.prod]!;
+    const room = tx.size - ((prod - Atomics.load(tw, tx.cons)) >>> 0);
+    if (n > room) n = room;
+    const umemId = this.umemId;
+    const h32 = this.umem.h32;
+    const h16 = this.umem.h16;
+    const owned = this.owned;
+    const shift = this.shift;
+    const desc = tx.desc;
+    const mask = tx.mask;
+    let sent = 0;
+    let bytes = 0;
+    for (; sent < n; sent++) {
+      let m = pkts[start + sent]!;
+      let b = (m & INDEX_MASK) << 4;
+      if (m >>> POOL_SHIFT !== umemId || h16[(b << 1) + H16_NB_SEGS] !== 1) {
+        m = this.copyToUmem(m);
+        if (m < 0) break;
+        b = (m & INDEX_MASK) << 4;
+      }
+      const lenOff = h32[b + H_LEN_OFF]!;
+      const len = lenOff & 0xffff;
+      const idx = m & INDEX_MASK;
+      const e = desc + (((prod + sent) & mask) << 2);
+      tw[e] = (idx << shift) + (lenOff >>> 16);
+      tw[e + 1] = 0;
+      tw[e + 2] = len;
+      tw[e + 3] = 0;
+      owned[idx]! += 1;
+      bytes += len;
+    }
+    if (sent > 0) Atomics.store(tw, tx.prod, (prod + sent) >>> 0);
+    if ((Atomics.load(tw, tx.flags) & NEED_WAKEUP) !== 0 && tw[tx.prod] !== Atomics.load(tw, tx.cons)) this.l.xskKick(this.fd);
+    const st = this.stats;
+    st[PACKETS] += sent;
+    st[BYTES] += bytes;
+    return sent;
+  }
+
+  /** Frees the mbufs the kernel has finished sending. */
+  private reap(): void {
+    const cw = this.compw;
+    const comp = this.comp;
+    const cons = cw[comp.cons]!;
+    const n = (Atomics.load(cw, comp.prod) - cons) >>> 0;
+    if (n === 0) return;
+    const done = this.done;
+    const owned = this.owned;
+    const shift = this.shift;
+    const idBits = this.idBits;
+    const desc = comp.desc;
+    const mask = comp.mask;
+    for (let k = 0; k < n; k++) {
+      const idx = cw[desc + (((cons + k) & mask) << 1)]! >>> shift;
+      owned[idx]! -= 1;
+      done[k] = (idBits | idx) >>> 0;
+    }
+    Atomics.store(cw, comp.cons, (cons + n) >>> 0);
+    mbufFreeBulk(done, 0, n);
+  }
+
+  /**
+   * Copies packet `m` (any pool, any number of segments) into a fresh mbuf of the UMEM pool
+   * and frees `m`; returns the new handle, or -1 (m untouched) when the pool is empty or the
+   * packet does not fit one buffer.
+   */
+  private copyToUmem(m: number): number {
+    const src = mempools[m >>> POOL_SHIFT]!;
+    const sb = (m & INDEX_MASK) << 4;
+    const pktLen = src.h32[sb + H_PKT_LEN]!;
+    const umem = this.umem;
+    if (umem.headroom + pktLen > umem.eltSize) return -1;
+    const one = this.one;
+    if (!umem.getBulk(one, 0, 1)) return -1;
+    const c = one[0]!;
+    const cb = (c & INDEX_MASK) << 4;
+    const dst = umem.bytes;
+    let at = umem.bufOffset(c) + umem.headroom;
+    for (let s = m; ;) {
+      const p = mempools[s >>> POOL_SHIFT]!;
+      const b = (s & INDEX_MASK) << 4;
+      const lo = p.h32[b + H_LEN_OFF]!;
+      const from = p.bufOffset(s) + (lo >>> 16);
+      const sb8 = p.bytes;
+      for (let i = 0, len = lo & 0xffff; i < len; i++) dst[at++] = sb8[from + i]!;
+      const next = p.h32[b + H_NEXT]!;
+      if (next === 0) break;
+      s = next - 1;
+    }
+    umem.h32[cb + H_NEXT] = 0;
+    umem.h32[cb + H_PKT_LEN] = pktLen;
+    umem.h32[cb + H_LEN_OFF] = ((umem.headroom << 16) | pktLen) >>> 0;
+    umem.h32[cb + H_PORT_SEGS] = (1 << 16) | (src.h32[sb + H_PORT_SEGS]! & 0xffff);
+    one[0] = m;
+    mbufFreeBulk(one, 0, 1);
+    this.counters[XQ_COPIES]! += 1;
+    return c;
+  }
+
+  release(): void {
+    this.tx.unmap();
+    this.comp.unmap();
+  }
+}
+
+export function createRxQueue(d: QueueDescriptor): RxQueue {
+  return new XdpRx(d as QueueDescriptor<XdpQueueData>);
+}
+
+export function createTxQueue(d: QueueDescriptor): TxQueue {
+  return new XdpTx(d as QueueDescriptor<XdpQueueData>);
+}

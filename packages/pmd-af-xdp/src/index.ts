@@ -1,0 +1,460 @@
+/**
+ * net_af_xdp — a PMD for any Linux netdev through AF_XDP sockets (see README.md).
+ *
+ * Control path: probe reads the netdev; start opens one socket per queue pair over the rx
+ * pool's memory (the UMEM), pre-fills the fill rings, puts the sockets in an XSKMAP and
+ * attaches the steering program through a BPF link; stop undoes all of it and frees every mbuf
+ * the kernel still held. The fast path (fastpath.ts) runs the rings.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { DpkitError, mbufFreeBulk, type EthDev, type EthLink, type Mempool, type Xstat } from '@dpkit/eal';
+import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
+import {
+  BpfMap, XdpBind, XskRing, attachXdp, linux, loadXdpProgram, openXsk, xskMapClear, xskMapSet, xskRedirectProgram,
+  MapType, type XskStatistics,
+} from '@dpkit/eal/linux';
+import * as fastPath from './fastpath.js';
+import { XDP_HEADROOM, type XdpQueueData, XQ_COPIES, XQ_SLOTS } from './fastpath.js';
+
+export const params = defineParams({
+  iface: { type: 'string', syntax: '<netdev>', help: 'the Linux netdev' },
+  start_queue: { type: 'int', default: 0, min: 0, max: 1023, help: 'first netdev queue' },
+  queue_count: { type: 'int', default: 1, min: 1, max: 64, help: 'number of queues' },
+  shared_umem: { type: 'bool', default: true, help: 'queues with the same rx pool share one UMEM registration' },
+  force_copy: { type: 'bool', default: false, help: 'copy mode even where zero-copy exists' },
+  mode: { type: 'string', default: 'drv', choices: ['drv', 'skb'], help: 'XDP attach mode' },
+  fix_csum: { type: 'bool', default: true, help: 'complete partial TCP/UDP checksums of received frames' },
+});
+
+/** Buffer sizes the UMEM can use as aligned chunks (a power of two, 2048 to the page size). */
+export const UMEM_BUF_SIZES = [2048, 4096] as const;
+const MIN_DESC = 64;
+const MAX_DESC = 4096;
+const NAME_MAX = 10;
+
+/**
+ * What feeds the sockets: given the XSKMAP (netdev queue → socket), attach an XDP program to
+ * the netdev and return how to detach it. The default redirects every packet of a queue that
+ * has a socket; the bifurc bus passes its flow classifier instead.
+ */
+export interface XdpSteering {
+  attach(xskMap: BpfMap, ifindex: number, mode: 'drv' | 'skb'): { detach(): void };
+  /** the queues (netdev queue ids) packets may be steered to; the XSKMAP gets this many slots */
+  readonly mapSize?: number;
+}
+
+/** The plain steering: bpf_redirect_map(xskmap, rx_queue_index, XDP_PASS). */
+export const redirectSteering: XdpSteering = {
+  attach(xskMap, ifindex, mode) {
+    const prog = loadXdpProgram(xskRedirectProgram(xskMap), 'dpkit_xsk');
+    try {
+      const link = attachXdp(prog, ifindex, mode);
+      return { detach: () => { linux().close(link); linux().close(prog); } };
+    } catch (err) {
+      linux().close(prog);
+      throw err;
+    }
+  },
+};
+
+export interface AfXdpConfig {
+  iface: string;
+  startQueue: number;
+  queueCount: number;
+  sharedUmem: boolean;
+  forceCopy: boolean;
+  mode: 'drv' | 'skb';
+  steering: XdpSteering;
+  fixCsum: boolean;
+}
+
+interface Socket {
+  fd: number;
+  pool: Mempool;
+  rx: XdpQueueData | undefined;
+  tx: XdpQueueData | undefined;
+}
+
+const KSTATS = ['rxDropped', 'rxInvalidDescs', 'rxRingFull', 'rxFillRingEmptyDescs', 'txInvalidDescs', 'txRingEmptyDescs'] as const;
+type KStat = (typeof KSTATS)[number];
+const KSTAT_NAMES: Record<KStat, string> = {
+  rxDropped: 'rx_q%_xsk_rx_dropped', rxInvalidDescs: 'rx_q%_xsk_rx_invalid_descs', rxRingFull: 'rx_q%_xsk_rx_ring_full',
+  rxFillRingEmptyDescs: 'rx_q%_xsk_rx_fill_ring_empty_descs', txInvalidDescs: 'tx_q%_xsk_tx_invalid_descs',
+  txRingEmptyDescs: 'tx_q%_xsk_tx_ring_empty_descs',
+};
+
+interface AfXdpPrivate {
+  cfg: AfXdpConfig;
+  ifindex: number;
+  label: string;
+  rxq: (XdpQueueData | undefined)[];
+  txq: (XdpQueueData | undefined)[];
+  rxPools: (Mempool | undefined)[];
+  sockets: Socket[];
+  xskMap: BpfMap | undefined;
+  steeringHandle: { detach(): void } | undefined;
+  /** kernel XSK counters of sockets closed at earlier stops, per queue, minus the reset base */
+  kstats: Record<KStat, number>[];
+  zeroCopy: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
+
+function priv(dev: EthDev): AfXdpPrivate {
+  return (dev as EthDev<AfXdpPrivate>).priv;
+}
+
+function netdevQueues(iface: string): number {
+  try {
+    return readdirSync(`/sys/class/net/${iface}/queues`).filter((e) => e.startsWith('rx-')).length;
+  } catch {
+    return 0;
+  }
+}
+
+function netdevSpeed(iface: string): number {
+  try {
+    const v = Number(readFileSync(`/sys/class/net/${iface}/speed`, 'utf8').trim());
+    return Number.isFinite(v) && v > 0 ? v : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const IFF_UP = 0x1;
+const IFF_RUNNING = 0x40;
+const IFF_PROMISC = 0x100;
+const IFF_ALLMULTI = 0x200;
+
+function queueData(dev: EthDev, kind: 'rx' | 'tx', q: number, nbDesc: number, conf: { freeThresh?: number }, pool?: Mempool): XdpQueueData {
+  const p = priv(dev);
+  if (!isPow2(nbDesc)) {
+    throw new DpkitError(`${p.label}: ${nbDesc} ${kind} descriptors asked; AF_XDP rings need a power of two from ${MIN_DESC} to ${MAX_DESC}`);
+  }
+  return {
+    iface: p.cfg.iface, kernelQueue: p.cfg.startQueue + q, fd: -1, nbDesc, umemPool: pool?.id ?? -1,
+    shift: pool ? Math.log2(pool.eltSize) : 0, owned: pool ? new SharedArrayBuffer(pool.size) : new SharedArrayBuffer(0),
+    counters: new SharedArrayBuffer(XQ_SLOTS * 8), freeThresh: Math.max(1, Math.min(conf.freeThresh || 32, nbDesc)),
+    fixCsum: p.cfg.fixCsum,
+  };
+}
+
+/** Frees every mbuf that the kernel held for a queue (its ownership bytes), then clears them. */
+function reclaim(d: XdpQueueData, pool: Mempool): number {
+  const owned = new Uint8Array(d.owned);
+  const batch = new Uint32Array(256);
+  const idBits = (pool.id << 24) >>> 0;
+  let k = 0;
+  let total = 0;
+  for (let i = 0; i < owned.length; i++) {
+    for (let c = owned[i]!; c > 0; c--) {
+      batch[k++] = (idBits | i) >>> 0;
+      if (k === batch.length) {
+        mbufFreeBulk(batch, 0, k);
+        total += k;
+        k = 0;
+      }
+    }
+    owned[i] = 0;
+  }
+  if (k) mbufFreeBulk(batch, 0, k);
+  return total + k;
+}
+
+async function openSocket(p: AfXdpPrivate, q: number, pool: Mempool, rx: XdpQueueData | undefined, tx: XdpQueueData | undefined, shareFd: number | undefined): Promise<number> {
+  const area = pool.dataArea();
+  const rxDesc = rx?.nbDesc ?? 0;
+  const txDesc = tx?.nbDesc ?? 0;
+  const sizes = { fill: Math.max(2 * rxDesc, MIN_DESC), completion: Math.max(txDesc, MIN_DESC), rx: rxDesc, tx: txDesc };
+  const bindFlags = XdpBind.USE_NEED_WAKEUP | (p.cfg.forceCopy ? XdpBind.COPY : 0);
+  // a socket closed at the last stop frees its queue asynchronously: retry EBUSY for a second
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openXsk({
+        ifindex: p.ifindex, queue: p.cfg.startQueue + q, sizes, bindFlags,
+        umem: { buffer: pool.region.buffer, offset: area.offset, length: area.length, chunkSize: pool.eltSize, headroom: 0 },
+        ...(shareFd !== undefined ? { sharedUmemFd: shareFd } : {}),
+      }, p.label);
+    } catch (err) {
+      if ((err as DpkitError).code !== 'EBUSY' || attempt >= 50) throw err;
+      await sleep(20);
+    }
+  }
+}
+
+/** Puts `d.nbDesc` mbufs on a fresh socket's fill ring (control path, main thread). */
+function prefill(fd: number, d: XdpQueueData, pool: Mempool, fillSize: number): void {
+  const fill = XskRing.map(fd, 'fill', fillSize);
+  try {
+    const n = d.nbDesc;
+    const mbufs = new Uint32Array(n);
+    if (!pool.getBulk(mbufs, 0, n)) {
+      throw new DpkitError(`net_af_xdp: mempool '${pool.name}' has ${pool.availCount()} free mbufs, rx queue ${d.kernelQueue} needs ${n} for its fill ring; create a larger pool`, 'ENOMEM');
+    }
+    const owned = new Uint8Array(d.owned);
+    const w = fill.w;
+    const prod = w[fill.prod]!;
+    for (let k = 0; k < n; k++) {
+      const idx = mbufs[k]! & 0xffffff;
+      const e = fill.desc + 2 * ((prod + k) & fill.mask);
+      w[e] = idx * pool.eltSize;
+      w[e + 1] = 0;
+      owned[idx] = 1;
+    }
+    Atomics.store(w, fill.prod, (prod + n) >>> 0);
+  } finally {
+    fill.unmap();
+  }
+}
+
+function readKstats(fd: number): XskStatistics {
+  return linux().xskStatistics(fd);
+}
+
+function kstatsNow(p: AfXdpPrivate, q: number): Record<KStat, number> {
+  const base = p.kstats[q]!;
+  const out = { ...base };
+  const s = p.sockets[q];
+  if (s && s.fd >= 0) {
+    const live = readKstats(s.fd);
+    for (const k of KSTATS) out[k] += live[k];
+  }
+  return out;
+}
+
+async function stopPort(dev: EthDev): Promise<void> {
+  const p = priv(dev);
+  for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, p.cfg.startQueue + p.sockets.indexOf(s));
+  p.steeringHandle?.detach();
+  p.steeringHandle = undefined;
+  for (const [q, s] of p.sockets.entries()) {
+    const live = readKstats(s.fd);
+    for (const k of KSTATS) p.kstats[q]![k] += live[k];
+    linux().close(s.fd);
+    s.fd = -1;
+    if (s.rx) s.rx.fd = -1;
+    if (s.tx) s.tx.fd = -1;
+  }
+  // the sockets are gone (every lcore released its rings before stop): the kernel holds nothing
+  for (const s of p.sockets) {
+    if (s.rx) reclaim(s.rx, s.pool);
+    if (s.tx) reclaim(s.tx, s.pool);
+  }
+  p.sockets = [];
+  p.xskMap?.close();
+  p.xskMap = undefined;
+}
+
+const ops: EthDevOps = {
+  infoGet(dev) {
+    const p = priv(dev);
+    const maxRxPktLen = 2048 - XDP_HEADROOM;
+    return {
+      ifName: p.cfg.iface, maxRxQueues: p.cfg.queueCount, maxTxQueues: p.cfg.queueCount, maxMacAddrs: 1,
+      minMtu: 68, maxMtu: maxRxPktLen - 18, maxRxPktLen, minRxBufSize: 2048,
+      rxDescLimits: { min: MIN_DESC, max: MAX_DESC, align: MIN_DESC }, txDescLimits: { min: MIN_DESC, max: MAX_DESC, align: MIN_DESC },
+      rxPoolNeeds: { memory: 'memfd', bufSizes: UMEM_BUF_SIZES, why: 'AF_XDP registers the pool as UMEM, one buffer per aligned chunk' },
+    };
+  },
+  configure(dev) {
+    if (dev.nbTxQueues > dev.nbRxQueues) {
+      throw new DpkitError(`${priv(dev).label}: ${dev.nbTxQueues} tx queues and ${dev.nbRxQueues} rx queues: tx queue q shares the AF_XDP socket of rx queue q, configure at least as many rx queues as tx queues`);
+    }
+  },
+  rxQueueSetup(dev, q, nbDesc, _socket, conf, pool) {
+    const p = priv(dev);
+    const d = queueData(dev, 'rx', q, nbDesc, conf, pool);
+    p.rxq[q] = d;
+    p.rxPools[q] = pool;
+    return d;
+  },
+  txQueueSetup(dev, q, nbDesc, _socket, conf) {
+    const d = queueData(dev, 'tx', q, nbDesc, conf);
+    priv(dev).txq[q] = d;
+    return d;
+  },
+  rxQueueRelease(dev, q) {
+    priv(dev).rxq[q] = undefined;
+    priv(dev).rxPools[q] = undefined;
+  },
+  txQueueRelease(dev, q) {
+    priv(dev).txq[q] = undefined;
+  },
+  async start(dev) {
+    const p = priv(dev);
+    const l = linux(p.label);
+    const n = dev.nbRxQueues;
+    p.xskMap = new BpfMap(MapType.XSKMAP, 4, 4, Math.max(p.cfg.steering.mapSize ?? 0, p.cfg.startQueue + p.cfg.queueCount), `${p.label.slice(0, NAME_MAX)}_xsk`);
+    try {
+      for (let q = 0; q < n; q++) {
+        const pool = p.rxPools[q]!;
+        const rx = p.rxq[q]!;
+        const tx = q < dev.nbTxQueues ? p.txq[q] : undefined;
+        if (tx) {
+          // tx shares the rx pool's UMEM: mbufs of other pools are copied into it
+          tx.umemPool = pool.id;
+          tx.shift = rx.shift;
+          if (tx.owned.byteLength !== pool.size) tx.owned = new SharedArrayBuffer(pool.size);
+        }
+        const share = p.cfg.sharedUmem ? p.sockets.find((s) => s.pool === pool)?.fd : undefined;
+        const fd = await openSocket(p, q, pool, rx, tx, share);
+        p.sockets.push({ fd, pool, rx, tx });
+        rx.fd = fd;
+        if (tx) tx.fd = fd;
+        prefill(fd, rx, pool, Math.max(2 * rx.nbDesc, MIN_DESC));
+        xskMapSet(p.xskMap, p.cfg.startQueue + q, fd);
+      }
+      p.zeroCopy = p.sockets.length > 0 && (l.xskOptions(p.sockets[0]!.fd) & 1) !== 0;
+      p.steeringHandle = p.cfg.steering.attach(p.xskMap, p.ifindex, p.cfg.mode);
+    } catch (err) {
+      await stopPort(dev);
+      throw err;
+    }
+  },
+  stop: (dev) => stopPort(dev),
+  close(dev) {
+    const p = priv(dev);
+    p.rxq = [];
+    p.txq = [];
+    p.rxPools = [];
+  },
+  linkUpdate(dev): EthLink {
+    const p = priv(dev);
+    let running = false;
+    try {
+      running = (linux().ifInfo(p.cfg.iface).flags & (IFF_UP | IFF_RUNNING)) === (IFF_UP | IFF_RUNNING);
+    } catch {
+      running = false;
+    }
+    return { speed: netdevSpeed(p.cfg.iface), duplex: 'full', autoneg: true, up: dev.started && running };
+  },
+  extraStats(dev) {
+    const p = priv(dev);
+    let imissed = 0;
+    let oerrors = 0;
+    for (let q = 0; q < dev.nbRxQueues; q++) {
+      const k = kstatsNow(p, q);
+      imissed += k.rxDropped + k.rxRingFull;
+      oerrors += k.txInvalidDescs;
+    }
+    return { imissed, oerrors };
+  },
+  statsReset(dev) {
+    const p = priv(dev);
+    for (let q = 0; q < p.kstats.length; q++) {
+      const now = kstatsNow(p, q);
+      for (const k of KSTATS) p.kstats[q]![k] -= now[k];
+    }
+    for (const d of [...p.rxq, ...p.txq]) if (d) new Float64Array(d.counters).fill(0);
+  },
+  xstatsGet(dev): Xstat[] {
+    const p = priv(dev);
+    const out: Xstat[] = [];
+    for (let q = 0; q < dev.nbRxQueues; q++) {
+      const k = kstatsNow(p, q);
+      for (const key of KSTATS) out.push({ name: KSTAT_NAMES[key].replace('%', String(q)), value: k[key] });
+    }
+    for (let q = 0; q < dev.nbTxQueues; q++) {
+      const d = p.txq[q];
+      out.push({ name: `tx_q${q}_copies`, value: d ? new Float64Array(d.counters)[XQ_COPIES]! : 0 });
+    }
+    return out;
+  },
+  xstatsReset(dev) {
+    ops.statsReset!(dev);
+  },
+  promiscuousEnable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, IFF_PROMISC, 0),
+  promiscuousDisable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, 0, IFF_PROMISC),
+  allmulticastEnable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, IFF_ALLMULTI, 0),
+  allmulticastDisable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, 0, IFF_ALLMULTI),
+  mtuSet: (dev, mtu) => linux().setMtu(priv(dev).cfg.iface, mtu),
+};
+
+/**
+ * Creates an AF_XDP port for `device` on a netdev: what both net_af_xdp (vdev) and the bifurc
+ * bus's generic driver call from their probe.
+ */
+export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev' | 'log'>, cfg: AfXdpConfig): EthDev {
+  const label = device.name;
+  const l = linux(`${label} (AF_XDP)`);
+  let info: { ifindex: number; mac: number[]; mtu: number; flags: number };
+  try {
+    info = l.ifInfo(cfg.iface);
+  } catch {
+    throw new DpkitError(`${label}: no netdev '${cfg.iface}' in this network namespace; see 'ip link' for the names`, 'ENODEV');
+  }
+  const have = netdevQueues(cfg.iface);
+  if (have > 0 && cfg.startQueue + cfg.queueCount > have) {
+    throw new DpkitError(`${label}: queues ${cfg.startQueue}..${cfg.startQueue + cfg.queueCount - 1} asked, '${cfg.iface}' has ${have} rx queues (0..${have - 1}); lower start_queue/queue_count or add channels with ethtool -L`, 'EINVAL');
+  }
+  const p: AfXdpPrivate = {
+    cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
+    kstats: Array.from({ length: cfg.queueCount }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
+    zeroCopy: false,
+  };
+  const dev = ctx.ethdev.allocate<AfXdpPrivate>({
+    name: device.name, device, driver: 'net_af_xdp', ops,
+    fastPath: { module: new URL('./fastpath.js', import.meta.url).href, impl: fastPath },
+    mac: Uint8Array.from(info.mac), mtu: info.mtu, priv: p,
+  });
+  dev.promiscuous = (info.flags & IFF_PROMISC) !== 0;
+  dev.allMulticast = (info.flags & IFF_ALLMULTI) !== 0;
+  ctx.log.info(`${label}: ${cfg.iface} (ifindex ${info.ifindex}) queues ${cfg.startQueue}..${cfg.startQueue + cfg.queueCount - 1}, XDP ${cfg.mode} mode`);
+  return dev;
+}
+
+/** Is the port's socket bound in zero-copy mode (known after start)? */
+export function isZeroCopy(dev: EthDev): boolean {
+  return priv(dev).zeroCopy;
+}
+
+async function removePorts(device: Device, ctx: { ethdev: ProbeContext['ethdev'] }): Promise<void> {
+  for (const port of [...device.ports]) {
+    const dev = ctx.ethdev.get(port);
+    if (dev.started) await dev.stop();
+    await dev.close();
+    ctx.ethdev.release(dev);
+  }
+}
+
+export const driver = defineDriver({
+  name: 'net_af_xdp',
+  aliases: ['eth_af_xdp'],
+  bus: 'vdev',
+  drvFlags: 0,
+  params,
+  probe(device, ctx) {
+    const v = ctx.params;
+    if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0`);
+    createAfXdpPort(device, ctx, {
+      iface: v.iface, startQueue: v.start_queue, queueCount: v.queue_count, sharedUmem: v.shared_umem,
+      forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: redirectSteering, fixCsum: v.fix_csum,
+    });
+  },
+  remove: (device, ctx) => removePorts(device, ctx),
+});
+
+/**
+ * The same PMD as the bifurc bus's generic driver: any netdev (any id), flagged BIFURC. The
+ * bus puts the netdev, the queue pairs and the steering (its flow classifier) on the device.
+ */
+export const bifurcDriver = defineDriver({
+  name: 'net_af_xdp_bifurc',
+  bus: 'bifurc',
+  drvFlags: DrvFlags.BIFURC,
+  idTable: [{ vendor: PCI_ANY_ID, device: PCI_ANY_ID }],
+  params: {},
+  probe(device, ctx) {
+    const b = (device as Device & { bifurc?: { iface: string; qoff: number; qpairs: number; mode: 'drv' | 'skb'; steering: XdpSteering } }).bifurc;
+    if (!b) throw new DpkitError(`${device.name}: not a bifurc device (no netdev attached by the bus)`);
+    createAfXdpPort(device, ctx, {
+      iface: b.iface, startQueue: b.qoff, queueCount: b.qpairs, sharedUmem: true, forceCopy: false, mode: b.mode, steering: b.steering,
+      fixCsum: true,
+    });
+  },
+  remove: (device, ctx) => removePorts(device, ctx),
+});
+
+export const drivers = [driver, bifurcDriver];
+export default driver;
