@@ -20,6 +20,10 @@ export {
 export type { RxQueue, TxQueue, QueueDescriptor, FastPathModule } from './ethdev/fastpath.js';
 export { Mempool, mempools, MEMPOOL_CACHE_MAX_SIZE, type MempoolDescriptor, type PktmbufPoolOptions } from './mbuf/mempool.js';
 export * from './mbuf/layout.js';
+export {
+  IPPROTO, describeRule, formatIp, parseIp, parseNtuple, parseRteFlow,
+  type FlowAction, type FlowCounters, type FlowMatch, type FlowOps, type FlowRule, type Masked, type MaskedAddr,
+} from './flow/flow.js';
 export { fixPartialL4Checksum, l4ChecksumValid, sum16 } from './net/checksum.js';
 export {
   mbufAdj, mbufAppend, mbufChain, mbufDataLen, mbufDataOffset, mbufFree, mbufFreeBulk, mbufHeader, mbufNbSegs,

@@ -15,6 +15,7 @@ import {
   QUEUE_STAT_SLOTS, QueueStat, idleQueue, type FastPathModule, type QueueDescriptor, type RxQueue, type TxQueue,
 } from './fastpath.js';
 import type { EthDevOps } from './ops.js';
+import type { FlowCounters, FlowOps, FlowRule } from '../flow/flow.js';
 import {
   ETHER_MTU, MAX_ETHPORTS, type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink,
   type EthStats, type QueueState, type RxConf, type TxConf, type Xstat,
@@ -344,6 +345,30 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     }
     op.call(this.ops, this, queue);
     s.state = 'stopped';
+  }
+
+  /** The port's flow rules (rte_flow), or ENOTSUP. */
+  flow(): FlowOps {
+    this.checkOpen();
+    const f = this.ops.flowOps?.(this);
+    if (!f) this.fail(`${this.driverName} takes no flow rules (rte_flow)`, 'ENOTSUP');
+    return f;
+  }
+
+  flowValidate(rule: FlowRule): void {
+    this.flow().validate(rule);
+  }
+
+  flowCreate(rule: FlowRule): number {
+    return this.flow().create(rule);
+  }
+
+  flowDestroy(id: number): void {
+    this.flow().destroy(id);
+  }
+
+  flowQuery(id: number): FlowCounters {
+    return this.flow().query(id);
   }
 
   /** rte_eth_link_get: asks the driver and raises 'link-state' when it changed. */

@@ -6,6 +6,7 @@
 import type { Mempool } from '../mbuf/mempool.js';
 import type { DevInfo, EthLink, RxConf, TxConf, Xstat } from './types.js';
 import type { EthDev } from './ethdev.js';
+import type { FlowOps } from '../flow/flow.js';
 
 export interface EthDevOps {
   /** Device limits and capabilities; ethdev fills in defaults for what is left out. */
@@ -40,4 +41,6 @@ export interface EthDevOps {
   allmulticastDisable?(dev: EthDev): void | Promise<void>;
   macAddrSet?(dev: EthDev, mac: Uint8Array): void | Promise<void>;
   mtuSet?(dev: EthDev, mtu: number): void | Promise<void>;
+  /** The port's flow rules (rte_flow_ops), if it takes any. */
+  flowOps?(dev: EthDev): FlowOps | undefined;
 }

@@ -23,7 +23,7 @@ export const R6: Reg = 6, R7: Reg = 7, R8: Reg = 8, R9: Reg = 9, FP: Reg = 10;
 export type Size = 1 | 2 | 4 | 8;
 
 /** Helper function ids (enum bpf_func_id). */
-export const Helper = { mapLookupElem: 1, mapUpdateElem: 2, mapDeleteElem: 3, ktimeGetNs: 5, redirectMap: 51 } as const;
+export const Helper = { mapLookupElem: 1, mapUpdateElem: 2, mapDeleteElem: 3, ktimeGetNs: 5, redirectMap: 51, xdpGetBuffLen: 188 } as const;
 export const XdpAction = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
 /** struct xdp_md field offsets */
 export const XdpMd = { data: 0, dataEnd: 4, dataMeta: 8, ingressIfindex: 12, rxQueueIndex: 16 } as const;
