@@ -23,9 +23,10 @@ export const XDP_HEADROOM = 256;
 /** A queue's state, shared by the control path and every lcore that rebuilds the queue. */
 export interface XdpQueueData {
   iface: string;
-  kernelQueue: number;
-  /** the queue pair's AF_XDP socket (set at start, -1 when stopped) */
-  fd: number;
+  /** the netdev queues this port queue serves, and their AF_XDP sockets (set at start, empty
+   * when stopped); tx uses the first */
+  kernelQueues: number[];
+  fds: number[];
   nbDesc: number;
   /** id of the pool whose data area is the UMEM */
   umemPool: number;
@@ -57,13 +58,26 @@ const PACKETS = QueueStat.PACKETS;
 const BYTES = QueueStat.BYTES;
 const NOMBUF = QueueStat.NOMBUF;
 
+/** One socket's rx and fill rings (a port rx queue may read several: see README). */
+class RxSub {
+  readonly rx: XskRing;
+  readonly fill: XskRing;
+  readonly rxw: Uint32Array;
+  readonly fillw: Uint32Array;
+  /** mbufs the fill ring is owed (taken by rx, not yet replaced) */
+  owed = 0;
+
+  constructor(readonly fd: number, nbDesc: number) {
+    this.rx = XskRing.map(fd, 'rx', nbDesc);
+    this.fill = XskRing.map(fd, 'fill', Math.max(2 * nbDesc, 64));
+    this.rxw = this.rx.w;
+    this.fillw = this.fill.w;
+  }
+}
+
 class XdpRx implements RxQueue {
   private readonly l: LinuxBinding;
-  private readonly fd: number;
-  private readonly rx: XskRing;
-  private readonly fill: XskRing;
-  private readonly rxw: Uint32Array;
-  private readonly fillw: Uint32Array;
+  private readonly subs: RxSub[];
   private readonly pool: Mempool;
   private readonly h32: Uint32Array;
   private readonly h64: Float64Array;
@@ -78,18 +92,14 @@ class XdpRx implements RxQueue {
   private readonly fixCsum: boolean;
   private readonly bytes: Uint8Array;
   private readonly dataOffset: number;
-  /** mbufs the fill ring is owed (taken by rx, not yet replaced) */
-  private owed = 0;
+  /** the sub to read first at the next burst (round robin) */
+  private next = 0;
 
   constructor(d: QueueDescriptor<XdpQueueData>) {
     const x = d.data;
     this.l = linux();
-    this.fd = x.fd;
     this.pool = Mempool.attach(d.pool!);
-    this.rx = XskRing.map(x.fd, 'rx', x.nbDesc);
-    this.fill = XskRing.map(x.fd, 'fill', Math.max(2 * x.nbDesc, 64));
-    this.rxw = this.rx.w;
-    this.fillw = this.fill.w;
+    this.subs = x.fds.map((fd) => new RxSub(fd, x.nbDesc));
     this.h32 = this.pool.h32;
     this.h64 = this.pool.h64;
     this.owned = new Uint8Array(x.owned);
@@ -99,20 +109,34 @@ class XdpRx implements RxQueue {
     this.offMask = (1 << x.shift) - 1;
     this.portSegs = ((1 << 16) | d.port) >>> 0;
     this.freeThresh = x.freeThresh;
-    this.scratch = new Uint32Array(this.fill.size);
+    this.scratch = new Uint32Array(this.subs[0]!.fill.size);
     this.fixCsum = x.fixCsum;
     this.bytes = this.pool.bytes;
     this.dataOffset = this.pool.dataOffset;
   }
 
   rxBurst(pkts: Uint32Array, start: number, n: number): number {
-    const rw = this.rxw;
-    const rx = this.rx;
+    const subs = this.subs;
+    const count = subs.length;
+    if (count === 1) return this.burst(subs[0]!, pkts, start, n);
+    let got = 0;
+    let i = this.next;
+    for (let k = 0; k < count && got < n; k++) {
+      got += this.burst(subs[i]!, pkts, start + got, n - got);
+      i = i + 1 === count ? 0 : i + 1;
+    }
+    this.next = i;
+    return got;
+  }
+
+  private burst(sub: RxSub, pkts: Uint32Array, start: number, n: number): number {
+    const rw = sub.rxw;
+    const rx = sub.rx;
     const cons = rw[rx.cons]!;
     let avail = (Atomics.load(rw, rx.prod) - cons) >>> 0;
     if (avail === 0) {
-      if (this.owed > 0) this.refill();
-      else if ((Atomics.load(this.fillw, this.fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(this.fd);
+      if (sub.owed > 0) this.refill(sub);
+      else if ((Atomics.load(sub.fillw, sub.fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(sub.fd);
       return 0;
     }
     if (avail > n) avail = n;
@@ -144,7 +168,6 @@ class XdpRx implements RxQueue {
       pkts[start + k] = (idBits | idx) >>> 0;
       bytes += len;
     }
-    Atomics.store(rw, rx.cons, (cons + avail) >>> 0);
     if (this.fixCsum) {
       const bytes8 = this.bytes;
       const base = this.dataOffset;
@@ -153,24 +176,25 @@ class XdpRx implements RxQueue {
         fixPartialL4Checksum(bytes8, base + rw[e]!, rw[e + 2]!);
       }
     }
+    Atomics.store(rw, rx.cons, (cons + avail) >>> 0);
     const st = this.stats;
     st[PACKETS] += avail;
     st[BYTES] += bytes;
-    this.owed += avail;
-    if (this.owed >= this.freeThresh) this.refill();
+    sub.owed += avail;
+    if (sub.owed >= this.freeThresh) this.refill(sub);
     return avail;
   }
 
-  /** Gives the fill ring the mbufs it is owed (all or, if the pool is short, none). */
-  private refill(): void {
-    const n = this.owed;
+  /** Gives a fill ring the mbufs it is owed (all or, if the pool is short, none). */
+  private refill(sub: RxSub): void {
+    const n = sub.owed;
     const s = this.scratch;
     if (!this.pool.getBulk(s, 0, n)) {
       this.stats[NOMBUF] += n;
       return;
     }
-    const fw = this.fillw;
-    const fill = this.fill;
+    const fw = sub.fillw;
+    const fill = sub.fill;
     const prod = fw[fill.prod]!;
     const desc = fill.desc;
     const mask = fill.mask;
@@ -184,14 +208,16 @@ class XdpRx implements RxQueue {
       owned[idx] = 1;
     }
     Atomics.store(fw, fill.prod, (prod + n) >>> 0);
-    this.owed = 0;
-    if ((Atomics.load(fw, fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(this.fd);
+    sub.owed = 0;
+    if ((Atomics.load(fw, fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(sub.fd);
   }
 
   release(): void {
-    // mbufs owed to the fill ring are not taken yet: nothing to give back
-    this.rx.unmap();
-    this.fill.unmap();
+    // mbufs owed to the fill rings are not taken yet: nothing to give back
+    for (const sub of this.subs) {
+      sub.rx.unmap();
+      sub.fill.unmap();
+    }
   }
 }
 
@@ -215,11 +241,11 @@ class XdpTx implements TxQueue {
   constructor(d: QueueDescriptor<XdpQueueData>) {
     const x = d.data;
     this.l = linux();
-    this.fd = x.fd;
+    this.fd = x.fds[0]!;
     this.umem = mempools[x.umemPool]!;
     this.umemId = x.umemPool;
-    this.tx = XskRing.map(x.fd, 'tx', x.nbDesc);
-    this.comp = XskRing.map(x.fd, 'completion', Math.max(x.nbDesc, 64));
+    this.tx = XskRing.map(this.fd, 'tx', x.nbDesc);
+    this.comp = XskRing.map(this.fd, 'completion', Math.max(x.nbDesc, 64));
     this.txw = this.tx.w;
     this.compw = this.comp.w;
     this.owned = new Uint8Array(x.owned);

@@ -7,7 +7,7 @@
  * the kernel still held. The fast path (fastpath.ts) runs the rings.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { DpkitError, mbufFreeBulk, type EthDev, type EthLink, type Mempool, type Xstat } from '@dpkit/eal';
+import { DpkitError, mbufFreeBulk, type EthDev, type EthLink, type FlowOps, type Mempool, type Xstat } from '@dpkit/eal';
 import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
 import {
   BpfMap, XdpBind, XskRing, attachXdp, linux, loadXdpProgram, openXsk, xskMapClear, xskMapSet, xskRedirectProgram,
@@ -59,8 +59,8 @@ export const redirectSteering: XdpSteering = {
 
 export interface AfXdpConfig {
   iface: string;
-  startQueue: number;
-  queueCount: number;
+  /** port queue q serves netdev queues queueMap[q] (one AF_XDP socket each) */
+  queueMap: number[][];
   sharedUmem: boolean;
   forceCopy: boolean;
   mode: 'drv' | 'skb';
@@ -71,6 +71,9 @@ export interface AfXdpConfig {
 interface Socket {
   fd: number;
   pool: Mempool;
+  /** port queue and netdev queue */
+  q: number;
+  kq: number;
   rx: XdpQueueData | undefined;
   tx: XdpQueueData | undefined;
 }
@@ -96,6 +99,7 @@ interface AfXdpPrivate {
   /** kernel XSK counters of sockets closed at earlier stops, per queue, minus the reset base */
   kstats: Record<KStat, number>[];
   zeroCopy: boolean;
+  flowOps: FlowOps | undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -133,7 +137,7 @@ function queueData(dev: EthDev, kind: 'rx' | 'tx', q: number, nbDesc: number, co
     throw new DpkitError(`${p.label}: ${nbDesc} ${kind} descriptors asked; AF_XDP rings need a power of two from ${MIN_DESC} to ${MAX_DESC}`);
   }
   return {
-    iface: p.cfg.iface, kernelQueue: p.cfg.startQueue + q, fd: -1, nbDesc, umemPool: pool?.id ?? -1,
+    iface: p.cfg.iface, kernelQueues: p.cfg.queueMap[q]!, fds: [], nbDesc, umemPool: pool?.id ?? -1,
     shift: pool ? Math.log2(pool.eltSize) : 0, owned: pool ? new SharedArrayBuffer(pool.size) : new SharedArrayBuffer(0),
     counters: new SharedArrayBuffer(XQ_SLOTS * 8), freeThresh: Math.max(1, Math.min(conf.freeThresh || 32, nbDesc)),
     fixCsum: p.cfg.fixCsum,
@@ -162,7 +166,7 @@ function reclaim(d: XdpQueueData, pool: Mempool): number {
   return total + k;
 }
 
-async function openSocket(p: AfXdpPrivate, q: number, pool: Mempool, rx: XdpQueueData | undefined, tx: XdpQueueData | undefined, shareFd: number | undefined): Promise<number> {
+async function openSocket(p: AfXdpPrivate, kq: number, pool: Mempool, rx: XdpQueueData | undefined, tx: XdpQueueData | undefined, shareFd: number | undefined): Promise<number> {
   const area = pool.dataArea();
   const rxDesc = rx?.nbDesc ?? 0;
   const txDesc = tx?.nbDesc ?? 0;
@@ -172,7 +176,7 @@ async function openSocket(p: AfXdpPrivate, q: number, pool: Mempool, rx: XdpQueu
   for (let attempt = 0; ; attempt++) {
     try {
       return openXsk({
-        ifindex: p.ifindex, queue: p.cfg.startQueue + q, sizes, bindFlags,
+        ifindex: p.ifindex, queue: kq, sizes, bindFlags,
         umem: { buffer: pool.region.buffer, offset: area.offset, length: area.length, chunkSize: pool.eltSize, headroom: 0 },
         ...(shareFd !== undefined ? { sharedUmemFd: shareFd } : {}),
       }, p.label);
@@ -184,13 +188,13 @@ async function openSocket(p: AfXdpPrivate, q: number, pool: Mempool, rx: XdpQueu
 }
 
 /** Puts `d.nbDesc` mbufs on a fresh socket's fill ring (control path, main thread). */
-function prefill(fd: number, d: XdpQueueData, pool: Mempool, fillSize: number): void {
+function prefill(fd: number, kq: number, d: XdpQueueData, pool: Mempool, fillSize: number): void {
   const fill = XskRing.map(fd, 'fill', fillSize);
   try {
     const n = d.nbDesc;
     const mbufs = new Uint32Array(n);
     if (!pool.getBulk(mbufs, 0, n)) {
-      throw new DpkitError(`net_af_xdp: mempool '${pool.name}' has ${pool.availCount()} free mbufs, rx queue ${d.kernelQueue} needs ${n} for its fill ring; create a larger pool`, 'ENOMEM');
+      throw new DpkitError(`net_af_xdp: mempool '${pool.name}' has ${pool.availCount()} free mbufs, netdev queue ${kq} needs ${n} for its fill ring; create a larger pool`, 'ENOMEM');
     }
     const owned = new Uint8Array(d.owned);
     const w = fill.w;
@@ -213,10 +217,9 @@ function readKstats(fd: number): XskStatistics {
 }
 
 function kstatsNow(p: AfXdpPrivate, q: number): Record<KStat, number> {
-  const base = p.kstats[q]!;
-  const out = { ...base };
-  const s = p.sockets[q];
-  if (s && s.fd >= 0) {
+  const out = { ...p.kstats[q]! };
+  for (const s of p.sockets) {
+    if (s.q !== q || s.fd < 0) continue;
     const live = readKstats(s.fd);
     for (const k of KSTATS) out[k] += live[k];
   }
@@ -225,21 +228,24 @@ function kstatsNow(p: AfXdpPrivate, q: number): Record<KStat, number> {
 
 async function stopPort(dev: EthDev): Promise<void> {
   const p = priv(dev);
-  for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, p.cfg.startQueue + p.sockets.indexOf(s));
+  for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, s.kq);
   p.steeringHandle?.detach();
   p.steeringHandle = undefined;
-  for (const [q, s] of p.sockets.entries()) {
+  for (const s of p.sockets) {
     const live = readKstats(s.fd);
-    for (const k of KSTATS) p.kstats[q]![k] += live[k];
+    for (const k of KSTATS) p.kstats[s.q]![k] += live[k];
     linux().close(s.fd);
     s.fd = -1;
-    if (s.rx) s.rx.fd = -1;
-    if (s.tx) s.tx.fd = -1;
   }
   // the sockets are gone (every lcore released its rings before stop): the kernel holds nothing
+  const done = new Set<XdpQueueData>();
   for (const s of p.sockets) {
-    if (s.rx) reclaim(s.rx, s.pool);
-    if (s.tx) reclaim(s.tx, s.pool);
+    for (const d of [s.rx, s.tx]) {
+      if (!d || done.has(d)) continue;
+      done.add(d);
+      reclaim(d, s.pool);
+      d.fds = [];
+    }
   }
   p.sockets = [];
   p.xskMap?.close();
@@ -251,7 +257,7 @@ const ops: EthDevOps = {
     const p = priv(dev);
     const maxRxPktLen = 2048 - XDP_HEADROOM;
     return {
-      ifName: p.cfg.iface, maxRxQueues: p.cfg.queueCount, maxTxQueues: p.cfg.queueCount, maxMacAddrs: 1,
+      ifName: p.cfg.iface, maxRxQueues: p.cfg.queueMap.length, maxTxQueues: p.cfg.queueMap.length, maxMacAddrs: 1,
       minMtu: 68, maxMtu: maxRxPktLen - 18, maxRxPktLen, minRxBufSize: 2048,
       rxDescLimits: { min: MIN_DESC, max: MAX_DESC, align: MIN_DESC }, txDescLimits: { min: MIN_DESC, max: MAX_DESC, align: MIN_DESC },
       rxPoolNeeds: { memory: 'memfd', bufSizes: UMEM_BUF_SIZES, why: 'AF_XDP registers the pool as UMEM, one buffer per aligned chunk' },
@@ -285,7 +291,8 @@ const ops: EthDevOps = {
     const p = priv(dev);
     const l = linux(p.label);
     const n = dev.nbRxQueues;
-    p.xskMap = new BpfMap(MapType.XSKMAP, 4, 4, Math.max(p.cfg.steering.mapSize ?? 0, p.cfg.startQueue + p.cfg.queueCount), `${p.label.slice(0, NAME_MAX)}_xsk`);
+    const slots = Math.max(p.cfg.steering.mapSize ?? 0, ...p.cfg.queueMap.flat().map((k) => k + 1));
+    p.xskMap = new BpfMap(MapType.XSKMAP, 4, 4, slots, `${p.label.replace(/[^A-Za-z0-9_]/g, "").slice(0, NAME_MAX)}_xsk`);
     try {
       for (let q = 0; q < n; q++) {
         const pool = p.rxPools[q]!;
@@ -297,13 +304,19 @@ const ops: EthDevOps = {
           tx.shift = rx.shift;
           if (tx.owned.byteLength !== pool.size) tx.owned = new SharedArrayBuffer(pool.size);
         }
-        const share = p.cfg.sharedUmem ? p.sockets.find((s) => s.pool === pool)?.fd : undefined;
-        const fd = await openSocket(p, q, pool, rx, tx, share);
-        p.sockets.push({ fd, pool, rx, tx });
-        rx.fd = fd;
-        if (tx) tx.fd = fd;
-        prefill(fd, rx, pool, Math.max(2 * rx.nbDesc, MIN_DESC));
-        xskMapSet(p.xskMap, p.cfg.startQueue + q, fd);
+        rx.fds = [];
+        if (tx) tx.fds = [];
+        for (const [i, kq] of p.cfg.queueMap[q]!.entries()) {
+          // tx goes out through the first socket of the group
+          const txHere = i === 0 ? tx : undefined;
+          const share = p.cfg.sharedUmem ? p.sockets.find((s) => s.pool === pool)?.fd : undefined;
+          const fd = await openSocket(p, kq, pool, rx, txHere, share);
+          p.sockets.push({ fd, pool, q, kq, rx, tx: txHere });
+          rx.fds.push(fd);
+          if (txHere) txHere.fds.push(fd);
+          prefill(fd, kq, rx, pool, Math.max(2 * rx.nbDesc, MIN_DESC));
+          xskMapSet(p.xskMap, kq, fd);
+        }
       }
       p.zeroCopy = p.sockets.length > 0 && (l.xskOptions(p.sockets[0]!.fd) & 1) !== 0;
       p.steeringHandle = p.cfg.steering.attach(p.xskMap, p.ifindex, p.cfg.mode);
@@ -369,6 +382,17 @@ const ops: EthDevOps = {
   allmulticastEnable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, IFF_ALLMULTI, 0),
   allmulticastDisable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, 0, IFF_ALLMULTI),
   mtuSet: (dev, mtu) => linux().setMtu(priv(dev).cfg.iface, mtu),
+  flowOps: (dev) => priv(dev).flowOps,
+  describe(dev) {
+    const p = priv(dev);
+    const groups = p.cfg.queueMap.map((g, q) => `rxq ${q} <- netdev queue${g.length > 1 ? 's' : ''} ${g.join(', ')}`).join('; ');
+    const state = dev.started ? `split off the kernel (${p.zeroCopy ? 'zero-copy' : 'copy'} mode)` : 'with the kernel (port stopped)';
+    return [
+      `Kernel netdev: ${p.cfg.iface} (ifindex ${p.ifindex}), XDP ${p.cfg.mode} mode`,
+      `Split queues: ${groups}; ${state}`,
+      ...(p.flowOps ? [`Flow rules: ${p.flowOps.list().length}; unmatched traffic stays with the kernel`] : []),
+    ];
+  },
 };
 
 /**
@@ -385,13 +409,14 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
     throw new DpkitError(`${label}: no netdev '${cfg.iface}' in this network namespace; see 'ip link' for the names`, 'ENODEV');
   }
   const have = netdevQueues(cfg.iface);
-  if (have > 0 && cfg.startQueue + cfg.queueCount > have) {
-    throw new DpkitError(`${label}: queues ${cfg.startQueue}..${cfg.startQueue + cfg.queueCount - 1} asked, '${cfg.iface}' has ${have} rx queues (0..${have - 1}); lower start_queue/queue_count or add channels with ethtool -L`, 'EINVAL');
+  const top = Math.max(...cfg.queueMap.flat());
+  if (have > 0 && top >= have) {
+    throw new DpkitError(`${label}: netdev queue ${top} asked, '${cfg.iface}' has ${have} rx queues (0..${have - 1}); lower start_queue/queue_count or add channels with ethtool -L`, 'EINVAL');
   }
   const p: AfXdpPrivate = {
     cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
-    kstats: Array.from({ length: cfg.queueCount }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
-    zeroCopy: false,
+    kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
+    zeroCopy: false, flowOps: undefined,
   };
   const dev = ctx.ethdev.allocate<AfXdpPrivate>({
     name: device.name, device, driver: 'net_af_xdp', ops,
@@ -400,7 +425,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   });
   dev.promiscuous = (info.flags & IFF_PROMISC) !== 0;
   dev.allMulticast = (info.flags & IFF_ALLMULTI) !== 0;
-  ctx.log.info(`${label}: ${cfg.iface} (ifindex ${info.ifindex}) queues ${cfg.startQueue}..${cfg.startQueue + cfg.queueCount - 1}, XDP ${cfg.mode} mode`);
+  ctx.log.info(`${label}: ${cfg.iface} (ifindex ${info.ifindex}) netdev queues ${cfg.queueMap.map((g) => g.join('+')).join(', ')}, XDP ${cfg.mode} mode`);
   return dev;
 }
 
@@ -428,16 +453,27 @@ export const driver = defineDriver({
     const v = ctx.params;
     if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0`);
     createAfXdpPort(device, ctx, {
-      iface: v.iface, startQueue: v.start_queue, queueCount: v.queue_count, sharedUmem: v.shared_umem,
+      iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
       forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: redirectSteering, fixCsum: v.fix_csum,
     });
   },
   remove: (device, ctx) => removePorts(device, ctx),
 });
 
+/** What the bifurc bus puts on a device for its BIFURC drivers. */
+export interface BifurcAttachment {
+  iface: string;
+  /** port queue q serves netdev queues queueMap[q] */
+  queueMap: number[][];
+  mode: 'drv' | 'skb';
+  steering: XdpSteering;
+  /** the port's flow rules, when the steering takes them */
+  flowOps?: FlowOps;
+}
+
 /**
  * The same PMD as the bifurc bus's generic driver: any netdev (any id), flagged BIFURC. The
- * bus puts the netdev, the queue pairs and the steering (its flow classifier) on the device.
+ * bus puts the netdev, the queue map and the steering (its flow classifier) on the device.
  */
 export const bifurcDriver = defineDriver({
   name: 'net_af_xdp_bifurc',
@@ -446,12 +482,12 @@ export const bifurcDriver = defineDriver({
   idTable: [{ vendor: PCI_ANY_ID, device: PCI_ANY_ID }],
   params: {},
   probe(device, ctx) {
-    const b = (device as Device & { bifurc?: { iface: string; qoff: number; qpairs: number; mode: 'drv' | 'skb'; steering: XdpSteering } }).bifurc;
+    const b = (device as Device & { bifurc?: BifurcAttachment }).bifurc;
     if (!b) throw new DpkitError(`${device.name}: not a bifurc device (no netdev attached by the bus)`);
-    createAfXdpPort(device, ctx, {
-      iface: b.iface, startQueue: b.qoff, queueCount: b.qpairs, sharedUmem: true, forceCopy: false, mode: b.mode, steering: b.steering,
-      fixCsum: true,
+    const dev = createAfXdpPort(device, ctx, {
+      iface: b.iface, queueMap: b.queueMap, sharedUmem: true, forceCopy: false, mode: b.mode, steering: b.steering, fixCsum: true,
     });
+    priv(dev).flowOps = b.flowOps;
   },
   remove: (device, ctx) => removePorts(device, ctx),
 });

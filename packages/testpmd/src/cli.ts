@@ -4,6 +4,7 @@
  * print the statistics, close the ports and exit 0.
  */
 import { Eal, errorLine } from '@dpkit/eal';
+import { bifurc } from '@dpkit/bifurc';
 import { drivers as afXdpDrivers } from '@dpkit/pmd-af-xdp';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
@@ -21,7 +22,10 @@ async function main(argv: string[]): Promise<number> {
     out('Usage: dpkit-testpmd [EAL options] -- [testpmd options]\n\n' + testpmdUsage());
     return 0;
   }
-  const eal = await Eal.init(sep < 0 ? argv : argv.slice(0, sep), { drivers: [nullDriver, ringDriver, ...afXdpDrivers], program: 'dpkit-testpmd' });
+  const b = bifurc();
+  const eal = await Eal.init(sep < 0 ? argv : argv.slice(0, sep), {
+    drivers: [nullDriver, ringDriver, ...afXdpDrivers, ...b.drivers], buses: [b.bus], program: 'dpkit-testpmd',
+  });
   if (!eal) {
     out('\n' + testpmdUsage());
     return 0;

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { errorLine } from '@dpkit/eal';
 import type { Output, Testpmd } from './testpmd.js';
 import { engineNames } from './fwd/registry.js';
+import { FLOW_HELP, flowCommand } from './flow.js';
 
 export const PROMPT = 'testpmd> ';
 
@@ -17,6 +18,7 @@ Help is available for the following sections:
     help display                    : Displaying port, stats and config information.
     help config                     : Configuration information.
     help ports                      : Configuring ports.
+    help flow                       : Flow rules (rte_flow and ethtool ntuple).
     help all                        : All of the above sections.
 `;
 
@@ -66,6 +68,7 @@ set burst (num)
 set nbcore (num)
     Set number of cores.
 `,
+  flow: FLOW_HELP,
   ports: `
 Port Operations:
 ----------------
@@ -137,6 +140,9 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       else if (b === 'burst') app.setBurst(Number(c));
       else if (b === 'nbcore') app.setNbCore(Number(c));
       else throw new Error('Bad arguments');
+      return true;
+    case 'flow':
+      flowCommand(app, words, out);
       return true;
     case 'port':
       if (words.length < 3) throw new Error('Bad arguments');

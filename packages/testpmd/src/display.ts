@@ -87,7 +87,7 @@ export function portInfo(dev: EthDev, info: DevInfo): string {
     `Device name: ${dev.name}`,
     `Driver name: ${dev.driverName}`,
     `Firmware-version: ${info.firmwareVersion ?? 'not available'}`,
-    `Devargs: ${dev.device.devargs?.args ?? ''}`,
+    `Devargs: ${dev.device.devargs?.args ?? dev.device.parent?.devargs?.args ?? ''}`,
     `Connect to socket: ${dev.device.numaNode}`,
     `memory allocation on the socket: ${dev.device.numaNode}`,
     `Link status: ${link.up ? 'up' : 'down'}`,
@@ -112,8 +112,12 @@ export function portInfo(dev: EthDev, info: DevInfo): string {
     `Min possible number of TXDs per queue: ${info.txDescLimits.min}`,
     `TXDs number alignment: ${info.txDescLimits.align}`,
     ...(info.ifName ? [`Kernel interface: ${info.ifName}`] : []),
+    ...(dev.device.pci ? [`PCI device: ${dev.device.pci.address} ${hex4(dev.device.pci.vendor)}:${hex4(dev.device.pci.device)}${dev.device.pci.kernelDriver ? ` (kernel driver ${dev.device.pci.kernelDriver})` : ''}`] : []),
+    ...(dev.closed ? [] : dev.ops.describe?.(dev) ?? []),
   ].join('\n');
 }
+
+const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 export function macOf(bytes: ArrayLike<number>): string {
   return formatMac(Uint8Array.from(bytes));

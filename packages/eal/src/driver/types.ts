@@ -61,6 +61,8 @@ export interface Device {
   driver: Driver | undefined;
   /** ports its driver created */
   ports: number[];
+  /** the device that created this one (the net_bifurc vdev of a bifurc device) */
+  parent?: Device;
 }
 
 /** What a bus needs from the EAL to probe and remove devices. */

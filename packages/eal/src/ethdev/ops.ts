@@ -41,6 +41,8 @@ export interface EthDevOps {
   allmulticastDisable?(dev: EthDev): void | Promise<void>;
   macAddrSet?(dev: EthDev, mac: Uint8Array): void | Promise<void>;
   mtuSet?(dev: EthDev, mtu: number): void | Promise<void>;
+  /** Extra lines for `show port info` (a kernel netdev, split queues...). */
+  describe?(dev: EthDev): string[];
   /** The port's flow rules (rte_flow_ops), if it takes any. */
   flowOps?(dev: EthDev): FlowOps | undefined;
 }

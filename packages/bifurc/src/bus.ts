@@ -1,0 +1,191 @@
+/**
+ * The bifurc bus: `--vdev=net_bifurc0,iface=IF,qpairs=N[,qoff=Q][,mode=drv|skb]` (or the RFC's
+ * `rte_bifurc`) becomes a PCI-like device on this bus that carries the netdev's identity —
+ * PCI address and ids from sysfs, or a documented virtual identity for netdevs without a PCI
+ * device — and the bus probes the BIFURC driver whose id table matches it best (an exact
+ * vendor/device match beats a wildcard). The device also carries the steering: the XDP flow
+ * classifier, whose rules decide what user space gets; everything else stays with the kernel.
+ */
+import { DpkitError, type Devargs } from '@dpkit/eal';
+import {
+  DrvFlags, PCI_ANY_ID, defineDriver, defineParams, pciIdMatches, type Bus, type BusContext, type Device, type Driver,
+  type PciDeviceInfo,
+} from '@dpkit/eal/driver';
+import { XdpClassifier } from './classifier.js';
+import { linuxDirectRings, type DirectRingHandle, type IfInfo } from './dra.js';
+
+export const params = defineParams({
+  iface: { type: 'string', syntax: '<netdev>', help: 'the Linux netdev to share with the kernel' },
+  qpairs: { type: 'int', default: 1, min: 1, max: 64, help: 'queue pairs split off to user space' },
+  qoff: { type: 'int', default: 0, min: 0, max: 1023, help: 'first netdev queue of the split' },
+  mode: { type: 'string', default: 'drv', choices: ['drv', 'skb'], help: 'XDP attach mode' },
+  pins: { type: 'int', default: 65536, min: 16, max: 16777216, help: 'TCP connections pinned at most' },
+  rules: { type: 'int', default: 4096, min: 1, max: 1048576, help: 'flow rules at most' },
+});
+
+/** What a bifurc device carries for its driver (see @dpkit/pmd-af-xdp's BifurcAttachment). */
+export interface BifurcInfo {
+  iface: string;
+  ifinfo: IfInfo;
+  qpairs: number;
+  qoff: number;
+  queueMap: number[][];
+  mode: 'drv' | 'skb';
+  classifier: XdpClassifier;
+  steering: XdpClassifier;
+  flowOps: XdpClassifier;
+  /** the direct-ring-access handle of the netdev */
+  handle: DirectRingHandle;
+}
+
+export interface BifurcDevice extends Device {
+  bifurc: BifurcInfo;
+  parent: Device;
+}
+
+/**
+ * Which netdev queues each user queue serves in XDP steering. Netdev queue `qoff + q` is user
+ * queue q's own (its tx queue); every other netdev queue j also gets a socket, in user queue
+ * j mod qpairs, because an AF_XDP socket receives only from its own queue and a packet a rule
+ * sends to user space may arrive on any of them.
+ */
+export function queueMapFor(rxQueues: number, qpairs: number, qoff: number): number[][] {
+  const map = Array.from({ length: qpairs }, (_, q) => [qoff + q]);
+  for (let j = 0; j < rxQueues; j++) if (j < qoff || j >= qoff + qpairs) map[j % qpairs]!.push(j);
+  return map;
+}
+
+export class BifurcBus implements Bus {
+  readonly name = 'bifurc';
+  private ctx: BusContext | undefined;
+  private readonly list: BifurcDevice[] = [];
+
+  scan(ctx: BusContext): void {
+    this.ctx = ctx;
+  }
+
+  /** Devices come from the net_bifurc vdev; nothing is named on this bus directly. */
+  parse(): string | undefined {
+    return undefined;
+  }
+
+  async probe(): Promise<void> {
+    // each device is probed when its net_bifurc vdev creates it
+  }
+
+  /** The BIFURC driver for an identity: exact vendor/device rows beat wildcards. */
+  driverFor(pci: PciDeviceInfo, ctx: BusContext): Driver | undefined {
+    let best: Driver | undefined;
+    let score = -1;
+    for (const d of ctx.drivers.forBus(this.name)) {
+      if (!(d.drvFlags & DrvFlags.BIFURC)) continue;
+      for (const row of d.idTable ?? []) {
+        if (!pciIdMatches(row, pci)) continue;
+        const s = (row.vendor !== PCI_ANY_ID ? 2 : 0) + (row.device !== PCI_ANY_ID ? 2 : 0) + (row.subVendor !== undefined ? 1 : 0);
+        if (s > score) {
+          best = d;
+          score = s;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Creates the device for `parent` (a net_bifurc vdev) and probes its driver. */
+  async create(parent: Device, v: { iface: string; qpairs: number; qoff: number; mode: 'drv' | 'skb'; pins: number; rules: number }): Promise<BifurcDevice> {
+    const ctx = this.ctx;
+    if (!ctx) throw new DpkitError(`${parent.name}: the bifurc bus is not registered with the EAL; pass it in Eal.init's buses`, 'ENODEV');
+    const h = linuxDirectRings.open(v.iface);
+    const info = h.getIfinfo();
+    if (this.list.some((d) => d.bifurc.iface === v.iface)) {
+      throw new DpkitError(`${parent.name}: netdev '${v.iface}' is shared with user space by another device already`, 'EBUSY');
+    }
+    if (v.qoff + v.qpairs > info.rxQueues) {
+      throw new DpkitError(`${parent.name}: qoff=${v.qoff} qpairs=${v.qpairs} needs netdev queues ${v.qoff}..${v.qoff + v.qpairs - 1}, '${v.iface}' has ${info.rxQueues} (0..${info.rxQueues - 1}); lower them or add channels with ethtool -L`, 'EINVAL');
+    }
+    const drv = this.driverFor(info.pci, ctx);
+    if (!drv) {
+      throw new DpkitError(`${parent.name}: no BIFURC driver matches ${info.pci.address} (${hex4(info.pci.vendor)}:${hex4(info.pci.device)}); install @dpkit/pmd-af-xdp (any netdev) or load a driver with -d`, 'ENODEV');
+    }
+    h.splitQueuePairs(v.qpairs, v.qoff);
+    if (parent.devargs) h.putDevargs(parent.devargs.args);
+    const classifier = new XdpClassifier({ queues: v.qpairs, pinEntries: v.pins, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8) });
+    const queueMap = queueMapFor(info.rxQueues, v.qpairs, v.qoff);
+    const dev: BifurcDevice = {
+      name: info.pci.address, bus: this, devargs: undefined, numaNode: info.numaNode, pci: info.pci, driver: undefined, ports: [],
+      parent,
+      bifurc: { iface: v.iface, ifinfo: info, qpairs: v.qpairs, qoff: v.qoff, queueMap, mode: v.mode, classifier, steering: classifier, flowOps: classifier, handle: h },
+    };
+    this.list.push(dev);
+    try {
+      await ctx.probe(dev, drv);
+    } catch (err) {
+      this.list.splice(this.list.indexOf(dev), 1);
+      classifier.close();
+      h.close();
+      throw err;
+    }
+    ctx.log.info(`${parent.name}: ${v.iface} (${info.pci.address} ${hex4(info.pci.vendor)}:${hex4(info.pci.device)}${info.virtual ? ', virtual' : ''}) probed by ${drv.name}`);
+    return dev;
+  }
+
+  /** Removes the device (its driver first), and frees its classifier. */
+  async destroy(dev: BifurcDevice): Promise<void> {
+    const ctx = this.ctx!;
+    await ctx.remove(dev);
+    dev.bifurc.classifier.close();
+    dev.bifurc.handle.close();
+    const i = this.list.indexOf(dev);
+    if (i >= 0) this.list.splice(i, 1);
+  }
+
+  plug(devargs: Devargs): Promise<Device> {
+    throw new DpkitError(`bifurc devices are created with --vdev=net_bifurc<N>,iface=<netdev> (or 'port attach net_bifurc1,iface=...'), not '${devargs.name}'`, 'EINVAL');
+  }
+
+  /** Detaching a port of a bifurc device removes its net_bifurc vdev, which removes it. */
+  async unplug(dev: Device, ctx: BusContext): Promise<void> {
+    const parent = (dev as BifurcDevice).parent;
+    await parent.bus.unplug(parent, ctx);
+  }
+
+  devices(): readonly Device[] {
+    return this.list;
+  }
+
+  usage(): string[] {
+    return ['  bifurc: devices from --vdev=net_bifurc<N>,iface=<netdev>[,qpairs=N][,qoff=Q][,mode=drv|skb] (alias rte_bifurc)'];
+  }
+}
+
+const hex4 = (n: number) => n.toString(16).padStart(4, '0');
+
+/** The bus and the net_bifurc vdev driver that feeds it. Register both with the EAL. */
+export function bifurc(): { bus: BifurcBus; drivers: Driver[] } {
+  const bus = new BifurcBus();
+  const children = new Map<Device, BifurcDevice>();
+  const vdev = defineDriver({
+    name: 'net_bifurc',
+    aliases: ['rte_bifurc'],
+    bus: 'vdev',
+    drvFlags: 0,
+    params,
+    logType: 'bus.bifurc',
+    async probe(device, ctx) {
+      const v = ctx.params;
+      if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0,qpairs=1`);
+      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode as 'drv' | 'skb', pins: v.pins, rules: v.rules });
+      children.set(device, child);
+      // the vdev answers for its child's ports (port attach lists them)
+      device.ports.push(...child.ports);
+    },
+    async remove(device) {
+      const child = children.get(device);
+      device.ports.length = 0;
+      if (!child) return;
+      children.delete(device);
+      await bus.destroy(child);
+    },
+  });
+  return { bus, drivers: [vdev] };
+}
