@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-for dir in packages/eal packages/pmd-null packages/pmd-ring packages/pmd-af-xdp packages/testpmd test; do
+for dir in packages/eal packages/pmd-null packages/pmd-ring packages/pmd-af-xdp packages/bifurc packages/testpmd test; do
   echo "== $dir"
   (cd "$dir" && ./node_modules/.bin/ava) 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
