@@ -94,3 +94,18 @@ real('kill -9 of testpmd: the kernel answers the steered flow again, and a new r
     await services.stop();
   });
 });
+
+real('port attach / detach of a bifurcated device at run time', async (t) => {
+  await withLab('att', async (lab) => {
+    const tp = await lab.startTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_null0', `--file-prefix=att-${process.pid}`]);
+    t.regex(await tp.cmd('port attach net_bifurc1,iface=va,qpairs=1'), /Port 1 is attached\. Now total ports is 2/);
+    await tp.cmd('port start 1');
+    t.true(lab.xdpAttached(), 'started: the classifier is on the netdev');
+    await tp.cmd('port stop 1');
+    t.false(lab.xdpAttached(), 'stopped: the kernel has every queue back');
+    await tp.cmd('port close 1');
+    t.regex(await tp.cmd('port detach 1'), /Device ffff:[0-9a-f]{2}:[0-9a-f]{2}\.\d is detached/);
+    t.regex(await tp.cmd('port attach net_bifurc1,iface=va'), /Port 1 is attached/, 'attaching the same netdev again works');
+    await tp.quit();
+  });
+});

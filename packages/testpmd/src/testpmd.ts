@@ -88,6 +88,29 @@ export class Testpmd {
     for (const dev of ports) await this.startPort(dev);
   }
 
+  /**
+   * mb_pool_0 unless the port needs another kind of pool (an AF_XDP port attached after start-up
+   * next to ports that did not): then a pool that fits, created once (mb_pool_1...).
+   */
+  private rxPoolFor(info: { rxPoolNeeds: { memory?: 'memfd'; bufSizes?: readonly number[] } | undefined }): Mempool {
+    const needs = info.rxPoolNeeds;
+    const fits = (pool: Mempool) => !needs || ((!needs.memory || pool.region.kind === needs.memory) && (!needs.bufSizes || needs.bufSizes.includes(pool.eltSize)));
+    const pools = [this.pool!, ...this.extraPools];
+    const found = pools.find(fits);
+    if (found) return found;
+    const n = this.pool!.size;
+    const name = `mb_pool_${pools.length}`;
+    const size = needs!.bufSizes?.[0] ?? MBUF_DEFAULT_BUF_SIZE;
+    this.out(`testpmd: create a new mbuf pool <${name}>: n=${n}, size=${size}, socket=0`);
+    const pool = this.eal.mempoolCreate(name, {
+      size: n, cacheSize: this.pool!.cacheSize, socket: 0, dataRoomSize: size, ...(needs!.memory ? { memory: needs!.memory } : {}),
+    });
+    this.extraPools.push(pool);
+    return pool;
+  }
+
+  private readonly extraPools: Mempool[] = [];
+
   private async startPort(dev: EthDev): Promise<void> {
     if (dev.started) return;
     if (!dev.configured) {
@@ -99,7 +122,7 @@ export class Testpmd {
       }
       await dev.configure(p.rxq, p.txq, {});
       for (let q = 0; q < p.rxq; q++) {
-        await dev.rxQueueSetup(q, p.rxd || defaultDesc(info.rxDescLimits), dev.device.numaNode, { freeThresh: p.rxFreeThresh }, this.pool!);
+        await dev.rxQueueSetup(q, p.rxd || defaultDesc(info.rxDescLimits), dev.device.numaNode, { freeThresh: p.rxFreeThresh }, this.rxPoolFor(info));
       }
       for (let q = 0; q < p.txq; q++) {
         await dev.txQueueSetup(q, p.txd || defaultDesc(info.txDescLimits), dev.device.numaNode, { freeThresh: p.txFreeThresh, rsThresh: p.txRsThresh });
