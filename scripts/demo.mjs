@@ -30,8 +30,7 @@ try {
     if (out) say(out);
     return out;
   };
-  const info = await run('show port info 0');
-  void info;
+  await run('show port info 0');
   say('\nbefore any rule, UDP 7777 goes to the kernel:');
   const pre = await lab.client('udp', 7777, 5);
   say(`  UDP 7777 x${pre.sent}: kernel answered ${pre.fromKernel}, testpmd ${pre.fromUser}, lost ${pre.lost}`);

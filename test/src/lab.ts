@@ -215,11 +215,6 @@ export class BifurcLab {
     };
   }
 
-  /** The pid of a process started in a namespace (ip netns exec execs the command itself). */
-  static pidOf(s: TestpmdSession): number {
-    return s.child.pid!;
-  }
-
   /** Is an XDP program attached to va? */
   xdpAttached(): boolean {
     const r = spawnSync('ip', ['-n', this.host, '-d', 'link', 'show', 'va'], { encoding: 'utf8' });

@@ -121,6 +121,8 @@ export class XdpClassifier implements FlowOps {
   private readonly name: string;
   private readonly shapes = new Map<string, Shape>();
   private readonly rules = new Map<number, Installed>();
+  /** rule id by its key (hex), to refuse exact duplicates */
+  private readonly byKey = new Map<string, number>();
   private readonly freeSlots: number[] = [];
   private nextId = 0;
   private isolated = true;
@@ -337,9 +339,8 @@ export class XdpClassifier implements FlowOps {
     }
     key.set(u32(shape.id), 0);
     const k = hex(key);
-    for (const r of this.rules.values()) {
-      if (hex(r.key) === k) throw new DpkitError(`flow rule '${describeRule(rule)}' matches exactly what rule ${[...this.rules].find(([, x]) => x === r)![0]} matches; destroy that one first`, 'EEXIST');
-    }
+    const dup = this.byKey.get(k);
+    if (dup !== undefined) throw new DpkitError(`flow rule '${describeRule(rule)}' matches exactly what rule ${dup} matches; destroy that one first`, 'EEXIST');
     const slot = this.freeSlots.pop()!;
     const verdict = rule.action.type === 'queue' ? V_USER : rule.action.type === 'drop' ? V_DROP : V_KERNEL;
     this.counters.update(u32(slot), new Uint8Array(16));
@@ -358,6 +359,7 @@ export class XdpClassifier implements FlowOps {
     shape.rules++;
     const id = this.nextId++;
     this.rules.set(id, { rule, slot, shape, key });
+    this.byKey.set(k, id);
     return id;
   }
 
@@ -366,6 +368,7 @@ export class XdpClassifier implements FlowOps {
     if (!r) throw new DpkitError(`flow rule ${id} does not exist (see 'flow list')`, 'ENOENT');
     this.rulesMap.delete(r.key);
     this.rules.delete(id);
+    this.byKey.delete(hex(r.key));
     this.freeSlots.push(r.slot);
     if (--r.shape.rules === 0) {
       this.shapes.delete(hex(r.shape.mask));
@@ -395,10 +398,6 @@ export class XdpClassifier implements FlowOps {
       this.isolated = !on;
       throw err;
     }
-  }
-
-  get isIsolated(): boolean {
-    return this.isolated;
   }
 
   list(): { id: number; rule: FlowRule }[] {

@@ -6,11 +6,11 @@
  * and its Linux provider, where queues are AF_XDP sockets and rings are the sockets' rings.
  * The emulated 82599 of a later issue will be a second provider, with real descriptor rings.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DpkitError, type Mempool } from '@dpkit/eal';
 import { readPciDevice, type PciDeviceInfo } from '@dpkit/eal/driver';
-import { XdpBind, XskRing, linux, openXsk, type XskRingSizes } from '@dpkit/eal/linux';
+import { XdpBind, XskRing, linux, netdevQueueCount, openXsk, type XskRingSizes } from '@dpkit/eal/linux';
 
 export interface IfInfo {
   name: string;
@@ -81,14 +81,6 @@ export function virtualPci(ifindex: number, driver: string): PciDeviceInfo {
   };
 }
 
-function countQueues(iface: string, prefix: 'rx-' | 'tx-'): number {
-  try {
-    return readdirSync(`/sys/class/net/${iface}/queues`).filter((e) => e.startsWith(prefix)).length;
-  } catch {
-    return 1;
-  }
-}
-
 /** queues split per netdev, across handles of this process */
 const split = new Map<string, Set<number>>();
 const devargsOf = new Map<string, string>();
@@ -126,7 +118,7 @@ class LinuxHandle implements DirectRingHandle {
     }
     return {
       name: this.iface, ifindex: base.ifindex, mac: Uint8Array.from(base.mac), mtu: base.mtu, flags: base.flags, driver,
-      rxQueues: countQueues(this.iface, 'rx-'), txQueues: countQueues(this.iface, 'tx-'), numaNode,
+      rxQueues: netdevQueueCount(this.iface, 'rx') || 1, txQueues: netdevQueueCount(this.iface, 'tx') || 1, numaNode,
       pci: this.pciOverride ?? pci ?? virtualPci(base.ifindex, driver), virtual: !this.pciOverride && !pci,
     };
   }
@@ -199,13 +191,3 @@ class LinuxHandle implements DirectRingHandle {
 export const linuxDirectRings: DirectRingAccess = {
   open: (iface) => new LinuxHandle(iface),
 };
-
-/** The netdev's speed in Mbps from sysfs, or 0. */
-export function netdevSpeed(iface: string): number {
-  try {
-    const v = Number(readFileSync(`/sys/class/net/${iface}/speed`, 'utf8').trim());
-    return v > 0 ? v : 0;
-  } catch {
-    return 0;
-  }
-}

@@ -13,7 +13,7 @@ export { parseDevargs, type Devargs } from './devargs/kvargs.js';
 export { LogLevel, LogRegistry, LogType, logs, parseLogLevel } from './log/log.js';
 export { EthDev, EthDevRegistry } from './ethdev/ethdev.js';
 export {
-  ETHER_MTU, MAX_ETHPORTS, formatMac, parseMac,
+  ETHER_MTU, MAX_ETHPORTS, formatMac, parseMac, rxPoolFits,
   type DevInfo, type RxPoolNeeds, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink, type EthStats, type RxConf,
   type TxConf, type Xstat, type QueueState,
 } from './ethdev/types.js';

@@ -14,3 +14,4 @@ export {
   type RingName, type XskOpenOptions, type XskRingSizes,
 } from './linux/xsk.js';
 export { canMakeNetns, withVethPair, type VethPair } from './linux/netns.js';
+export { netdevQueueCount, netdevSpeed } from './linux/sysfs.js';

@@ -149,6 +149,9 @@ class XdpRx implements RxQueue {
     const offMask = this.offMask;
     const idBits = this.idBits;
     const portSegs = this.portSegs;
+    const fixCsum = this.fixCsum;
+    const bytes8 = this.bytes;
+    const base = this.dataOffset;
     let bytes = 0;
     for (let k = 0; k < avail; k++) {
       const e = desc + (((cons + k) & mask) << 2);
@@ -167,14 +170,7 @@ class XdpRx implements RxQueue {
       owned[idx] = 0;
       pkts[start + k] = (idBits | idx) >>> 0;
       bytes += len;
-    }
-    if (this.fixCsum) {
-      const bytes8 = this.bytes;
-      const base = this.dataOffset;
-      for (let k = 0; k < avail; k++) {
-        const e = desc + (((cons + k) & mask) << 2);
-        fixPartialL4Checksum(bytes8, base + rw[e]!, rw[e + 2]!);
-      }
+      if (fixCsum) fixPartialL4Checksum(bytes8, base + addr, len);
     }
     Atomics.store(rw, rx.cons, (cons + avail) >>> 0);
     const st = this.stats;

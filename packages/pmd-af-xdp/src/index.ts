@@ -6,12 +6,11 @@
  * attaches the steering program through a BPF link; stop undoes all of it and frees every mbuf
  * the kernel still held. The fast path (fastpath.ts) runs the rings.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { DpkitError, mbufFreeBulk, type EthDev, type EthLink, type FlowOps, type Mempool, type Xstat } from '@dpkit/eal';
 import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
 import {
   BpfMap, XdpBind, XskRing, attachXdp, linux, loadXdpProgram, openXsk, xskMapClear, xskMapSet, xskRedirectProgram,
-  MapType, type XskStatistics,
+  MapType, netdevQueueCount, netdevSpeed, type XskStatistics,
 } from '@dpkit/eal/linux';
 import * as fastPath from './fastpath.js';
 import { XDP_HEADROOM, type XdpQueueData, XQ_COPIES, XQ_SLOTS } from './fastpath.js';
@@ -107,23 +106,6 @@ const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
 function priv(dev: EthDev): AfXdpPrivate {
   return (dev as EthDev<AfXdpPrivate>).priv;
-}
-
-function netdevQueues(iface: string): number {
-  try {
-    return readdirSync(`/sys/class/net/${iface}/queues`).filter((e) => e.startsWith('rx-')).length;
-  } catch {
-    return 0;
-  }
-}
-
-function netdevSpeed(iface: string): number {
-  try {
-    const v = Number(readFileSync(`/sys/class/net/${iface}/speed`, 'utf8').trim());
-    return Number.isFinite(v) && v > 0 ? v : 0;
-  } catch {
-    return 0;
-  }
 }
 
 const IFF_UP = 0x1;
@@ -408,7 +390,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   } catch {
     throw new DpkitError(`${label}: no netdev '${cfg.iface}' in this network namespace; see 'ip link' for the names`, 'ENODEV');
   }
-  const have = netdevQueues(cfg.iface);
+  const have = netdevQueueCount(cfg.iface);
   const top = Math.max(...cfg.queueMap.flat());
   if (have > 0 && top >= have) {
     throw new DpkitError(`${label}: netdev queue ${top} asked, '${cfg.iface}' has ${have} rx queues (0..${have - 1}); lower start_queue/queue_count or add channels with ethtool -L`, 'EINVAL');
@@ -427,11 +409,6 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   dev.allMulticast = (info.flags & IFF_ALLMULTI) !== 0;
   ctx.log.info(`${label}: ${cfg.iface} (ifindex ${info.ifindex}) netdev queues ${cfg.queueMap.map((g) => g.join('+')).join(', ')}, XDP ${cfg.mode} mode`);
   return dev;
-}
-
-/** Is the port's socket bound in zero-copy mode (known after start)? */
-export function isZeroCopy(dev: EthDev): boolean {
-  return priv(dev).zeroCopy;
 }
 
 async function removePorts(device: Device, ctx: { ethdev: ProbeContext['ethdev'] }): Promise<void> {

@@ -2,7 +2,7 @@
  * testpmd's `flow` commands (rte_flow) on ports that take rules, with DPDK's output, plus
  * dpkit's `flow ntuple PORT <ethtool ntuple rule>` for rules in ethtool's syntax.
  */
-import { DpkitError, describeRule, parseNtuple, parseRteFlow, type FlowRule } from '@dpkit/eal';
+import { DpkitError, describeRule, parseNtuple, parseRteFlow } from '@dpkit/eal';
 import type { Testpmd } from './testpmd.js';
 
 export const FLOW_HELP = `
@@ -80,7 +80,7 @@ export function flowCommand(app: Testpmd, words: string[], out: (s: string) => v
     case 'list': {
       const rules = flow.list().sort((a, b) => a.rule.priority - b.rule.priority || a.id - b.id);
       if (rules.length === 0) return;
-      out(['ID\tGroup\tPrio\tAttr\tRule', ...rules.map(({ id, rule }) => `${id}\t0\t${rule.priority}\ti--\t${ruleText(rule)}`)].join('\n'));
+      out(['ID\tGroup\tPrio\tAttr\tRule', ...rules.map(({ id, rule }) => `${id}\t0\t${rule.priority}\ti--\t${describeRule(rule)}`)].join('\n'));
       return;
     }
     case 'isolate': {
@@ -94,8 +94,4 @@ export function flowCommand(app: Testpmd, words: string[], out: (s: string) => v
     default:
       throw new DpkitError(`unknown flow command '${sub ?? ''}' (validate, create, ntuple, destroy, flush, query, list, isolate)`);
   }
-}
-
-function ruleText(r: FlowRule): string {
-  return describeRule(r);
 }

@@ -3,7 +3,7 @@
  * over forwarding lcores), start/stop of forwarding, and the statistics displays. The CLI
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
-import { DpkitError, MBUF_DEFAULT_BUF_SIZE, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
+import { DpkitError, MBUF_DEFAULT_BUF_SIZE, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
 import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
 import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
@@ -92,11 +92,10 @@ export class Testpmd {
    * mb_pool_0 unless the port needs another kind of pool (an AF_XDP port attached after start-up
    * next to ports that did not): then a pool that fits, created once (mb_pool_1...).
    */
-  private rxPoolFor(info: { rxPoolNeeds: { memory?: 'memfd'; bufSizes?: readonly number[] } | undefined }): Mempool {
+  private rxPoolFor(info: DevInfo): Mempool {
     const needs = info.rxPoolNeeds;
-    const fits = (pool: Mempool) => !needs || ((!needs.memory || pool.region.kind === needs.memory) && (!needs.bufSizes || needs.bufSizes.includes(pool.eltSize)));
     const pools = [this.pool!, ...this.extraPools];
-    const found = pools.find(fits);
+    const found = pools.find((pool) => rxPoolFits(needs, pool));
     if (found) return found;
     const n = this.pool!.size;
     const name = `mb_pool_${pools.length}`;

@@ -15,10 +15,10 @@ import {
   QUEUE_STAT_SLOTS, QueueStat, idleQueue, type FastPathModule, type QueueDescriptor, type RxQueue, type TxQueue,
 } from './fastpath.js';
 import type { EthDevOps } from './ops.js';
-import type { FlowCounters, FlowOps, FlowRule } from '../flow/flow.js';
+import type { FlowOps } from '../flow/flow.js';
 import {
   ETHER_MTU, MAX_ETHPORTS, type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink,
-  type EthStats, type QueueState, type RxConf, type TxConf, type Xstat,
+  type EthStats, type QueueState, type RxConf, type TxConf, type Xstat, rxPoolFits,
 } from './types.js';
 
 /** What a driver gives to create a port. */
@@ -178,13 +178,9 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     this.checkDesc('rx', nbDesc, info);
     check(pool, `port ${this.portId}: rx queue ${queue} needs a mempool`);
     const needs = info.rxPoolNeeds;
-    if (needs) {
-      const okMemory = !needs.memory || pool.region.kind === needs.memory;
-      const okSize = !needs.bufSizes || needs.bufSizes.includes(pool.eltSize);
-      if (!okMemory || !okSize) {
-        const want = [needs.memory && `in ${needs.memory} memory`, needs.bufSizes && `with buffers of ${needs.bufSizes.join(' or ')} bytes`].filter(Boolean).join(' ');
-        this.fail(`rx queue ${queue}: mempool '${pool.name}' (${pool.region.kind} memory, ${pool.eltSize}-byte buffers) cannot be used: ${this.driverName} needs pools ${want} (${needs.why})`);
-      }
+    if (needs && !rxPoolFits(needs, pool)) {
+      const want = [needs.memory && `in ${needs.memory} memory`, needs.bufSizes && `with buffers of ${needs.bufSizes.join(' or ')} bytes`].filter(Boolean).join(' ');
+      this.fail(`rx queue ${queue}: mempool '${pool.name}' (${pool.region.kind} memory, ${pool.eltSize}-byte buffers) cannot be used: ${this.driverName} needs pools ${want} (${needs.why})`);
     }
     if (this.rxSetup[queue]) this.releaseQueue('rx', queue);
     const data = await this.ops.rxQueueSetup(this, queue, nbDesc, socket, conf, pool);
@@ -353,22 +349,6 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     const f = this.ops.flowOps?.(this);
     if (!f) this.fail(`${this.driverName} takes no flow rules (rte_flow)`, 'ENOTSUP');
     return f;
-  }
-
-  flowValidate(rule: FlowRule): void {
-    this.flow().validate(rule);
-  }
-
-  flowCreate(rule: FlowRule): number {
-    return this.flow().create(rule);
-  }
-
-  flowDestroy(id: number): void {
-    this.flow().destroy(id);
-  }
-
-  flowQuery(id: number): FlowCounters {
-    return this.flow().query(id);
   }
 
   /** rte_eth_link_get: asks the driver and raises 'link-state' when it changed. */

@@ -53,6 +53,11 @@ export interface RxPoolNeeds {
   why: string;
 }
 
+/** Does `pool` meet `needs` (undefined needs: any pool does)? */
+export function rxPoolFits(needs: RxPoolNeeds | undefined, pool: { region: { kind: string }; eltSize: number }): boolean {
+  return !needs || ((!needs.memory || pool.region.kind === needs.memory) && (!needs.bufSizes || needs.bufSizes.includes(pool.eltSize)));
+}
+
 export interface RxMode {
   offloads?: number;
   mtu?: number;
