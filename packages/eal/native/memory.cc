@@ -110,6 +110,17 @@ static Napi::Value SetAffinity(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// getAffinity() -> number[]: sched_getaffinity(2) of the calling thread.
+static Napi::Value GetAffinity(const Napi::CallbackInfo& info) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) < 0) throw ErrnoError(info.Env(), "sched_getaffinity", errno);
+  Napi::Array out = Napi::Array::New(info.Env());
+  uint32_t n = 0;
+  for (int c = 0; c < CPU_SETSIZE; c++) if (CPU_ISSET(c, &set)) out.Set(n++, c);
+  return out;
+}
+
 // bufferAddress(ab) -> number: the virtual address of an ArrayBuffer (alignment checks).
 static Napi::Value BufferAddress(const Napi::CallbackInfo& info) {
   size_t len;
@@ -122,6 +133,7 @@ void InitMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("unmap", Napi::Function::New(env, UnmapBuffer));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("setAffinity", Napi::Function::New(env, SetAffinity));
+  exports.Set("getAffinity", Napi::Function::New(env, GetAffinity));
   exports.Set("bufferAddress", Napi::Function::New(env, BufferAddress));
 }
 

@@ -131,6 +131,41 @@ static Napi::Value XskOptions(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), o.flags);
 }
 
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+
+// sockBusyPoll(fd, usecs, budget) -> { usecs, budget, prefer }: preferred busy polling
+// (SO_PREFER_BUSY_POLL = 1, SO_BUSY_POLL = usecs, SO_BUSY_POLL_BUDGET = budget; kernel 5.11),
+// read back with getsockopt. budget 0 turns it off (all three back to 0). Raising SO_BUSY_POLL
+// needs CAP_NET_ADMIN; SO_BUSY_POLL_BUDGET above the kernel's limit gives EPERM without it.
+static Napi::Value SockBusyPoll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = I32(info, 0);
+  int usecs = I32(info, 1);
+  int budget = I32(info, 2);
+  int prefer = budget > 0 ? 1 : 0;
+  if (budget == 0) usecs = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &prefer, sizeof(prefer)) < 0) throw ErrnoError(env, "SO_PREFER_BUSY_POLL", errno);
+  if (setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) < 0) throw ErrnoError(env, "SO_BUSY_POLL", errno);
+  if (budget > 0 && setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)) < 0) throw ErrnoError(env, "SO_BUSY_POLL_BUDGET", errno);
+  int v = 0;
+  socklen_t len = sizeof(v);
+  Napi::Object out = Napi::Object::New(env);
+  if (getsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &v, &len) < 0) throw ErrnoError(env, "getsockopt SO_BUSY_POLL", errno);
+  out.Set("usecs", v);
+  len = sizeof(v);
+  if (getsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &v, &len) < 0) throw ErrnoError(env, "getsockopt SO_BUSY_POLL_BUDGET", errno);
+  out.Set("budget", v);
+  len = sizeof(v);
+  if (getsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &v, &len) < 0) throw ErrnoError(env, "getsockopt SO_PREFER_BUSY_POLL", errno);
+  out.Set("prefer", v != 0);
+  return out;
+}
+
 void InitXsk(Napi::Env env, Napi::Object exports) {
   exports.Set("xskSocket", Napi::Function::New(env, XskSocket));
   exports.Set("xskUmemReg", Napi::Function::New(env, XskUmemReg));
@@ -141,6 +176,7 @@ void InitXsk(Napi::Env env, Napi::Object exports) {
   exports.Set("xskWakeup", Napi::Function::New(env, XskWakeup));
   exports.Set("xskStatistics", Napi::Function::New(env, XskStatistics));
   exports.Set("xskOptions", Napi::Function::New(env, XskOptions));
+  exports.Set("sockBusyPoll", Napi::Function::New(env, SockBusyPoll));
 }
 
 }  // namespace dpkit

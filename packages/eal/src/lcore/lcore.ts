@@ -6,13 +6,17 @@
  * shared, not copied). Before each launch the worker attaches every mempool of the process, so
  * mbuf handles mean the same thing on every lcore.
  *
- * CPU pinning (`-l 1@3`, `--lcores`) is recorded; pinning the thread itself needs
- * sched_setaffinity, which the Linux addon provides. Without it workers float.
+ * Each worker thread pins itself to its lcore's CPUs (`-l 1`, `--lcores 1@3`) with
+ * sched_setaffinity before it reports ready, as DPDK's lcore threads do; `Eal.init` pins the
+ * main thread to the main lcore's CPUs and gives it its old mask back at cleanup. Without the
+ * Linux addon, or where the kernel refuses a CPU (a cgroup cpuset), the thread floats and a
+ * warning says so.
  */
 import { Worker } from 'node:worker_threads';
 import { DpkitError } from '../errors.js';
 import { logs, type LogType } from '../log/log.js';
 import type { MempoolDescriptor } from '../mbuf/mempool.js';
+import { hasLinux, linux } from '../linux/native.js';
 
 /** A function an lcore can run: `export async function NAME(arg)` in `module` (a URL or path). */
 export interface LaunchTarget {
@@ -30,6 +34,8 @@ interface WorkerLcore {
   seq: number;
   pending: { resolve(v: unknown): void; reject(e: Error): void } | undefined;
   result: Promise<unknown> | undefined;
+  /** pinned to `cpus` */
+  pinned: boolean;
 }
 
 export interface LcoreManagerOptions {
@@ -45,6 +51,8 @@ export class LcoreManager {
   private readonly workers = new Map<number, WorkerLcore>();
   private readonly pools: () => MempoolDescriptor[];
   private readonly log: LogType = logs.register('eal', 6);
+  /** the main thread's CPU mask before start() pinned it (given back at shutdown) */
+  private mainMask: number[] | undefined;
 
   constructor(o: LcoreManagerOptions) {
     this.mainLcore = o.mainLcore;
@@ -54,17 +62,20 @@ export class LcoreManager {
 
   /** Starts one worker thread per non-main lcore; resolves when all are ready. */
   async start(): Promise<void> {
+    this.pinMain();
     const url = new URL('./worker.js', import.meta.url);
     const ready: Promise<void>[] = [];
     for (const [id, cpus] of this.all) {
       if (id === this.mainLcore) continue;
       const worker = new Worker(url, { workerData: { lcoreId: id, cpus, logs: logs.snapshot() } });
-      const w: WorkerLcore = { id, cpus, worker, state: 'WAIT', seq: 0, pending: undefined, result: undefined };
+      const w: WorkerLcore = { id, cpus, worker, state: 'WAIT', seq: 0, pending: undefined, result: undefined, pinned: false };
       this.workers.set(id, w);
       ready.push(new Promise((resolve, reject) => {
         // an idle worker must not keep the process alive, but one starting up must
-        worker.once('message', (m: { type: string }) => {
+        worker.once('message', (m: { type: string; pinError?: string }) => {
           worker.unref();
+          w.pinned = m.pinError === undefined;
+          if (m.pinError !== undefined) this.log.warn(`lcore ${id} is not pinned to cpu ${cpus.join(',')}: ${m.pinError}`);
           if (m.type === 'ready') resolve();
           else reject(new Error(String(m.type)));
         });
@@ -96,6 +107,11 @@ export class LcoreManager {
   /** Worker lcore ids in order (RTE_LCORE_FOREACH_WORKER). */
   workerIds(): number[] {
     return [...this.workers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Is worker `lcore`'s thread pinned to its CPUs? */
+  pinned(lcore: number): boolean {
+    return this.workers.get(lcore)?.pinned ?? false;
   }
 
   cpusOf(lcore: number): number[] {
@@ -140,9 +156,29 @@ export class LcoreManager {
     await Promise.all(this.workerIds().map((l) => this.wait(l)));
   }
 
-  /** Ends every worker thread (at EAL cleanup). */
+  /** Ends every worker thread and unpins the main thread (at EAL cleanup). */
   async shutdown(): Promise<void> {
     await Promise.all([...this.workers.values()].map((w) => w.worker.terminate()));
     this.workers.clear();
+    if (this.mainMask) {
+      try {
+        linux().setAffinity(this.mainMask);
+      } catch { /* the mask was this thread's own a moment ago */ }
+      this.mainMask = undefined;
+    }
+  }
+
+  /** Pins the calling (main) thread to the main lcore's CPUs, remembering its mask. */
+  private pinMain(): void {
+    const cpus = this.all.get(this.mainLcore);
+    if (!cpus || !hasLinux() || this.mainMask) return;
+    const l = linux();
+    const before = l.getAffinity();
+    try {
+      l.setAffinity(cpus);
+      this.mainMask = before;
+    } catch (err) {
+      this.log.warn(`main lcore ${this.mainLcore} is not pinned to cpu ${cpus.join(',')}: ${(err as Error).message}`);
+    }
   }
 }

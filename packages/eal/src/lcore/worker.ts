@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorLine } from '../errors.js';
 import { logs } from '../log/log.js';
+import { hasLinux, linux } from '../linux/native.js';
 import { Mempool, type MempoolDescriptor } from '../mbuf/mempool.js';
 import { setLcoreId } from './current.js';
 
@@ -17,15 +18,27 @@ interface LaunchMessage {
   pools: MempoolDescriptor[];
 }
 
-const data = workerData as { lcoreId: number; logs: ReturnType<typeof logs.snapshot> };
+const data = workerData as { lcoreId: number; cpus: number[]; logs: ReturnType<typeof logs.snapshot> };
 setLcoreId(data.lcoreId);
 logs.restore(data.logs);
+
+/** Pins this thread to its lcore's CPUs; the reason it could not, or undefined. */
+function pin(): string | undefined {
+  if (!hasLinux()) return 'the Linux addon is unavailable';
+  try {
+    linux().setAffinity(data.cpus);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+const pinError = pin();
 
 parentPort!.on('message', (msg: LaunchMessage) => {
   if (msg.type !== 'launch') return;
   void run(msg);
 });
-parentPort!.postMessage({ type: 'ready' });
+parentPort!.postMessage({ type: 'ready', pinError });
 
 async function run(msg: LaunchMessage): Promise<void> {
   try {

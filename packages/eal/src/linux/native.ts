@@ -29,6 +29,7 @@ export interface LinuxBinding {
   unmap(buffer: ArrayBufferLike): boolean;
   close(fd: number): void;
   setAffinity(cpus: number[]): void;
+  getAffinity(): number[];
   bufferAddress(buffer: ArrayBufferLike | ArrayBufferView): number;
   ifInfo(name: string): { ifindex: number; mac: number[]; mtu: number; flags: number };
   setIfFlags(name: string, set: number, clear: number): void;
@@ -45,6 +46,7 @@ export interface LinuxBinding {
   xskWakeup(fd: number): number;
   xskStatistics(fd: number): XskStatistics;
   xskOptions(fd: number): number;
+  sockBusyPoll(fd: number, usecs: number, budget: number): { usecs: number; budget: number; prefer: boolean };
   bpfMapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, flags: number, name: string): number;
   bpfMapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;
   bpfMapLookup(fd: number, key: Uint8Array, valueOut: Uint8Array): boolean;

@@ -1,12 +1,13 @@
 import test from 'ava';
 import { LcoreManager } from '../lcore/lcore.js';
 import { onlineCpus } from '../args/corelist.js';
+import { hasLinux, linux } from '../linux/native.js';
 
 const fns = new URL('./fixtures/lcore-functions.js', import.meta.url).href;
 
 const hasTwo = onlineCpus().length > 1;
 
-(hasTwo ? test : test.skip)('launch on a worker lcore, wait for its result, errors come back', async (t) => {
+(hasTwo ? test.serial : test.skip)('launch on a worker lcore, wait for its result, errors come back', async (t) => {
   const m = new LcoreManager({ lcores: new Map([[0, [0]], [1, [1]]]), mainLcore: 0, pools: () => [] });
   await m.start();
   try {
@@ -28,4 +29,19 @@ const hasTwo = onlineCpus().length > 1;
   } finally {
     await m.shutdown();
   }
+});
+
+(hasTwo && hasLinux() ? test.serial : test.skip)('lcore threads are pinned to their CPUs; the main thread gets its mask back', async (t) => {
+  const before = linux().getAffinity();
+  const m = new LcoreManager({ lcores: new Map([[0, [0]], [1, [1]]]), mainLcore: 0, pools: () => [] });
+  await m.start();
+  try {
+    t.deepEqual(linux().getAffinity(), [0], 'main lcore pinned to cpu 0');
+    t.true(m.pinned(1));
+    m.remoteLaunch({ module: fns, export: 'affinity' }, undefined, 1);
+    t.deepEqual(await m.wait(1), [1], 'worker lcore pinned to cpu 1');
+  } finally {
+    await m.shutdown();
+  }
+  t.deepEqual(linux().getAffinity(), before);
 });
