@@ -140,7 +140,8 @@ static Napi::Value XskOptions(const Napi::CallbackInfo& info) {
 
 // sockBusyPoll(fd, usecs, budget) -> { usecs, budget, prefer }: preferred busy polling
 // (SO_PREFER_BUSY_POLL = 1, SO_BUSY_POLL = usecs, SO_BUSY_POLL_BUDGET = budget; kernel 5.11),
-// read back with getsockopt. budget 0 turns it off (all three back to 0). Raising SO_BUSY_POLL
+// usecs and prefer read back with getsockopt (the kernel has no getsockopt for the budget).
+// budget 0 turns it off (prefer and usecs back to 0). Raising SO_BUSY_POLL
 // needs CAP_NET_ADMIN; SO_BUSY_POLL_BUDGET above the kernel's limit gives EPERM without it.
 static Napi::Value SockBusyPoll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -157,9 +158,7 @@ static Napi::Value SockBusyPoll(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   if (getsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &v, &len) < 0) throw ErrnoError(env, "getsockopt SO_BUSY_POLL", errno);
   out.Set("usecs", v);
-  len = sizeof(v);
-  if (getsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &v, &len) < 0) throw ErrnoError(env, "getsockopt SO_BUSY_POLL_BUDGET", errno);
-  out.Set("budget", v);
+  out.Set("budget", budget);
   len = sizeof(v);
   if (getsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &v, &len) < 0) throw ErrnoError(env, "getsockopt SO_PREFER_BUSY_POLL", errno);
   out.Set("prefer", v != 0);

@@ -40,6 +40,9 @@ export interface XdpQueueData {
   freeThresh: number;
   /** rx: complete partial TCP/UDP checksums (see @dpkit/eal's fixPartialL4Checksum) */
   fixCsum: boolean;
+  /** the sockets have preferred busy polling on: an empty rx poll calls recvfrom, which runs
+   * the netdev's NAPI loop in this thread, and tx always kicks */
+  busyPoll: boolean;
 }
 
 export const XQ_COPIES = 0;
@@ -92,6 +95,7 @@ class XdpRx implements RxQueue {
   private readonly fixCsum: boolean;
   private readonly bytes: Uint8Array;
   private readonly dataOffset: number;
+  private readonly busyPoll: boolean;
   /** the sub to read first at the next burst (round robin) */
   private next = 0;
 
@@ -113,6 +117,7 @@ class XdpRx implements RxQueue {
     this.fixCsum = x.fixCsum;
     this.bytes = this.pool.bytes;
     this.dataOffset = this.pool.dataOffset;
+    this.busyPoll = x.busyPoll;
   }
 
   rxBurst(pkts: Uint32Array, start: number, n: number): number {
@@ -136,7 +141,7 @@ class XdpRx implements RxQueue {
     let avail = (Atomics.load(rw, rx.prod) - cons) >>> 0;
     if (avail === 0) {
       if (sub.owed > 0) this.refill(sub);
-      else if ((Atomics.load(sub.fillw, sub.fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(sub.fd);
+      else if (this.busyPoll || (Atomics.load(sub.fillw, sub.fill.flags) & NEED_WAKEUP) !== 0) this.l.xskWakeup(sub.fd);
       return 0;
     }
     if (avail > n) avail = n;
@@ -233,6 +238,7 @@ class XdpTx implements TxQueue {
   private readonly shift: number;
   private readonly done: Uint32Array;
   private readonly one = new Uint32Array(1);
+  private readonly busyPoll: boolean;
 
   constructor(d: QueueDescriptor<XdpQueueData>) {
     const x = d.data;
@@ -250,6 +256,7 @@ class XdpTx implements TxQueue {
     this.idBits = (x.umemPool << POOL_SHIFT) >>> 0;
     this.shift = x.shift;
     this.done = new Uint32Array(this.comp.size);
+    this.busyPoll = x.busyPoll;
   }
 
   txBurst(pkts: Uint32Array, start: number, n: number): number {
@@ -288,7 +295,7 @@ class XdpTx implements TxQueue {
       bytes += len;
     }
     if (sent > 0) Atomics.store(tw, tx.prod, (prod + sent) >>> 0);
-    if ((Atomics.load(tw, tx.flags) & NEED_WAKEUP) !== 0 && tw[tx.prod] !== Atomics.load(tw, tx.cons)) this.l.xskKick(this.fd);
+    if ((this.busyPoll || (Atomics.load(tw, tx.flags) & NEED_WAKEUP) !== 0) && tw[tx.prod] !== Atomics.load(tw, tx.cons)) this.l.xskKick(this.fd);
     const st = this.stats;
     st[PACKETS] += sent;
     st[BYTES] += bytes;

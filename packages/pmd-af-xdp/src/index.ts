@@ -23,7 +23,11 @@ export const params = defineParams({
   force_copy: { type: 'bool', default: false, help: 'copy mode even where zero-copy exists' },
   mode: { type: 'string', default: 'drv', choices: ['drv', 'skb'], help: 'XDP attach mode' },
   fix_csum: { type: 'bool', default: true, help: 'complete partial TCP/UDP checksums of received frames' },
+  busy_budget: { type: 'int', default: 0, min: 0, max: 65535, help: 'preferred busy polling with this NAPI budget (0: off)' },
 });
+
+/** SO_BUSY_POLL: how long (µs) a busy-polling recvfrom may spin in the kernel (as DPDK) */
+const BUSY_POLL_USECS = 20;
 
 /** Buffer sizes the UMEM can use as aligned chunks (a power of two, 2048 to the page size). */
 export const UMEM_BUF_SIZES = [2048, 4096] as const;
@@ -65,6 +69,8 @@ export interface AfXdpConfig {
   mode: 'drv' | 'skb';
   steering: XdpSteering;
   fixCsum: boolean;
+  /** SO_BUSY_POLL_BUDGET for preferred busy polling; 0: off */
+  busyBudget: number;
 }
 
 interface Socket {
@@ -99,6 +105,7 @@ interface AfXdpPrivate {
   kstats: Record<KStat, number>[];
   zeroCopy: boolean;
   flowOps: FlowOps | undefined;
+  warn: (message: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,7 +129,7 @@ function queueData(dev: EthDev, kind: 'rx' | 'tx', q: number, nbDesc: number, co
     iface: p.cfg.iface, kernelQueues: p.cfg.queueMap[q]!, fds: [], nbDesc, umemPool: pool?.id ?? -1,
     shift: pool ? Math.log2(pool.eltSize) : 0, owned: pool ? new SharedArrayBuffer(pool.size) : new SharedArrayBuffer(0),
     counters: new SharedArrayBuffer(XQ_SLOTS * 8), freeThresh: Math.max(1, Math.min(conf.freeThresh || 32, nbDesc)),
-    fixCsum: p.cfg.fixCsum,
+    fixCsum: p.cfg.fixCsum, busyPoll: false,
   };
 }
 
@@ -146,6 +153,22 @@ function reclaim(d: XdpQueueData, pool: Mempool): number {
   }
   if (k) mbufFreeBulk(batch, 0, k);
   return total + k;
+}
+
+/**
+ * Turns preferred busy polling on for a socket (SO_PREFER_BUSY_POLL, SO_BUSY_POLL,
+ * SO_BUSY_POLL_BUDGET). Where the kernel refuses, one warning and the queue polls without it,
+ * as DPDK's af_xdp does.
+ */
+function busyPoll(p: AfXdpPrivate, fd: number, kq: number, log: (m: string) => void): boolean {
+  if (p.cfg.busyBudget === 0) return false;
+  try {
+    const got = linux().sockBusyPoll(fd, BUSY_POLL_USECS, p.cfg.busyBudget);
+    return got.prefer && got.usecs === BUSY_POLL_USECS;
+  } catch (err) {
+    log(`${p.label}: busy polling is off for netdev queue ${kq}: ${(err as Error).message} (it needs kernel 5.11 and CAP_NET_ADMIN)`);
+    return false;
+  }
 }
 
 async function openSocket(p: AfXdpPrivate, kq: number, pool: Mempool, rx: XdpQueueData | undefined, tx: XdpQueueData | undefined, shareFd: number | undefined): Promise<number> {
@@ -294,6 +317,10 @@ const ops: EthDevOps = {
           const share = p.cfg.sharedUmem ? p.sockets.find((s) => s.pool === pool)?.fd : undefined;
           const fd = await openSocket(p, kq, pool, rx, txHere, share);
           p.sockets.push({ fd, pool, q, kq, rx, tx: txHere });
+          const busy = busyPoll(p, fd, kq, p.warn);
+          if (i === 0) rx.busyPoll = busy;
+          else rx.busyPoll &&= busy;
+          if (txHere) txHere.busyPoll = busy;
           rx.fds.push(fd);
           if (txHere) txHere.fds.push(fd);
           prefill(fd, kq, rx, pool, Math.max(2 * rx.nbDesc, MIN_DESC));
@@ -368,7 +395,8 @@ const ops: EthDevOps = {
   describe(dev) {
     const p = priv(dev);
     const groups = p.cfg.queueMap.map((g, q) => `rxq ${q} <- netdev queue${g.length > 1 ? 's' : ''} ${g.join(', ')}`).join('; ');
-    const state = dev.started ? `split off the kernel (${p.zeroCopy ? 'zero-copy' : 'copy'} mode)` : 'with the kernel (port stopped)';
+    const busy = dev.started && p.rxq.some((d) => d?.busyPoll) ? `, busy polling (budget ${p.cfg.busyBudget})` : '';
+    const state = dev.started ? `split off the kernel (${p.zeroCopy ? 'zero-copy' : 'copy'} mode${busy})` : 'with the kernel (port stopped)';
     return [
       `Kernel netdev: ${p.cfg.iface} (ifindex ${p.ifindex}), XDP ${p.cfg.mode} mode`,
       `Split queues: ${groups}; ${state}`,
@@ -398,7 +426,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   const p: AfXdpPrivate = {
     cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
     kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
-    zeroCopy: false, flowOps: undefined,
+    zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m),
   };
   const dev = ctx.ethdev.allocate<AfXdpPrivate>({
     name: device.name, device, driver: 'net_af_xdp', ops,
@@ -432,6 +460,7 @@ export const driver = defineDriver({
     createAfXdpPort(device, ctx, {
       iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
       forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: redirectSteering, fixCsum: v.fix_csum,
+      busyBudget: v.busy_budget,
     });
   },
   remove: (device, ctx) => removePorts(device, ctx),
@@ -463,6 +492,7 @@ export const bifurcDriver = defineDriver({
     if (!b) throw new DpkitError(`${device.name}: not a bifurc device (no netdev attached by the bus)`);
     const dev = createAfXdpPort(device, ctx, {
       iface: b.iface, queueMap: b.queueMap, sharedUmem: true, forceCopy: false, mode: b.mode, steering: b.steering, fixCsum: true,
+      busyBudget: 0,
     });
     priv(dev).flowOps = b.flowOps;
   },
