@@ -136,8 +136,8 @@ export class XdpClassifier implements FlowOps {
     const maps: BpfMap[] = [];
     try {
       maps.push(new BpfMap(MapType.HASH, KEY_BYTES, VALUE_BYTES, this.maxRules, `${this.name}_rul`));
-      maps.push(new BpfMap(MapType.ARRAY, 4, 16, this.maxRules, `${this.name}_cnt`));
-      maps.push(new BpfMap(MapType.ARRAY, 4, 8, STAT_SLOTS, `${this.name}_sta`));
+      maps.push(new BpfMap(MapType.PERCPU_ARRAY, 4, 16, this.maxRules, `${this.name}_cnt`));
+      maps.push(new BpfMap(MapType.PERCPU_ARRAY, 4, 8, STAT_SLOTS, `${this.name}_sta`));
       maps.push(new BpfMap(MapType.LRU_HASH, PIN_KEY_BYTES, 4, this.pinEntries, `${this.name}_pin`));
     } catch (err) {
       for (const m of maps) m.close();
@@ -153,7 +153,8 @@ export class XdpClassifier implements FlowOps {
     const stat = (slot: number) => {
       a.storeImm(4, FP, STATK, slot).loadMap(R1, this.stats.fd).movReg(R2, FP).alu('add', R2, STATK).call(Helper.mapLookupElem);
       const skip = `stat_${a.length}`;
-      a.jmp('jeq', R0, 0, skip).mov(R1, 1).atomicAdd64(R0, 0, R1).label(skip);
+      // per-CPU: this CPU's own copy, a plain add (XDP does not migrate mid-program)
+      a.jmp('jeq', R0, 0, skip).load(8, R1, R0, 0).alu('add', R1, 1).store(8, R0, 0, R1).label(skip);
     };
     a.movReg(R6, R1);
     for (let w = 0; w < KEY_BYTES / 4; w++) a.storeImm(4, FP, BASE + 4 * w, 0);
@@ -229,7 +230,8 @@ export class XdpClassifier implements FlowOps {
     a.load(4, R7, R8, 8).load(4, R1, R8, 0).store(4, FP, SLOT, R1);
     a.loadMap(R1, this.counters.fd).movReg(R2, FP).alu('add', R2, SLOT).call(Helper.mapLookupElem);
     a.jmp('jeq', R0, 0, 'pin');
-    a.movReg(R9, R0).mov(R1, 1).atomicAdd64(R9, 0, R1).movReg(R1, R6).call(Helper.xdpGetBuffLen).atomicAdd64(R9, 8, R0);
+    a.movReg(R9, R0).load(8, R1, R9, 0).alu('add', R1, 1).store(8, R9, 0, R1);
+    a.movReg(R1, R6).call(Helper.xdpGetBuffLen).load(8, R1, R9, 8).aluReg('add', R1, R0).store(8, R9, 8, R1);
     a.goto('pin');
     a.label('default').mov(R7, this.isolated ? V_KERNEL : V_USER).mov(R8, 0);
     // a SYN's decision is pinned for its connection
@@ -343,7 +345,7 @@ export class XdpClassifier implements FlowOps {
     if (dup !== undefined) throw new DpkitError(`flow rule '${describeRule(rule)}' matches exactly what rule ${dup} matches; destroy that one first`, 'EEXIST');
     const slot = this.freeSlots.pop()!;
     const verdict = rule.action.type === 'queue' ? V_USER : rule.action.type === 'drop' ? V_DROP : V_KERNEL;
-    this.counters.update(u32(slot), new Uint8Array(16));
+    this.counters.update(u32(slot), new Uint8Array(this.counters.valueBytes));
     this.rulesMap.update(key, new Uint8Array(new Uint32Array([slot, rule.priority, verdict, rule.count ? 1 : 0]).buffer));
     if (fresh) {
       this.shapes.set(mk, shape);
@@ -380,9 +382,8 @@ export class XdpClassifier implements FlowOps {
     const r = this.rules.get(id);
     if (!r) throw new DpkitError(`flow rule ${id} does not exist (see 'flow list')`, 'ENOENT');
     if (!r.rule.count) throw new DpkitError(`flow rule ${id} has no count action`, 'ENOTSUP');
-    const v = this.counters.lookup(u32(r.slot));
-    const d = new BigUint64Array(v!.buffer.slice(0));
-    return { hits: Number(d[0]), bytes: Number(d[1]) };
+    const [hits = 0, bytes = 0] = this.counters.sum64(u32(r.slot)) ?? [];
+    return { hits, bytes };
   }
 
   flush(): void {
@@ -408,8 +409,7 @@ export class XdpClassifier implements FlowOps {
   statistics(): Record<StatName, number> {
     const out = {} as Record<StatName, number>;
     for (const [name, slot] of Object.entries(Stat) as [StatName, number][]) {
-      const v = this.stats.lookup(u32(slot));
-      out[name] = v ? Number(new BigUint64Array(v.buffer.slice(0))[0]) : 0;
+      out[name] = this.stats.sum64(u32(slot))?.[0] ?? 0;
     }
     return out;
   }

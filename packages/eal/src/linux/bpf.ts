@@ -3,6 +3,8 @@
  * wrappers over the bpf(2) calls of the addon (maps, program load with the verifier's log,
  * XDP links, BPF_PROG_TEST_RUN). Encodings from linux/bpf.h.
  */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { DpkitError } from '../errors.js';
 import { kernelError, linux } from './native.js';
 
@@ -27,7 +29,27 @@ export const Helper = { mapLookupElem: 1, mapUpdateElem: 2, mapDeleteElem: 3, kt
 export const XdpAction = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
 /** struct xdp_md field offsets */
 export const XdpMd = { data: 0, dataEnd: 4, dataMeta: 8, ingressIfindex: 12, rxQueueIndex: 16 } as const;
-export const MapType = { HASH: 1, ARRAY: 2, PERCPU_ARRAY: 6, LRU_HASH: 9, XSKMAP: 17 } as const;
+export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, XSKMAP: 17 } as const;
+const PER_CPU_TYPES: ReadonlySet<number> = new Set([MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
+
+let possible: number | undefined;
+/** How many CPUs the kernel may bring up (/sys/devices/system/cpu/possible): a per-CPU map
+ * holds one value for each. */
+export function possibleCpuCount(): number {
+  if (possible === undefined) {
+    let n = 0;
+    try {
+      for (const part of readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim().split(',')) {
+        const [a, b] = part.split('-').map(Number);
+        n = Math.max(n, (b ?? a!) + 1);
+      }
+    } catch {
+      n = cpus().length;
+    }
+    possible = Math.max(n, 1);
+  }
+  return possible;
+}
 export const ProgType = { XDP: 6 } as const;
 export const AttachType = { XDP: 37 } as const;
 export const XdpFlags = { SKB_MODE: 1 << 1, DRV_MODE: 1 << 2 } as const;
@@ -121,9 +143,16 @@ export class BpfAsm {
   }
 }
 
-/** A BPF map owned by this process (closed with close()). */
+/**
+ * A BPF map owned by this process (closed with close()). In a per-CPU map each key holds one
+ * value per possible CPU (each rounded up to 8 bytes): `valueBytes` is what lookup and update
+ * move; `sum64` adds the CPUs' copies up.
+ */
 export class BpfMap {
   readonly fd: number;
+  readonly perCpu: boolean;
+  /** bytes of one key's value as user space reads and writes it */
+  readonly valueBytes: number;
 
   constructor(
     readonly type: number,
@@ -133,6 +162,8 @@ export class BpfMap {
     readonly name: string,
     flags = 0,
   ) {
+    this.perCpu = PER_CPU_TYPES.has(type);
+    this.valueBytes = this.perCpu ? ((valueSize + 7) & ~7) * possibleCpuCount() : valueSize;
     try {
       this.fd = linux('BPF maps').bpfMapCreate(type, keySize, valueSize, maxEntries, flags, name);
     } catch (err) {
@@ -144,8 +175,19 @@ export class BpfMap {
     linux().bpfMapUpdate(this.fd, key, value, flags);
   }
 
-  lookup(key: Uint8Array, out: Uint8Array = new Uint8Array(this.valueSize)): Uint8Array | undefined {
+  lookup(key: Uint8Array, out: Uint8Array = new Uint8Array(this.valueBytes)): Uint8Array | undefined {
     return linux().bpfMapLookup(this.fd, key, out) ? out : undefined;
+  }
+
+  /** The value's u64 words, each summed over the CPUs in a per-CPU map; undefined if absent. */
+  sum64(key: Uint8Array): number[] | undefined {
+    const v = this.lookup(key);
+    if (!v) return undefined;
+    const words = new BigUint64Array(v.buffer, v.byteOffset, v.byteLength / 8);
+    const per = this.perCpu ? ((this.valueSize + 7) & ~7) / 8 : this.valueSize / 8;
+    const out = new Array<number>(Math.floor(per)).fill(0);
+    for (let i = 0; i < words.length; i++) out[i % per]! += Number(words[i]);
+    return out;
   }
 
   delete(key: Uint8Array): boolean {
