@@ -215,6 +215,31 @@ export class BifurcLab {
     };
   }
 
+  /**
+   * tshark on vb (in `peer`), capturing up to `count` frames that match the capture filter
+   * `filter`, for at most `seconds`; resolves (once capturing) with `result()`, which waits for
+   * the capture to end and gives one line per frame of the `fields` asked. UDP and TCP
+   * checksums are verified (`udp.checksum.status`: 1 good, 0 bad, 2 unverified).
+   */
+  async tshark(filter: string, fields: string[], count: number, seconds: number): Promise<{ result(): Promise<string[]> }> {
+    const c = this.spawnIn(this.peer, ['tshark', '-i', 'vb', '-n', '-l', '-f', filter, '-c', String(count), '-a', `duration:${seconds}`,
+      '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])]);
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    c.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    const done = new Promise<void>((r) => c.on('exit', () => r()));
+    const deadline = Date.now() + 15_000;
+    while (!err.includes('Capturing on') && c.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!err.includes('Capturing on')) throw new Error(`tshark did not start: ${err.trim()}`);
+    return {
+      result: async () => {
+        await done;
+        return out.trim().split('\n').filter((l) => l.length > 0);
+      },
+    };
+  }
+
   /** Is an XDP program attached to va? */
   xdpAttached(): boolean {
     const r = spawnSync('ip', ['-n', this.host, '-d', 'link', 'show', 'va'], { encoding: 'utf8' });
