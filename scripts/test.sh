@@ -3,10 +3,16 @@
 # line: "dpkit: N passed, N failed[, N skipped]". Exits non-zero when any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# tshark is a peer in the checksum tests (Debian's package); without it they are skipped
+if ! command -v tshark >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "test: installing Debian's tshark for the checksum tests" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tshark) >/dev/null 2>&1 \
+    || echo "test: could not install tshark; the checksum tests will be skipped" >&2
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-for dir in packages/eal packages/pmd-null packages/pmd-ring packages/pmd-af-xdp packages/bifurc packages/testpmd test; do
+for dir in packages/eal packages/pmd-null packages/pmd-ring packages/pmd-af-xdp packages/pmd-af-packet packages/bifurc packages/testpmd test; do
   echo "== $dir"
   (cd "$dir" && ./node_modules/.bin/ava) 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

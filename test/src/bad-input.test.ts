@@ -17,6 +17,8 @@ const cases: [string, string[], RegExp][] = [
   ['bad testpmd option', ['-l', '0-1', '--vdev=net_null0', '--', '--burst=0'], /invalid --burst '0'/],
   ['unknown forwarding mode', ['-l', '0-1', '--vdev=net_null0', '--', '--forward-mode=warp'], /unknown forwarding mode 'warp'/],
   ['too many queues for the driver', ['-l', '0-1', '--vdev=net_ring0', '--', '--rxq=17'], /supports at most 16 rx/],
+  ['AF_PACKET ring blocks not page multiples', ['-l', '0-1', '--vdev=net_af_packet0,iface=lo,blocksz=5000'], /net_af_packet0: blocksz=5000 must be a multiple of the page size \(4096\)/],
+  ['AF_PACKET on a netdev that is not there', ['-l', '0-1', '--vdev=net_af_packet0,iface=nosuch0'], /net_af_packet0 \(AF_PACKET\): no netdev 'nosuch0' in this network namespace/],
   ['-m too small for the pool', ['-l', '0-1', '-m', '4', '--vdev=net_null0'], /-m allows 4\.0 MB/],
 ];
 

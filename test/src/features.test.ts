@@ -10,6 +10,7 @@ import { DrvFlags, type Driver } from '@dpkit/eal/driver';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
 import { driver as afXdpDriver } from '@dpkit/pmd-af-xdp';
+import { driver as afPacketDriver } from '@dpkit/pmd-af-packet';
 import { hasLinux } from '@dpkit/eal/linux';
 
 type Yn = 'Y' | 'N';
@@ -42,7 +43,10 @@ function parseIni(path: string): Map<string, string> {
 
 const pmds = [['pmd-null', nullDriver, 'net_null0'], ['pmd-ring', ringDriver, 'net_ring0']] as [string, Driver, string][];
 // probing net_af_xdp only reads the netdev (lo here); starting it would need root
-if (hasLinux()) pmds.push(['pmd-af-xdp', afXdpDriver as Driver, 'net_af_xdp0,iface=lo']);
+if (hasLinux()) {
+  pmds.push(['pmd-af-xdp', afXdpDriver as Driver, 'net_af_xdp0,iface=lo']);
+  pmds.push(['pmd-af-packet', afPacketDriver as Driver, 'net_af_packet0,iface=lo']);
+}
 for (const [pkg, drv, vdev] of pmds) {
   test(`${pkg}/features.ini says what ${drv.name} does`, async (t) => {
     const ini = parseIni(new URL(`../../packages/${pkg}/features.ini`, import.meta.url).pathname);

@@ -15,7 +15,7 @@ const work = mkdtempSync(join(tmpdir(), 'dpkit-pack-'));
 const tarballs = new Map<string, string>();
 
 test.before(() => {
-  for (const pkg of ['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'bifurc', 'testpmd']) {
+  for (const pkg of ['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd']) {
     execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', pkg), stdio: 'pipe', timeout: 60_000 });
   }
   for (const f of readdirSync(work)) {
@@ -36,7 +36,7 @@ function install(names: string[]): string {
 }
 
 test.serial('packages carry their build and no tests', (t) => {
-  t.deepEqual([...tarballs.keys()].sort(), ['bifurc', 'eal', 'pmd-af-xdp', 'pmd-null', 'pmd-ring', 'testpmd']);
+  t.deepEqual([...tarballs.keys()].sort(), ['bifurc', 'eal', 'pmd-af-packet', 'pmd-af-xdp', 'pmd-null', 'pmd-ring', 'testpmd']);
   const list = execFileSync('tar', ['-tzf', tarballs.get('eal')!]).toString();
   t.regex(list, /package\/dist\/index\.js/);
   t.regex(list, /package\/dist\/index\.d\.ts/);
@@ -72,11 +72,12 @@ test.serial('@dpkit/eal and @dpkit/pmd-null alone make a working app', (t) => {
 });
 
 test.serial('@dpkit/testpmd installs with its drivers and runs', (t) => {
-  const dir = install(['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'bifurc', 'testpmd']);
+  const dir = install(['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd']);
   const bin = join(dir, 'node_modules/.bin/dpkit-testpmd');
   const help = execFileSync(bin, ['-h'], { timeout: 30_000 }).toString();
   t.regex(help, /net_null/);
   t.regex(help, /net_af_xdp/);
+  t.regex(help, /net_af_packet/);
   const out = execFileSync(bin, ['-l', '0-1', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', `--file-prefix=sel2-${process.pid}`, '--', '-i'], {
     input: 'start tx_first\nstop\nquit\n', timeout: 30_000,
   }).toString();

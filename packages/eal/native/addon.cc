@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dpkit::InitBpf(env, exports);
   dpkit::InitTap(env, exports);
   dpkit::InitPoll(env, exports);
+  dpkit::InitPacket(env, exports);
   return exports;
 }
 

@@ -21,12 +21,18 @@ inline uint32_t U32(const Napi::CallbackInfo& info, size_t i) { return info[i].A
 inline int32_t I32(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
 inline double Num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
 
-// The bytes behind a TypedArray or ArrayBuffer argument.
+// The bytes behind a TypedArray or ArrayBuffer argument. A typed array's data pointer comes
+// straight from napi_get_typedarray_info, so views over SharedArrayBuffers (heap mempools)
+// work too; N-API in Node 20 has no call for a bare SharedArrayBuffer.
 inline uint8_t* Bytes(const Napi::Value& v, size_t* len) {
   if (v.IsTypedArray()) {
-    auto ta = v.As<Napi::TypedArray>();
-    *len = ta.ByteLength();
-    return static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    napi_typedarray_type type;
+    size_t length;
+    void* data = nullptr;
+    napi_status st = napi_get_typedarray_info(v.Env(), v, &type, &length, &data, nullptr, nullptr);
+    if (st != napi_ok) throw Napi::Error::New(v.Env(), "cannot read a typed array argument");
+    *len = v.As<Napi::TypedArray>().ByteLength();
+    return static_cast<uint8_t*>(data);
   }
   auto ab = v.As<Napi::ArrayBuffer>();
   *len = ab.ByteLength();
@@ -42,5 +48,6 @@ void InitXsk(Napi::Env env, Napi::Object exports);
 void InitBpf(Napi::Env env, Napi::Object exports);
 void InitTap(Napi::Env env, Napi::Object exports);
 void InitPoll(Napi::Env env, Napi::Object exports);
+void InitPacket(Napi::Env env, Napi::Object exports);
 
 }  // namespace dpkit

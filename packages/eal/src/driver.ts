@@ -3,7 +3,7 @@
  * Keep this surface small; it is the contract third-party drivers build on.
  */
 export {
-  DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches,
+  DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches, removePorts,
   type Bus, type BusContext, type Device, type Driver, type DriverRegistryView, type PciDeviceInfo, type PciId,
   type ProbeContext, type RemoveContext,
 } from './driver/types.js';

@@ -4,7 +4,7 @@
  * helper for tests. Everything here needs the Linux addon (built at install) and, to act on
  * real netdevs, root or CAP_NET_ADMIN/CAP_BPF.
  */
-export { hasLinux, linux, kernelError, type LinuxBinding, type RingMapping, type XskStatistics } from './linux/native.js';
+export { hasLinux, linux, kernelError, type LinuxBinding, type PacketRingOptions, type RingMapping, type XskStatistics } from './linux/native.js';
 export {
   AluOp, AttachType, BpfAsm, BpfMap, FP, Helper, JmpOp, MapType, MapUpdate, ProgType, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9,
   XdpAction, XdpFlags, XdpMd, attachXdp, loadXdpProgram, testRun, type Reg, type Size,
@@ -15,3 +15,7 @@ export {
 } from './linux/xsk.js';
 export { canMakeNetns, withVethPair, type VethPair } from './linux/netns.js';
 export { netdevQueueCount, netdevSpeed } from './linux/sysfs.js';
+export {
+  IFF_ALLMULTI, IFF_PROMISC, IFF_RUNNING, IFF_UP, netdevModes, netdevOpen, netdevPortOps, netdevRunning, type NetdevIdentity,
+} from './linux/netdev.js';
+export { waitReadable, type ReadableWait } from './linux/poll.js';

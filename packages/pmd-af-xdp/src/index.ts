@@ -6,11 +6,11 @@
  * attaches the steering program through a BPF link; stop undoes all of it and frees every mbuf
  * the kernel still held. The fast path (fastpath.ts) runs the rings.
  */
-import { DpkitError, mbufFreeBulk, type EthDev, type EthLink, type FlowOps, type Mempool, type Xstat } from '@dpkit/eal';
-import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
+import { DpkitError, mbufFreeBulk, type EthDev, type FlowOps, type Mempool, type Xstat } from '@dpkit/eal';
+import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, removePorts, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
 import {
   BpfMap, XdpBind, XskRing, attachXdp, linux, loadXdpProgram, openXsk, xskMapClear, xskMapSet, xskRedirectProgram,
-  MapType, netdevQueueCount, netdevSpeed, type XskStatistics,
+  MapType, netdevModes, netdevOpen, netdevPortOps, netdevQueueCount, type XskStatistics,
 } from '@dpkit/eal/linux';
 import * as fastPath from './fastpath.js';
 import { XDP_HEADROOM, type XdpQueueData, XQ_COPIES, XQ_SLOTS } from './fastpath.js';
@@ -114,11 +114,6 @@ const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 function priv(dev: EthDev): AfXdpPrivate {
   return (dev as EthDev<AfXdpPrivate>).priv;
 }
-
-const IFF_UP = 0x1;
-const IFF_RUNNING = 0x40;
-const IFF_PROMISC = 0x100;
-const IFF_ALLMULTI = 0x200;
 
 function queueData(dev: EthDev, kind: 'rx' | 'tx', q: number, nbDesc: number, conf: { freeThresh?: number }, pool?: Mempool): XdpQueueData {
   const p = priv(dev);
@@ -258,6 +253,7 @@ async function stopPort(dev: EthDev): Promise<void> {
 }
 
 const ops: EthDevOps = {
+  ...netdevPortOps((dev) => priv(dev).cfg.iface),
   infoGet(dev) {
     const p = priv(dev);
     const maxRxPktLen = 2048 - XDP_HEADROOM;
@@ -341,16 +337,6 @@ const ops: EthDevOps = {
     p.txq = [];
     p.rxPools = [];
   },
-  linkUpdate(dev): EthLink {
-    const p = priv(dev);
-    let running = false;
-    try {
-      running = (linux().ifInfo(p.cfg.iface).flags & (IFF_UP | IFF_RUNNING)) === (IFF_UP | IFF_RUNNING);
-    } catch {
-      running = false;
-    }
-    return { speed: netdevSpeed(p.cfg.iface), duplex: 'full', autoneg: true, up: dev.started && running };
-  },
   extraStats(dev) {
     const p = priv(dev);
     let imissed = 0;
@@ -386,12 +372,8 @@ const ops: EthDevOps = {
   xstatsReset(dev) {
     ops.statsReset!(dev);
   },
-  promiscuousEnable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, IFF_PROMISC, 0),
-  promiscuousDisable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, 0, IFF_PROMISC),
-  allmulticastEnable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, IFF_ALLMULTI, 0),
-  allmulticastDisable: (dev) => linux().setIfFlags(priv(dev).cfg.iface, 0, IFF_ALLMULTI),
-  mtuSet: (dev, mtu) => linux().setMtu(priv(dev).cfg.iface, mtu),
   flowOps: (dev) => priv(dev).flowOps,
+  rxQueueIntrFds: (dev, q) => [...(priv(dev).rxq[q]?.fds ?? [])],
   describe(dev) {
     const p = priv(dev);
     const groups = p.cfg.queueMap.map((g, q) => `rxq ${q} <- netdev queue${g.length > 1 ? 's' : ''} ${g.join(', ')}`).join('; ');
@@ -411,13 +393,7 @@ const ops: EthDevOps = {
  */
 export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev' | 'log'>, cfg: AfXdpConfig): EthDev {
   const label = device.name;
-  const l = linux(`${label} (AF_XDP)`);
-  let info: { ifindex: number; mac: number[]; mtu: number; flags: number };
-  try {
-    info = l.ifInfo(cfg.iface);
-  } catch {
-    throw new DpkitError(`${label}: no netdev '${cfg.iface}' in this network namespace; see 'ip link' for the names`, 'ENODEV');
-  }
+  const info = netdevOpen(cfg.iface, `${label} (AF_XDP)`);
   const have = netdevQueueCount(cfg.iface);
   const top = Math.max(...cfg.queueMap.flat());
   if (have > 0 && top >= have) {
@@ -433,19 +409,9 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
     fastPath: { module: new URL('./fastpath.js', import.meta.url).href, impl: fastPath },
     mac: Uint8Array.from(info.mac), mtu: info.mtu, priv: p,
   });
-  dev.promiscuous = (info.flags & IFF_PROMISC) !== 0;
-  dev.allMulticast = (info.flags & IFF_ALLMULTI) !== 0;
+  netdevModes(dev, info);
   ctx.log.info(`${label}: ${cfg.iface} (ifindex ${info.ifindex}) netdev queues ${cfg.queueMap.map((g) => g.join('+')).join(', ')}, XDP ${cfg.mode} mode`);
   return dev;
-}
-
-async function removePorts(device: Device, ctx: { ethdev: ProbeContext['ethdev'] }): Promise<void> {
-  for (const port of [...device.ports]) {
-    const dev = ctx.ethdev.get(port);
-    if (dev.started) await dev.stop();
-    await dev.close();
-    ctx.ethdev.release(dev);
-  }
 }
 
 export const driver = defineDriver({
@@ -463,7 +429,7 @@ export const driver = defineDriver({
       busyBudget: v.busy_budget,
     });
   },
-  remove: (device, ctx) => removePorts(device, ctx),
+  remove: removePorts,
 });
 
 /** What the bifurc bus puts on a device for its BIFURC drivers. */
@@ -496,7 +462,7 @@ export const bifurcDriver = defineDriver({
     });
     priv(dev).flowOps = b.flowOps;
   },
-  remove: (device, ctx) => removePorts(device, ctx),
+  remove: removePorts,
 });
 
 export const drivers = [driver, bifurcDriver];

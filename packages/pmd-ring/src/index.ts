@@ -9,7 +9,7 @@
  * port shares them), so every mbuf is back in its pool after stop.
  */
 import { DpkitError, Ring, RING_F_SC_DEQ, RING_F_SP_ENQ, mbufFreeBulk, type EthDev, type EthLink } from '@dpkit/eal';
-import { defineDriver, defineParams, type EthDevOps } from '@dpkit/eal/driver';
+import { defineDriver, defineParams, removePorts, type EthDevOps } from '@dpkit/eal/driver';
 import * as fastPath from './fastpath.js';
 import type { RingQueueData } from './fastpath.js';
 
@@ -120,14 +120,7 @@ export const driver = defineDriver({
     if (device.numaNode !== (na?.node ?? device.numaNode)) device.numaNode = na!.node;
     ctx.log.info(`created ${device.name} on rings '${base}' (${attach ? 'attached' : 'created'})`);
   },
-  async remove(device, ctx) {
-    for (const port of [...device.ports]) {
-      const dev = ctx.ethdev.get(port);
-      if (dev.started) await dev.stop();
-      await dev.close();
-      ctx.ethdev.release(dev);
-    }
-  },
+  remove: removePorts,
 });
 
 export const drivers = [driver];

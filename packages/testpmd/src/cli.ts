@@ -5,6 +5,7 @@
  */
 import { Eal, errorLine } from '@dpkit/eal';
 import { bifurc } from '@dpkit/bifurc';
+import { driver as afPacketDriver } from '@dpkit/pmd-af-packet';
 import { drivers as afXdpDrivers } from '@dpkit/pmd-af-xdp';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const b = bifurc();
   const eal = await Eal.init(sep < 0 ? argv : argv.slice(0, sep), {
-    drivers: [nullDriver, ringDriver, ...afXdpDrivers, ...b.drivers], buses: [b.bus], program: 'dpkit-testpmd',
+    drivers: [nullDriver, ringDriver, ...afXdpDrivers, afPacketDriver, ...b.drivers], buses: [b.bus], program: 'dpkit-testpmd',
   });
   if (!eal) {
     out('\n' + testpmdUsage());

@@ -130,6 +130,19 @@ export interface Driver<S extends ParamSchema = ParamSchema> {
   remove(dev: Device, ctx: RemoveContext): void | Promise<void>;
 }
 
+/**
+ * What most drivers' `remove` does: stops (if started), closes and releases every port of the
+ * device. Use it as `remove: removePorts`.
+ */
+export async function removePorts(dev: Device, ctx: RemoveContext): Promise<void> {
+  for (const port of [...dev.ports]) {
+    const e = ctx.ethdev.get(port);
+    if (e.started) await e.stop();
+    if (!e.closed) await e.close();
+    ctx.ethdev.release(e);
+  }
+}
+
 /** Keeps a driver descriptor's parameter types exact. */
 export function defineDriver<const S extends ParamSchema>(driver: Driver<S>): Driver<S> {
   return driver;

@@ -16,6 +16,7 @@ import {
 } from './fastpath.js';
 import type { EthDevOps } from './ops.js';
 import type { FlowOps } from '../flow/flow.js';
+import { waitReadable, type ReadableWait } from '../linux/poll.js';
 import {
   ETHER_MTU, MAX_ETHPORTS, type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink,
   type EthStats, type QueueState, type RxConf, type TxConf, type Xstat, rxPoolFits,
@@ -73,6 +74,8 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   configured = false;
   started = false;
   closed = false;
+  /** interrupt-mode waits in progress (cancelled at stop, before the sockets close) */
+  private readonly intrWaits = new Set<ReadableWait>();
   link: EthLink = { ...DEFAULT_LINK };
   private rxSetup: (QueueSetup | undefined)[] = [];
   private txSetup: (QueueSetup | undefined)[] = [];
@@ -239,6 +242,7 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   async stop(): Promise<void> {
     this.checkOpen();
     if (!this.started) return;
+    for (const w of [...this.intrWaits]) w.cancel();
     for (const q of [...this.rxq, ...this.txq]) q.release?.();
     this.rxq = this.rxq.map(() => idleQueue);
     this.txq = this.txq.map(() => idleQueue);
@@ -283,6 +287,29 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   private releaseQueues(): void {
     for (let q = 0; q < this.rxSetup.length; q++) if (this.rxSetup[q]) this.releaseQueue('rx', q);
     for (let q = 0; q < this.txSetup.length; q++) if (this.txSetup[q]) this.releaseQueue('tx', q);
+  }
+
+  /**
+   * rte_eth_dev_rx_intr_ctl_q_get_fd: the fds that poll readable when rx queue `queue` has
+   * packets, for an application that runs its own event loop or epoll (on any lcore).
+   */
+  rxIntrFds(queue: number): number[] {
+    this.checkOpen();
+    this.checkQueueIndex('rx', queue);
+    if (!this.ops.rxQueueIntrFds) this.fail(`${this.driverName} has no rx interrupts; poll the queue`, 'ENOTSUP');
+    if (!this.started) this.fail('rx interrupts need a started port; start it first', 'EINVAL');
+    return this.ops.rxQueueIntrFds(this, queue);
+  }
+
+  /**
+   * Interrupt mode (rte_eth_dev_rx_intr_enable + rte_epoll_wait): resolves true as soon as rx
+   * queue `queue` has packets, false after `timeoutMs` or when the port stops. Waits on the
+   * event loop (no spinning); then rxBurst as usual.
+   */
+  rxIntrWait(queue: number, timeoutMs: number): Promise<boolean> {
+    const w = waitReadable(this.rxIntrFds(queue), timeoutMs);
+    this.intrWaits.add(w);
+    return w.done.finally(() => this.intrWaits.delete(w));
   }
 
   /** rte_eth_rx_burst */

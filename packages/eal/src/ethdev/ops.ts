@@ -41,6 +41,11 @@ export interface EthDevOps {
   allmulticastDisable?(dev: EthDev): void | Promise<void>;
   macAddrSet?(dev: EthDev, mac: Uint8Array): void | Promise<void>;
   mtuSet?(dev: EthDev, mtu: number): void | Promise<void>;
+  /**
+   * Rx interrupts: the fds that poll readable when rx queue `queue` has packets (a started
+   * port's kernel sockets). Without this op the port has no interrupt mode.
+   */
+  rxQueueIntrFds?(dev: EthDev, queue: number): number[];
   /** Extra lines for `show port info` (a kernel netdev, split queues...). */
   describe?(dev: EthDev): string[];
   /** The port's flow rules (rte_flow_ops), if it takes any. */

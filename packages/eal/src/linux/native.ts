@@ -23,6 +23,19 @@ export interface XskStatistics {
   txRingEmptyDescs: number;
 }
 
+/** TPACKET_V3 ring geometry for packetOpen (see native/packet.cc) */
+export interface PacketRingOptions {
+  blockSize: number;
+  blockCount: number;
+  frameSize: number;
+  txFrames: number;
+  /** ms before the kernel retires a partly filled rx block */
+  retireMs: number;
+  qdiscBypass: number;
+  /** PACKET_FANOUT argument (group id | type << 16), 0 for none */
+  fanout: number;
+}
+
 export interface LinuxBinding {
   memfdMap(name: string, size: number): { fd: number; buffer: ArrayBuffer };
   mapFd(fd: number, size: number): ArrayBuffer;
@@ -59,6 +72,10 @@ export interface LinuxBinding {
   tapOpen(name: string, multiQueue: boolean): { fd: number; name: string };
   fdRead(fd: number, buffer: Uint8Array): number;
   fdWrite(fd: number, buffer: Uint8Array, length: number): number;
+  packetOpen(ifindex: number, o: PacketRingOptions): { fd: number; rxBytes: number; txBytes: number; txFrames: number };
+  packetStatistics(fd: number): { packets: number; drops: number; freezeCount: number };
+  packetKick(fd: number): number;
+  copyBatch(dst: ArrayBufferLike | ArrayBufferView, src: ArrayBufferLike | ArrayBufferView, triples: Uint32Array, count: number): number;
   Poller: new (fd: number) => { start(events: number, cb: (status: number, events: number) => void): void; stop(): void };
 }
 

@@ -67,6 +67,7 @@ export const MBUF_DEFAULT_BUF_SIZE = 2048 + MBUF_DEFAULT_HEADROOM;
 /** A few RTE_MBUF_F_* offload flags (low 32 bits of ol_flags). */
 export const OlFlags = {
   RX_VLAN: 1 << 0,
+  RX_VLAN_STRIPPED: 1 << 6,
   RX_RSS_HASH: 1 << 1,
   RX_FDIR: 1 << 2,
   RX_L4_CKSUM_BAD: 1 << 3,

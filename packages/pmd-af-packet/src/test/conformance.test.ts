@@ -1,0 +1,20 @@
+/**
+ * The ethdev conformance suite against net_af_packet on a veth pair in a namespace of the
+ * test's own, with the default rings and with a small ring (8 blocks: the ring wraps many
+ * times in each case).
+ */
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { canMakeNetns, hasLinux, withVethPair } from '@dpkit/eal/linux';
+
+const fixture = fileURLToPath(new URL('./fixtures/conformance-netns.js', import.meta.url));
+const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+
+for (const devargs of ['', 'blocksz=16384,framesz=2048,framecnt=64,qdisc_bypass=1']) {
+  real(`net_af_packet on veth${devargs ? ` (${devargs})` : ''} passes the ethdev conformance suite`, async (t) => {
+    const out = await withVethPair((p) => p.exec(process.execPath, [fixture, p.a, p.b, devargs], 120_000));
+    const r = out.trim().split('\n').map((l) => JSON.parse(l) as { name: string; ok: boolean; error?: string });
+    t.is(r.length, 9, 'every case reported');
+    for (const c of r) t.true(c.ok, `${c.name}: ${c.error ?? ''}`);
+  });
+}
