@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# dpkit-testpmd against DPDK's dpdk-testpmd on net_null, side by side in one run.
+# dpkit-testpmd against DPDK's dpdk-testpmd, side by side in one run: net_null (CPU only),
+# then real packet I/O on veth pairs (net_af_xdp and net_af_packet, bench/kernel-io.mjs).
 # Sets up what it needs: Debian's dpdk package and 2 MB hugepages for DPDK (root needed).
 # Usage: bench/run.sh [SECONDS_PER_RUN (default 8)] [ROUNDS (default 3)]
 set -euo pipefail
@@ -14,4 +15,5 @@ if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 512 ]; then
 fi
 mkdir -p /dev/hugepages
 mountpoint -q /dev/hugepages || mount -t hugetlbfs none /dev/hugepages
-exec node bench/compare.mjs "$@"
+node bench/compare.mjs "$@"
+exec node bench/kernel-io.mjs "$@"
