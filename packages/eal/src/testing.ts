@@ -314,7 +314,11 @@ export function ethdevConformance(o: ConformanceOptions): ConformanceCase[] {
         }
         await rejects(async () => r.dev.rxIntrWait(0, 10), 'EINVAL', 'interrupt wait on a stopped port');
         await r.dev.start();
-        if (!o.rxGenerates) assert.equal(await r.dev.rxIntrWait(0, 50), false, 'an idle queue times out');
+        if (!o.rxGenerates) {
+          // an idle queue times out; on a live link a frame may come anyway: then it must be there
+          receive(r, 0, 0);
+          if (await r.dev.rxIntrWait(0, 50)) assert.ok(receive(r, 0, 1) > 0, 'a wake-up without packets');
+        }
         if (o.loopback || o.rxGenerates) {
           if (o.loopback) sendFresh(r, 0, 8, 60);
           assert.equal(await r.dev.rxIntrWait(0, RX_WAIT_MS), true, 'packets end the wait');

@@ -1,6 +1,7 @@
 /**
  * Test support: a network namespace of its own with a veth pair in it, removed afterwards
- * whatever happens. Traffic stays between the two ends. Needs root and iproute2.
+ * whatever happens. Traffic stays between the two ends, and the kernel sends none of its own
+ * there (no IPv6 on the pair). Needs root and iproute2.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { DpkitError } from '../errors.js';
@@ -31,6 +32,8 @@ export async function withVethPair<T>(fn: (p: VethPair) => Promise<T> | T, o: { 
   ip(['netns', 'add', ns]);
   try {
     ip(['-n', ns, 'link', 'add', 'va', 'numtxqueues', q, 'numrxqueues', q, 'type', 'veth', 'peer', 'name', 'vb', 'numtxqueues', q, 'numrxqueues', q]);
+    // no IPv6 on the pair: the kernel would send router solicitations and MLD reports of its own
+    for (const dev of ['va', 'vb']) spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `echo 1 > /proc/sys/net/ipv6/conf/${dev}/disable_ipv6`], { timeout: 10_000 });
     for (const dev of ['lo', 'va', 'vb']) ip(['-n', ns, 'link', 'set', dev, 'up']);
     return await fn({
       ns, a: 'va', b: 'vb',
