@@ -10,7 +10,8 @@
  * sched_setaffinity before it reports ready, as DPDK's lcore threads do; `Eal.init` pins the
  * main thread to the main lcore's CPUs and gives it its old mask back at cleanup. Without the
  * Linux addon, or where the kernel refuses a CPU (a cgroup cpuset), the thread floats and a
- * warning says so.
+ * warning says so. One EAL per thread is the model (as one per process in DPDK): two EALs
+ * started and cleaned up concurrently in one thread give its mask back in either order.
  */
 import { Worker } from 'node:worker_threads';
 import { DpkitError } from '../errors.js';
