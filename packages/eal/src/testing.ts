@@ -151,6 +151,15 @@ function receive(r: Rig, queue: number, want: number): number {
   return got;
 }
 
+/** Frees whatever queue `queue` holds now (bounded: at most 1000 bursts). */
+function drain(r: Rig, queue: number): void {
+  const pkts = new Uint32Array(32);
+  for (let i = 0, n = 1; n > 0 && i < 1000; i++) {
+    n = r.dev.rxBurst(queue, pkts, 0, 32);
+    mbufFreeBulk(pkts, 0, n);
+  }
+}
+
 /** Runs on a worker lcore: rebuilds a queue pair from descriptors and moves packets. */
 export async function conformanceWorkerBursts(arg: {
   rx: QueueDescriptor; tx: QueueDescriptor; bursts: number; loopback: boolean; rxGenerates: boolean;
@@ -316,7 +325,7 @@ export function ethdevConformance(o: ConformanceOptions): ConformanceCase[] {
         await r.dev.start();
         if (!o.rxGenerates) {
           // an idle queue times out; on a live link a frame may come anyway: then it must be there
-          receive(r, 0, 0);
+          drain(r, 0);
           if (await r.dev.rxIntrWait(0, 50)) assert.ok(receive(r, 0, 1) > 0, 'a wake-up without packets');
         }
         if (o.loopback || o.rxGenerates) {

@@ -35,8 +35,6 @@ export interface PacketQueueData {
   state: SharedArrayBuffer;
   /** driver counters (PC_* slots) */
   counters: SharedArrayBuffer;
-  /** rx: complete partial TCP/UDP checksums */
-  fixCsum: boolean;
 }
 
 export const PS_BLOCK = 0;
@@ -111,7 +109,6 @@ class PacketRx implements RxQueue {
   private readonly bufBase: number;
   private readonly eltSize: number;
   private readonly portSegs: number;
-  private readonly fixCsum: boolean;
   /** copies of this burst: (ring offset, pool offset, length) */
   private readonly triples = new Uint32Array(3 * MAX_BURST);
   /** mbufs of this burst whose checksum the kernel left partial */
@@ -138,7 +135,6 @@ class PacketRx implements RxQueue {
     this.bufBase = this.pool.dataOffset + this.pool.headroom;
     this.eltSize = this.pool.eltSize;
     this.portSegs = ((1 << 16) | d.port) >>> 0;
-    this.fixCsum = x.fixCsum;
   }
 
   rxBurst(pkts: Uint32Array, start: number, n: number): number {
@@ -224,12 +220,11 @@ class PacketRx implements RxQueue {
       }
     }
     if (got > 0) this.l.copyBatch(this.bytes, this.ring, t, got);
-    if (this.fixCsum) {
-      const bytes8 = this.bytes;
-      for (let i = 0; i < nPartial; i++) {
-        const j = this.partial[i]! * 3;
-        fixPartialL4Checksum(bytes8, t[j + 1]!, t[j + 2]!);
-      }
+    // the kernel said these carry a partial checksum: complete it, so echoes go out valid
+    const bytes8 = this.bytes;
+    for (let i = 0; i < nPartial; i++) {
+      const j = this.partial[i]! * 3;
+      fixPartialL4Checksum(bytes8, t[j + 1]!, t[j + 2]!);
     }
     // the copies are made: give the finished blocks back, oldest first
     for (let i = 0, b = firstBlock; i < done; i++) {

@@ -207,7 +207,6 @@ function queueData(dev: EthDev, q: number): PacketQueueData {
     d = {
       fd: -1, rxBytes: 0, txBytes: 0, blockSize: p.geo.blockSize, blockCount: p.geo.blockCount, frameSize: p.geo.frameSize,
       txFrames: p.geo.txFrames, state: new SharedArrayBuffer(PS_SLOTS * 4), counters: new SharedArrayBuffer(PC_SLOTS * 8),
-      fixCsum: true,
     };
     p.queues[q] = d;
   }

@@ -155,13 +155,13 @@ function reclaim(d: XdpQueueData, pool: Mempool): number {
  * SO_BUSY_POLL_BUDGET). Where the kernel refuses, one warning and the queue polls without it,
  * as DPDK's af_xdp does.
  */
-function busyPoll(p: AfXdpPrivate, fd: number, kq: number, log: (m: string) => void): boolean {
+function busyPoll(p: AfXdpPrivate, fd: number, kq: number): boolean {
   if (p.cfg.busyBudget === 0) return false;
   try {
     const got = linux().sockBusyPoll(fd, BUSY_POLL_USECS, p.cfg.busyBudget);
     return got.prefer && got.usecs === BUSY_POLL_USECS;
   } catch (err) {
-    log(`${p.label}: busy polling is off for netdev queue ${kq}: ${(err as Error).message} (it needs kernel 5.11 and CAP_NET_ADMIN)`);
+    p.warn(`${p.label}: busy polling is off for netdev queue ${kq}: ${(err as Error).message} (it needs kernel 5.11 and CAP_NET_ADMIN)`);
     return false;
   }
 }
@@ -313,7 +313,7 @@ const ops: EthDevOps = {
           const share = p.cfg.sharedUmem ? p.sockets.find((s) => s.pool === pool)?.fd : undefined;
           const fd = await openSocket(p, kq, pool, rx, txHere, share);
           p.sockets.push({ fd, pool, q, kq, rx, tx: txHere });
-          const busy = busyPoll(p, fd, kq, p.warn);
+          const busy = busyPoll(p, fd, kq);
           if (i === 0) rx.busyPoll = busy;
           else rx.busyPoll &&= busy;
           if (txHere) txHere.busyPoll = busy;
