@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TESTPMD = `${ROOT}packages/testpmd/dist/cli.js`;
@@ -107,7 +108,7 @@ export class BifurcLab {
   };
 
   private constructor(tag: string) {
-    const id = `${process.pid}-${seq++}`;
+    const id = `${process.pid}-${threadId}-${seq++}`;
     this.host = `dpkit-${tag}-${id}-h`;
     this.peer = `dpkit-${tag}-${id}-p`;
   }

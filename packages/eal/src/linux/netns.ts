@@ -4,6 +4,7 @@
  * there (no IPv6 on the pair). Needs root and iproute2.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { threadId } from 'node:worker_threads';
 import { DpkitError } from '../errors.js';
 
 let seq = 0;
@@ -27,7 +28,8 @@ export function canMakeNetns(): boolean {
 }
 
 export async function withVethPair<T>(fn: (p: VethPair) => Promise<T> | T, o: { queues?: number } = {}): Promise<T> {
-  const ns = `dpkit-${process.pid}-${seq++}`;
+  // unique per process and thread: test runners load this module once per worker thread
+  const ns = `dpkit-${process.pid}-${threadId}-${seq++}`;
   const q = String(o.queues ?? 1);
   ip(['netns', 'add', ns]);
   try {
