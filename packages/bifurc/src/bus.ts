@@ -11,7 +11,7 @@ import {
   DrvFlags, PCI_ANY_ID, defineDriver, defineParams, pciIdMatches, type Bus, type BusContext, type Device, type Driver,
   type PciDeviceInfo,
 } from '@dpkit/eal/driver';
-import { XdpClassifier } from './classifier.js';
+import { PIN_ENTRY_BYTES, XdpClassifier } from './classifier.js';
 import { linuxDirectRings, type DirectRingHandle, type IfInfo } from './dra.js';
 
 export const params = defineParams({
@@ -19,7 +19,8 @@ export const params = defineParams({
   qpairs: { type: 'int', default: 1, min: 1, max: 64, help: 'queue pairs split off to user space' },
   qoff: { type: 'int', default: 0, min: 0, max: 1023, help: 'first netdev queue of the split' },
   mode: { type: 'string', default: 'drv', choices: ['drv', 'skb'], help: 'XDP attach mode' },
-  pins: { type: 'int', default: 65536, min: 16, max: 16777216, help: 'TCP connections pinned at most' },
+  pins: { type: 'int', default: 65536, min: 16, max: 1048576, help: `TCP connections pinned at most (${PIN_ENTRY_BYTES} bytes each, reserved at start)` },
+  pinidle: { type: 'int', default: 120, min: 1, max: 86400, help: 'seconds after which an idle pin may be removed' },
   rules: { type: 'int', default: 4096, min: 1, max: 1048576, help: 'flow rules at most' },
 });
 
@@ -92,13 +93,19 @@ export class BifurcBus implements Bus {
   }
 
   /** Creates the device for `parent` (a net_bifurc vdev) and probes its driver. */
-  async create(parent: Device, v: { iface: string; qpairs: number; qoff: number; mode: 'drv' | 'skb'; pins: number; rules: number }): Promise<BifurcDevice> {
+  async create(parent: Device, v: { iface: string; qpairs: number; qoff: number; mode: 'drv' | 'skb'; pins: number; pinidle: number; rules: number }): Promise<BifurcDevice> {
     const ctx = this.ctx;
     if (!ctx) throw new DpkitError(`${parent.name}: the bifurc bus is not registered with the EAL; pass it in Eal.init's buses`, 'ENODEV');
     const h = linuxDirectRings.open(v.iface);
     const info = h.getIfinfo();
     if (this.list.some((d) => d.bifurc.iface === v.iface)) {
       throw new DpkitError(`${parent.name}: netdev '${v.iface}' is shared with user space by another device already`, 'EBUSY');
+    }
+    // a netdev queue takes one AF_XDP socket: net_af_xdp on the same netdev would fail only at
+    // start, after the EBUSY retries meant for a socket of our own that is still closing
+    const rival = parent.bus.devices().find((d) => d !== parent && d.name.startsWith('net_af_xdp') && ifaceOf(d.devargs?.args) === v.iface);
+    if (rival) {
+      throw new DpkitError(`${parent.name}: netdev '${v.iface}' is taken by ${rival.name} already: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both`, 'EBUSY');
     }
     if (v.qoff + v.qpairs > info.rxQueues) {
       throw new DpkitError(`${parent.name}: qoff=${v.qoff} qpairs=${v.qpairs} needs netdev queues ${v.qoff}..${v.qoff + v.qpairs - 1}, '${v.iface}' has ${info.rxQueues} (0..${info.rxQueues - 1}); lower them or add channels with ethtool -L`, 'EINVAL');
@@ -109,7 +116,8 @@ export class BifurcBus implements Bus {
     }
     h.splitQueuePairs(v.qpairs, v.qoff);
     if (parent.devargs) h.putDevargs(parent.devargs.args);
-    const classifier = new XdpClassifier({ queues: v.qpairs, pinEntries: v.pins, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8) });
+    const classifier = new XdpClassifier({ queues: v.qpairs, pinEntries: v.pins, pinIdleSeconds: v.pinidle, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8) });
+    ctx.log.info(`${parent.name}: TCP pin table of ${v.pins} connections reserves ${Math.ceil((v.pins * PIN_ENTRY_BYTES) / 2 ** 20)} MiB of kernel memory`);
     const queueMap = queueMapFor(info.rxQueues, v.qpairs, v.qoff);
     const dev: BifurcDevice = {
       name: info.pci.address, bus: this, devargs: undefined, numaNode: info.numaNode, pci: info.pci, driver: undefined, ports: [],
@@ -154,11 +162,12 @@ export class BifurcBus implements Bus {
   }
 
   usage(): string[] {
-    return ['  bifurc: devices from --vdev=net_bifurc<N>,iface=<netdev>[,qpairs=N][,qoff=Q][,mode=drv|skb] (alias rte_bifurc)'];
+    return ['  bifurc: devices from --vdev=net_bifurc<N>,iface=<netdev>[,qpairs=N][,qoff=Q][,mode=drv|skb][,pins=N][,pinidle=S][,rules=N] (alias rte_bifurc)'];
   }
 }
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
+const ifaceOf = (args: string | undefined) => /(?:^|,)iface=([^,]+)/.exec(args ?? '')?.[1];
 
 /** The bus and the net_bifurc vdev driver that feeds it. Register both with the EAL. */
 export function bifurc(): { bus: BifurcBus; drivers: Driver[] } {
@@ -174,7 +183,7 @@ export function bifurc(): { bus: BifurcBus; drivers: Driver[] } {
     async probe(device, ctx) {
       const v = ctx.params;
       if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0,qpairs=1`);
-      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode as 'drv' | 'skb', pins: v.pins, rules: v.rules });
+      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode as 'drv' | 'skb', pins: v.pins, pinidle: v.pinidle, rules: v.rules });
       children.set(device, child);
       // the vdev answers for its child's ports (port attach lists them)
       device.ports.push(...child.ports);

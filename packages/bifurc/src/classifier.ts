@@ -9,15 +9,19 @@
  * known shape is a map update; a new shape swaps the program through the same BPF link
  * (BPF_LINK_UPDATE): the netdev never runs without a classifier.
  *
- * TCP connections are pinned (a bounded LRU map keyed by the 5-tuple): a SYN is classified by
- * the rules and its decision recorded; later segments of the connection follow the pin, so
- * rules added later never move or break an established connection. A TCP segment that is not
- * a SYN and has no pin goes to the kernel (it belongs to a connection the kernel had before
- * steering began, or whose pin was evicted: see README, "When the pin table is full").
+ * TCP connections live wholly on one side. A SYN (SYN set, ACK clear) without a pin is
+ * classified by the rules; a user-space decision is pinned in a hash map keyed by the 5-tuple
+ * (unless the kernel has a connection on that 5-tuple: then the SYN is the kernel's, which
+ * answers it with a challenge ACK). Every segment of a pinned connection, a SYN included, follows
+ * its pin and refreshes its last-seen time; every other TCP segment goes to the kernel. So no
+ * packet, forged or not, moves an established connection, and rules added later apply to new
+ * connections only. The table is never evicted by the kernel: when it is full, a SYN that needs
+ * a pin is dropped and counted (PIN_FULL); the control path removes pins idle longer than
+ * `pinIdleSeconds` (see README, "What ends a pin").
  */
 import { DpkitError, describeRule, type FlowCounters, type FlowOps, type FlowRule } from '@dpkit/eal';
 import {
-  BpfAsm, BpfMap, FP, Helper, MapType, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, XdpAction, XdpMd, attachXdp, linux,
+  BpfAsm, BpfMap, FP, Helper, MapType, MapUpdate, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, XdpAction, XdpMd, attachXdp, linux,
   loadXdpProgram,
 } from '@dpkit/eal/linux';
 
@@ -28,12 +32,17 @@ export const Stat = {
   USER_RULE: 2,
   KERNEL_RULE: 3,
   DROP_RULE: 4,
+  /** a segment (a SYN included) of a connection pinned to user space */
   PIN_USER: 5,
-  PIN_KERNEL: 6,
-  PIN_DROP: 7,
-  TCP_UNPINNED: 8,
-  NO_SOCKET: 9,
-  UNPARSED: 10,
+  /** a TCP segment without a pin that is not a SYN: the kernel's */
+  TCP_UNPINNED: 6,
+  /** sent to user space, but the arrival queue has no socket: the kernel got it */
+  NO_SOCKET: 7,
+  UNPARSED: 8,
+  /** a SYN a rule sends to user space for a 5-tuple the kernel has a connection on: kept with the kernel */
+  KERNEL_CONNECTION: 9,
+  /** a SYN a rule sends to user space while the pin table is full: dropped */
+  PIN_FULL: 10,
 } as const;
 export type StatName = keyof typeof Stat;
 const STAT_SLOTS = 16;
@@ -44,22 +53,40 @@ const V_DROP = 2;
 
 export const KEY_BYTES = 48;
 const PIN_KEY_BYTES = 40;
+/** a pin's value: when its connection last sent a segment (CLOCK_MONOTONIC ns, coarse) */
+const PIN_VALUE_BYTES = 8;
+/** bytes the kernel reserves per pin (preallocated hash element: key, value, bookkeeping), measured */
+export const PIN_ENTRY_BYTES = 112;
+
+// helpers beyond @dpkit/eal's Helper table (enum bpf_func_id); all of them exist for XDP since 5.11
+const SK_LOOKUP_TCP = 84;
+const SK_RELEASE = 86;
+const KTIME_GET_COARSE_NS = 160;
+/** netns argument of bpf_sk_lookup_tcp: the netdev's own namespace */
+const BPF_F_CURRENT_NETNS = -1;
+/** struct bpf_sock: offset of `state` (enum tcp_state; TCP_LISTEN is 10) */
+const SOCK_STATE = 72;
+const TCP_LISTEN = 10;
+const EEXIST = 17;
 const VALUE_BYTES = 16;
 export const MAX_SHAPES = 16;
 
 // stack layout (offsets from FP)
 const BASE = -48; // the packet's key
 const LKEY = -96; // masked key of one shape
-const SYN = -104; // u32: this packet is a SYN to pin
+const SYN = -104; // u32: this packet is a SYN without a pin
 const SLOT = -108; // u32 scratch: map keys
-const PINV = -112; // u32: verdict to pin
 const STATK = -116; // u32: stats key
+const PINV = -128; // u64: a new pin's value
+const TUPLE = -168; // struct bpf_sock_tuple (36 bytes) for the kernel socket lookup
 
 export interface ClassifierOptions {
   /** rules at most (the hash map's size) */
   maxRules?: number;
-  /** TCP connections pinned at most (the LRU map's size) */
+  /** TCP connections pinned at most (the hash map's size) */
   pinEntries?: number;
+  /** a pin idle this long may be removed (the control path sweeps every quarter of it, at most every 30 s) */
+  pinIdleSeconds?: number;
   /** user rx queues rules may name */
   queues: number;
   name?: string;
@@ -117,6 +144,7 @@ export class XdpClassifier implements FlowOps {
   readonly pins: BpfMap;
   readonly maxRules: number;
   readonly pinEntries: number;
+  readonly pinIdleSeconds: number;
   readonly queues: number;
   private readonly name: string;
   private readonly shapes = new Map<string, Shape>();
@@ -126,11 +154,12 @@ export class XdpClassifier implements FlowOps {
   private readonly freeSlots: number[] = [];
   private nextId = 0;
   private isolated = true;
-  private attached: { link: number; prog: number; xskMap: BpfMap } | undefined;
+  private attached: { link: number; prog: number; xskMap: BpfMap; sweeper: ReturnType<typeof setInterval> } | undefined;
 
   constructor(o: ClassifierOptions) {
     this.maxRules = o.maxRules ?? 4096;
     this.pinEntries = o.pinEntries ?? 65536;
+    this.pinIdleSeconds = o.pinIdleSeconds ?? 120;
     this.queues = o.queues;
     this.name = (o.name ?? 'dpkit').slice(0, 8);
     const maps: BpfMap[] = [];
@@ -138,7 +167,9 @@ export class XdpClassifier implements FlowOps {
       maps.push(new BpfMap(MapType.HASH, KEY_BYTES, VALUE_BYTES, this.maxRules, `${this.name}_rul`));
       maps.push(new BpfMap(MapType.PERCPU_ARRAY, 4, 16, this.maxRules, `${this.name}_cnt`));
       maps.push(new BpfMap(MapType.PERCPU_ARRAY, 4, 8, STAT_SLOTS, `${this.name}_sta`));
-      maps.push(new BpfMap(MapType.LRU_HASH, PIN_KEY_BYTES, 4, this.pinEntries, `${this.name}_pin`));
+      // a plain hash, not an LRU: the kernel's LRU evicts in batches of a quarter of the map
+      // (per-CPU free lists), so the classifier decides what leaves the table, not the kernel
+      maps.push(new BpfMap(MapType.HASH, PIN_KEY_BYTES, PIN_VALUE_BYTES, this.pinEntries, `${this.name}_pin`));
     } catch (err) {
       for (const m of maps) m.close();
       throw err;
@@ -189,22 +220,18 @@ export class XdpClassifier implements FlowOps {
     a.label('tcp').movReg(R4, R7).alu('add', R4, 20).jmpReg('jgt', R4, R3, 'classify');
     a.load(2, R1, R7, 0).store(2, FP, BASE + 40, R1).load(2, R1, R7, 2).store(2, FP, BASE + 42, R1);
     a.load(1, R1, R7, 13).store(1, FP, BASE + 44, R1);
-    // SYN without ACK: classify and pin; anything else follows its pin, or goes to the kernel
-    a.alu('and', R1, 0x12).jmp('jne', R1, 0x02, 'pinned').storeImm(4, FP, SYN, 1).goto('classify');
-    a.label('pinned').loadMap(R1, this.pins.fd).movReg(R2, FP).alu('add', R2, BASE + 4).call(Helper.mapLookupElem);
+    // every segment of a pinned connection, a SYN included, follows its pin: nothing re-pins it
+    a.loadMap(R1, this.pins.fd).movReg(R2, FP).alu('add', R2, BASE + 4).call(Helper.mapLookupElem);
     a.jmp('jne', R0, 0, 'pin_hit');
+    // no pin: a SYN (SYN set, ACK clear) is classified; anything else is the kernel's
+    a.load(1, R1, FP, BASE + 44).alu('and', R1, 0x12).jmp('jne', R1, 0x02, 'unpinned');
+    a.storeImm(4, FP, SYN, 1).goto('classify');
+    a.label('unpinned');
     stat(Stat.TCP_UNPINNED);
     a.goto('pass');
-    a.label('pin_hit').load(4, R7, R0, 0);
-    a.jmp('jeq', R7, V_USER, 'pin_user').jmp('jeq', R7, V_DROP, 'pin_drop');
-    stat(Stat.PIN_KERNEL);
-    a.goto('pass');
-    a.label('pin_user');
+    a.label('pin_hit').movReg(R7, R0).call(KTIME_GET_COARSE_NS).store(8, R7, 0, R0);
     stat(Stat.PIN_USER);
     a.goto('user');
-    a.label('pin_drop');
-    stat(Stat.PIN_DROP);
-    a.goto('drop');
     // tuple-space search: one masked lookup per shape, the strongest (lowest priority) wins
     a.label('classify').mov(R8, 0);
     for (const s of this.shapes.values()) {
@@ -234,9 +261,27 @@ export class XdpClassifier implements FlowOps {
     a.movReg(R1, R6).call(Helper.xdpGetBuffLen).load(8, R1, R9, 8).aluReg('add', R1, R0).store(8, R9, 8, R1);
     a.goto('pin');
     a.label('default').mov(R7, this.isolated ? V_KERNEL : V_USER).mov(R8, 0);
-    // a SYN's decision is pinned for its connection
-    a.label('pin').load(4, R1, FP, SYN).jmp('jeq', R1, 0, 'act');
-    a.store(4, FP, PINV, R7).loadMap(R1, this.pins.fd).movReg(R2, FP).alu('add', R2, BASE + 4).movReg(R3, FP).alu('add', R3, PINV).mov(R4, 0).call(Helper.mapUpdateElem);
+    // a SYN that goes to user space is pinned for its connection, unless the kernel has one on
+    // its 5-tuple (a connection from before the classifier: the SYN is the kernel's to answer)
+    a.label('pin').load(4, R1, FP, SYN).jmp('jeq', R1, 0, 'act').jmp('jne', R7, V_USER, 'act');
+    a.load(1, R1, FP, BASE + 4).jmp('jeq', R1, 6, 'tuple6');
+    a.load(4, R1, FP, BASE + 8).store(4, FP, TUPLE, R1).load(4, R1, FP, BASE + 24).store(4, FP, TUPLE + 4, R1);
+    a.load(4, R1, FP, BASE + 40).store(4, FP, TUPLE + 8, R1).mov(R3, 12).goto('sk_lookup');
+    a.label('tuple6');
+    for (let i = 0; i < 8; i++) a.load(4, R1, FP, BASE + 8 + 4 * i).store(4, FP, TUPLE + 4 * i, R1);
+    a.load(4, R1, FP, BASE + 40).store(4, FP, TUPLE + 32, R1).mov(R3, 36);
+    a.label('sk_lookup').movReg(R1, R6).movReg(R2, FP).alu('add', R2, TUPLE).mov(R4, BPF_F_CURRENT_NETNS).mov(R5, 0).call(SK_LOOKUP_TCP);
+    a.jmp('jeq', R0, 0, 'pin_new');
+    a.load(4, R1, R0, SOCK_STATE).store(4, FP, SLOT, R1).movReg(R1, R0).call(SK_RELEASE);
+    a.load(4, R1, FP, SLOT).jmp('jeq', R1, TCP_LISTEN, 'pin_new');
+    stat(Stat.KERNEL_CONNECTION);
+    a.goto('pass');
+    a.label('pin_new').call(KTIME_GET_COARSE_NS).store(8, FP, PINV, R0);
+    a.loadMap(R1, this.pins.fd).movReg(R2, FP).alu('add', R2, BASE + 4).movReg(R3, FP).alu('add', R3, PINV).mov(R4, MapUpdate.NOEXIST).call(Helper.mapUpdateElem);
+    // EEXIST: another CPU pinned the same SYN a moment ago, to user space as well
+    a.jmp('jeq', R0, 0, 'act').jmp('jeq', R0, -EEXIST, 'act');
+    stat(Stat.PIN_FULL);
+    a.goto('drop');
     a.label('act').jmp('jeq', R8, 0, 'act_default');
     a.jmp('jeq', R7, V_USER, 'rule_user').jmp('jeq', R7, V_DROP, 'rule_drop');
     stat(Stat.KERNEL_RULE);
@@ -282,12 +327,16 @@ export class XdpClassifier implements FlowOps {
       linux().close(prog);
       throw err;
     }
-    this.attached = { link, prog, xskMap };
+    const period = Math.min(Math.max(this.pinIdleSeconds / 4, 1), 30) * 1000;
+    const sweeper = setInterval(() => this.sweepIdlePins(), period);
+    sweeper.unref();
+    this.attached = { link, prog, xskMap, sweeper };
     return {
       detach: () => {
         const at = this.attached;
         if (!at) return;
         this.attached = undefined;
+        clearInterval(at.sweeper);
         linux().close(at.link);
         linux().close(at.prog);
       },
@@ -319,19 +368,26 @@ export class XdpClassifier implements FlowOps {
     const m = rule.match;
     if ((m.srcPort || m.dstPort) && m.proto !== 6 && m.proto !== 17 && m.proto !== 132) why('ports need tcp, udp or sctp');
     if (m.tcpFlags && m.proto !== 6) why('TCP flags need tcp');
+    // only a connection's first SYN is classified (every later segment follows the connection's
+    // side), so a flags rule must match SYN set and ACK clear, or it would never match
+    if (m.tcpFlags && ((m.tcpFlags.mask & 0x12) !== 0x12 || (m.tcpFlags.value & 0x12) !== 0x02)) {
+      why(`TCP flags 0x${m.tcpFlags.value.toString(16)}/0x${m.tcpFlags.mask.toString(16)} are not a SYN: only a connection's SYN is classified (later segments follow its side), so a flags rule must match SYN set and ACK clear (tcp flags is 0x02)`);
+    }
     if ((m.src || m.dst || m.proto !== undefined) && !m.ipVersion) why('IP fields need ipv4 or ipv6');
     const { mask } = ruleKey(rule);
     if (!this.shapes.has(hex(mask)) && this.shapes.size >= MAX_SHAPES) {
       why(`it would be the ${MAX_SHAPES + 1}th distinct combination of matched fields and masks; the classifier takes ${MAX_SHAPES}`);
     }
     if (this.freeSlots.length === 0) why(`the classifier holds ${this.maxRules} rules already`);
+    const { key } = this.placed(rule);
+    const dup = this.byKey.get(hex(key));
+    if (dup !== undefined) throw new DpkitError(`flow rule '${describeRule(rule)}' matches exactly what rule ${dup} matches; destroy that one first`, 'EEXIST');
   }
 
-  create(rule: FlowRule): number {
-    this.validate(rule);
+  /** The rule's map key (word 0: its shape's id) and its shape, new or known. */
+  private placed(rule: FlowRule): { key: Uint8Array; shape: Shape; fresh: boolean } {
     const { key, mask } = ruleKey(rule);
-    const mk = hex(mask);
-    let shape = this.shapes.get(mk);
+    let shape = this.shapes.get(hex(mask));
     const fresh = !shape;
     if (!shape) {
       const used = new Set([...this.shapes.values()].map((s) => s.id));
@@ -340,9 +396,14 @@ export class XdpClassifier implements FlowOps {
       shape = { id, mask, rules: 0 };
     }
     key.set(u32(shape.id), 0);
+    return { key, shape, fresh };
+  }
+
+  create(rule: FlowRule): number {
+    this.validate(rule);
+    const { key, shape, fresh } = this.placed(rule);
+    const mk = hex(shape.mask);
     const k = hex(key);
-    const dup = this.byKey.get(k);
-    if (dup !== undefined) throw new DpkitError(`flow rule '${describeRule(rule)}' matches exactly what rule ${dup} matches; destroy that one first`, 'EEXIST');
     const slot = this.freeSlots.pop()!;
     const verdict = rule.action.type === 'queue' ? V_USER : rule.action.type === 'drop' ? V_DROP : V_KERNEL;
     this.counters.update(u32(slot), new Uint8Array(this.counters.valueBytes));
@@ -414,7 +475,40 @@ export class XdpClassifier implements FlowOps {
     return out;
   }
 
-  /** TCP connections pinned now (walks the LRU map). */
+  /** The classifier's counters as extended statistics (`show port xstats`): bifurc_<stat>. */
+  xstats(): { name: string; value: number }[] {
+    return Object.entries(this.statistics()).map(([k, value]) => ({ name: `bifurc_${k.toLowerCase()}`, value }));
+  }
+
+  xstatsReset(): void {
+    for (let slot = 0; slot < STAT_SLOTS; slot++) this.stats.update(u32(slot), new Uint8Array(this.stats.valueBytes));
+  }
+
+  /**
+   * Removes the pins whose connection sent nothing for longer than `pinIdleSeconds` (the
+   * control path runs it periodically while attached); returns how many went. The pins' times
+   * are CLOCK_MONOTONIC (coarse), as process.hrtime's.
+   */
+  sweepIdlePins(nowNs: number = Number(process.hrtime.bigint())): number {
+    const l = linux();
+    const limit = nowNs - this.pinIdleSeconds * 1e9;
+    const key = new Uint8Array(PIN_KEY_BYTES);
+    const next = new Uint8Array(PIN_KEY_BYTES);
+    const value = new Uint8Array(PIN_VALUE_BYTES);
+    const seen = new DataView(value.buffer);
+    const idle: Uint8Array[] = [];
+    let have = l.bpfMapNextKey(this.pins.fd, null, next);
+    for (let n = 0; have && n < this.pinEntries; n++) {
+      key.set(next);
+      if (this.pins.lookup(key, value) && Number(seen.getBigUint64(0, true)) < limit) idle.push(key.slice());
+      have = l.bpfMapNextKey(this.pins.fd, key, next);
+    }
+    // deleted after the walk: a deleted key would restart the walk from the first
+    for (const k of idle) this.pins.delete(k);
+    return idle.length;
+  }
+
+  /** TCP connections pinned now (walks the pin map). */
   pinnedConnections(): number {
     const l = linux();
     const key = new Uint8Array(PIN_KEY_BYTES);
@@ -430,6 +524,7 @@ export class XdpClassifier implements FlowOps {
   }
 
   close(): void {
+    if (this.attached) clearInterval(this.attached.sweeper);
     for (const m of [this.rulesMap, this.counters, this.stats, this.pins]) m.close();
   }
 }

@@ -44,6 +44,9 @@ export interface XdpSteering {
   attach(xskMap: BpfMap, ifindex: number, mode: 'drv' | 'skb'): { detach(): void };
   /** the queues (netdev queue ids) packets may be steered to; the XSKMAP gets this many slots */
   readonly mapSize?: number;
+  /** the steering's own counters, appended to the port's xstats */
+  xstats?(): Xstat[];
+  xstatsReset?(): void;
 }
 
 /** The plain steering: bpf_redirect_map(xskmap, rx_queue_index, XDP_PASS). */
@@ -265,6 +268,12 @@ const ops: EthDevOps = {
     };
   },
   configure(dev) {
+    const p = priv(dev);
+    const split = p.cfg.queueMap.length;
+    if (p.flowOps && dev.nbRxQueues < split) {
+      // the flow classifier sends to user space on every netdev queue: a queue nobody polls loses its flows to the kernel
+      throw new DpkitError(`${p.label}: qpairs=${split} splits ${split} queue pairs off '${p.cfg.iface}' but the port has ${dev.nbRxQueues} rx queue${dev.nbRxQueues === 1 ? '' : 's'}: configure ${split} (testpmd --rxq=${split} --txq=${split}) or lower qpairs`, 'EINVAL');
+    }
     if (dev.nbTxQueues > dev.nbRxQueues) {
       throw new DpkitError(`${priv(dev).label}: ${dev.nbTxQueues} tx queues and ${dev.nbRxQueues} rx queues: tx queue q shares the AF_XDP socket of rx queue q, configure at least as many rx queues as tx queues`);
     }
@@ -367,10 +376,12 @@ const ops: EthDevOps = {
       const d = p.txq[q];
       out.push({ name: `tx_q${q}_copies`, value: d ? new Float64Array(d.counters)[XQ_COPIES]! : 0 });
     }
+    out.push(...(p.cfg.steering.xstats?.() ?? []));
     return out;
   },
   xstatsReset(dev) {
     ops.statsReset!(dev);
+    priv(dev).cfg.steering.xstatsReset?.();
   },
   flowOps: (dev) => priv(dev).flowOps,
   rxQueueIntrFds: (dev, q) => [...(priv(dev).rxq[q]?.fds ?? [])],

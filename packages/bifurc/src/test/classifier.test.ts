@@ -94,23 +94,77 @@ real('TCP: a SYN is classified and pinned; later segments follow the pin even af
     r.reload();
     t.deepEqual(r.run({ proto: 6, dport: 80, tcpFlags: 0x18 }), { retval: XdpAction.PASS, moved: ['NO_SOCKET', 'PIN_USER'] }, 'the connection stays in user space after the rule is gone');
     t.deepEqual(r.run({ proto: 6, dport: 80, sport: 40001, tcpFlags: 0x02 }), { retval: XdpAction.PASS, moved: ['KERNEL_DEFAULT'] }, 'a new connection goes to the kernel');
-    t.deepEqual(r.run({ proto: 6, dport: 80, sport: 40001, tcpFlags: 0x10 }), { retval: XdpAction.PASS, moved: ['PIN_KERNEL'] }, 'and stays there');
+    t.deepEqual(r.run({ proto: 6, dport: 80, sport: 40001, tcpFlags: 0x10 }), { retval: XdpAction.PASS, moved: ['TCP_UNPINNED'] }, 'and stays there, unpinned');
+    t.is(r.c.pinnedConnections(), 1, 'only the user-space connection holds a pin');
   } finally {
     r.close();
   }
 });
 
-real('the pin table is an LRU: when full, the least recently used connection is forgotten', (t) => {
+real('a SYN on a pinned 5-tuple follows the pin: a forged SYN cannot move a user-space connection', (t) => {
   const r = rig();
   try {
-    r.c.create(ntuple('flow-type tcp4 dst-port 80 action 0'));
+    const id = r.c.create(ntuple('flow-type tcp4 dst-port 80 action 0'));
     r.reload();
-    for (let i = 0; i < 200; i++) r.run({ proto: 6, dport: 80, sport: 20000 + i, tcpFlags: 0x02 });
-    const n = r.c.pinnedConnections();
-    t.true(n <= 64 + 64, `pins stay bounded (${n})`);
-    t.deepEqual(r.run({ proto: 6, dport: 80, sport: 20199, tcpFlags: 0x10 }).moved, ['NO_SOCKET', 'PIN_USER'], 'the newest connection is pinned');
+    t.deepEqual(r.run({ proto: 6, dport: 80, tcpFlags: 0x02 }).moved, ['NO_SOCKET', 'USER_RULE']);
+    r.c.create(ntuple('flow-type tcp4 src-port 40000 dst-port 80 action kernel'));
+    r.c.destroy(id);
+    r.reload();
+    t.deepEqual(r.run({ proto: 6, dport: 80, tcpFlags: 0x02 }), { retval: XdpAction.PASS, moved: ['NO_SOCKET', 'PIN_USER'] }, 'a SYN again (any seq): still user space');
+    t.deepEqual(r.run({ proto: 6, dport: 80, tcpFlags: 0x10 }).moved, ['NO_SOCKET', 'PIN_USER'], 'and so are its segments');
+    t.is(r.c.pinnedConnections(), 1);
   } finally {
     r.close();
+  }
+});
+
+/** The pin of the connection from `sport`, as the map holds it (key, last-seen ns). */
+function pinOf(c: XdpClassifier, sport: number): { key: Uint8Array; seen: number } | undefined {
+  const key = new Uint8Array(40);
+  const next = new Uint8Array(40);
+  let have = linux().bpfMapNextKey(c.pins.fd, null, next);
+  while (have) {
+    key.set(next);
+    if (((key[36]! << 8) | key[37]!) === sport) {
+      return { key: key.slice(), seen: Number(new DataView(c.pins.lookup(key)!.buffer).getBigUint64(0, true)) };
+    }
+    have = linux().bpfMapNextKey(c.pins.fd, key, next);
+  }
+  return undefined;
+}
+
+real('one over capacity: a full pin table keeps every pinned connection, drops and counts the new SYN; idle pins are swept', (t) => {
+  const c = new XdpClassifier({ queues: 1, pinEntries: 16, pinIdleSeconds: 120, name: 'tpin' });
+  const xsk = new BpfMap(MapType.XSKMAP, 4, 4, 4, 'tpin_xsk');
+  try {
+    c.create(ntuple('flow-type tcp4 dst-port 80 action 0'));
+    const prog = c.load(xsk);
+    const run = (sport: number, tcpFlags: number) => {
+      const before = c.statistics();
+      const res = testRun(prog, packet({ proto: 6, dport: 80, sport, tcpFlags }));
+      const after = c.statistics();
+      return { retval: res.retval, moved: (Object.keys(after) as StatName[]).filter((k) => after[k] !== before[k]).sort() };
+    };
+    for (let i = 0; i < 16; i++) t.deepEqual(run(20000 + i, 0x02).moved, ['NO_SOCKET', 'USER_RULE'], `SYN ${i} pinned`);
+    t.is(c.pinnedConnections(), 16);
+    t.deepEqual(run(20016, 0x02), { retval: XdpAction.DROP, moved: ['PIN_FULL'] }, 'the 17th SYN finds no room: dropped, counted');
+    t.is(c.xstats().find((x) => x.name === 'bifurc_pin_full')?.value, 1, 'xstats show it');
+    for (let i = 0; i < 16; i++) t.deepEqual(run(20000 + i, 0x10).moved, ['NO_SOCKET', 'PIN_USER'], `connection ${i} keeps its pin`);
+    t.is(c.sweepIdlePins(), 0, 'nothing is idle');
+    // connection 0 last sent a segment pinIdleSeconds + 1 ago
+    const p = pinOf(c, 20000)!;
+    const old = new Uint8Array(8);
+    new DataView(old.buffer).setBigUint64(0, BigInt(p.seen - 121e9), true);
+    c.pins.update(p.key, old);
+    t.is(c.sweepIdlePins(p.seen), 1, 'the one idle pin is swept');
+    t.is(pinOf(c, 20000), undefined);
+    t.deepEqual(run(20016, 0x02).moved, ['NO_SOCKET', 'USER_RULE'], 'the SYN sent again (as TCP does) is pinned');
+    t.deepEqual(run(20000, 0x10).moved, ['TCP_UNPINNED'], 'the swept connection\'s segments go to the kernel');
+    for (let i = 1; i < 16; i++) t.deepEqual(run(20000 + i, 0x10).moved, ['NO_SOCKET', 'PIN_USER'], `connection ${i} still pinned`);
+    linux().close(prog);
+  } finally {
+    xsk.close();
+    c.close();
   }
 });
 
@@ -165,6 +219,27 @@ real('rules are validated: queues, fields, duplicates', (t) => {
     t.throws(() => r.c.create(ntuple('flow-type udp4 dst-port 1 action 2')), { message: /queue 2 does not exist: the port has 2 rx queues/ });
     r.c.create(ntuple('flow-type udp4 dst-port 1 action 1'));
     t.throws(() => r.c.create(ntuple('flow-type udp4 dst-port 1 action 0')), { message: /matches exactly what rule 0 matches/ });
+    t.throws(() => r.c.validate(ntuple('flow-type udp4 dst-port 1 action 0')), { message: /matches exactly what rule 0 matches/ }, 'validate checks what create checks');
+    t.is(r.c.list().length, 1);
+  } finally {
+    r.close();
+  }
+});
+
+real('TCP flag rules: a SYN rule is applied; FIN, RST and ACK rules are refused in one line', (t) => {
+  const r = rig(1);
+  const rte = (text: string) => parseRteFlow(`ingress pattern eth / ipv4 / tcp ${text} / end actions ${text.includes('flags is 0x04') ? 'drop' : 'queue index 0'} / count / end`.split(' '));
+  try {
+    const id = r.c.create(rte('dst is 81 flags is 0x02'));
+    r.reload();
+    t.deepEqual(r.run({ proto: 6, dport: 81, tcpFlags: 0x02 }).moved, ['NO_SOCKET', 'USER_RULE'], 'a SYN matches');
+    t.deepEqual(r.run({ proto: 6, dport: 81, sport: 40001, tcpFlags: 0x12 }).moved, ['TCP_UNPINNED'], 'a SYN-ACK is no SYN to classify');
+    t.is(r.c.query(id).hits, 1);
+    const refused = /TCP flags 0x[0-9a-f]+\/0x[0-9a-f]+ are not a SYN: only a connection's SYN is classified .*tcp flags is 0x02/;
+    for (const f of ['flags is 0x01', 'flags is 0x04', 'flags is 0x10', 'flags spec 0x02 flags mask 0x02', 'flags is 0x12']) {
+      t.throws(() => r.c.validate(rte(`dst is 82 ${f}`)), { message: refused }, `validate: ${f}`);
+      t.throws(() => r.c.create(rte(`dst is 82 ${f}`)), { message: refused }, `create: ${f}`);
+    }
     t.is(r.c.list().length, 1);
   } finally {
     r.close();
