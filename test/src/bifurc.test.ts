@@ -109,3 +109,49 @@ real('port attach / detach of a bifurcated device at run time', async (t) => {
     await tp.quit();
   });
 });
+
+const xstat = (text: string, name: string) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(text)?.[1] ?? NaN);
+
+real('a forged SYN on an established kernel connection (any seq) leaves it with the kernel', async (t) => {
+  await withLab('fsk', async (lab) => {
+    const services = await lab.startServices([], [9090]);
+    const tp = await lab.startTestpmd(RFC('fsk'));
+    await tp.cmd('set fwd rxonly');
+    await tp.cmd('start');
+    const conn = await lab.tcpHold(9090, 4);
+    await conn.next();
+    t.regex(await tp.cmd('flow ntuple 0 flow-type tcp4 dst-port 9090 action 0'), /Flow rule #0 created/);
+    lab.forgeSyn(conn.localPort, 9090, 12345);
+    await conn.next();
+    await conn.next();
+    const held = await conn.end();
+    await tp.cmd('stop');
+    const x = await tp.cmd('show port xstats 0');
+    await tp.quit();
+    await services.stop();
+    t.deepEqual(held, { sent: 4, fromKernel: 4, fromUser: 0, lost: 0 }, 'the connection kept working with the kernel');
+    t.is(xstat(x, 'bifurc_kernel_connection'), 1, 'the forged SYN was kept with the kernel: its 5-tuple is a kernel connection');
+    t.is(xstat(x, 'bifurc_pin_user'), 0, 'no segment went to user space');
+  });
+});
+
+real('a forged SYN on a connection pinned to user space leaves it in user space', async (t) => {
+  await withLab('fsu', async (lab) => {
+    // no kernel listener: a SYN that reaches the kernel gets a RST, to which peer answers nothing,
+    // so every TCP segment testpmd counts is one of the two SYNs
+    const tp = await lab.startTestpmd(RFC('fsu'));
+    await tp.cmd('set fwd rxonly');
+    await tp.cmd('start');
+    t.regex(await tp.cmd('flow ntuple 0 flow-type tcp4 dst-port 9091 action 0'), /Flow rule #0 created/);
+    lab.forgeSyn(40555, 9091, 1000); // the connection's SYN: to testpmd, pinned
+    t.regex(await tp.cmd('flow destroy 0 rule 0'), /Flow rule #0 destroyed/);
+    lab.forgeSyn(40555, 9091, 777777); // a SYN with its 5-tuple, another seq, no rule now: still testpmd's
+    await tp.cmd('stop');
+    const x = await tp.cmd('show port xstats 0');
+    const s = await tp.cmd('show port stats 0');
+    await tp.quit();
+    t.regex(s, /RX-packets: 2\b/, 'testpmd received both SYNs');
+    t.is(xstat(x, 'bifurc_user_rule'), 1, 'the first SYN by the rule');
+    t.is(xstat(x, 'bifurc_pin_user'), 1, 'the second by the pin');
+  });
+});

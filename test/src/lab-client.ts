@@ -3,7 +3,7 @@
  * { sent, fromKernel, fromUser, lost }.
  *   udp HOST PORT COUNT [gapMs]   datagrams one at a time, each waiting up to 300 ms for its answer
  *   tcp HOST PORT COUNT           connections, each sends a line and waits for the echo
- *   tcphold HOST PORT COUNT GAPMS one connection: COUNT lines GAPMS apart; it prints "connected"
+ *   tcphold HOST PORT COUNT       one connection: COUNT lines; it prints "connected LOCALPORT"
  *                                 first and reads a line on stdin before each line after the first
  */
 import dgram from 'node:dgram';
@@ -71,7 +71,7 @@ async function tcp(): Promise<void> {
 async function tcphold(): Promise<void> {
   const c = net.connect({ host, port });
   await new Promise<void>((r, j) => { c.on('connect', () => r()); c.on('error', j); });
-  process.stdout.write('connected\n');
+  process.stdout.write(`connected ${c.localPort}\n`);
   const lines = process.stdin;
   let buffered = 0;
   const wait = async () => {

@@ -22,6 +22,21 @@ export const PEER_IP = '10.77.0.2';
 
 let seq = 0;
 
+/** python3: one TCP SYN through a raw socket (the kernel adds the IPv4 header). */
+const FORGE_SYN = `
+import socket, struct, sys
+src, dst, sport, dport, seq = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+def tcp(csum):
+    return struct.pack('!HHIIBBHHH', sport, dport, seq, 0, 5 << 4, 0x02, 64240, csum, 0)
+pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, 20)
+data = pseudo + tcp(0)
+s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+while s >> 16:
+    s = (s & 0xffff) + (s >> 16)
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+raw.sendto(tcp(~s & 0xffff), (dst, 0))
+`;
+
 function ip(args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`);
@@ -188,7 +203,7 @@ export class BifurcLab {
   }
 
   /** One long-lived TCP connection from `peer`; `next()` sends a line, `end()` gives the result. */
-  async tcpHold(port: number, lines: number): Promise<{ next(): Promise<void>; end(): Promise<ClientResult> }> {
+  async tcpHold(port: number, lines: number): Promise<{ localPort: number; next(): Promise<void>; end(): Promise<ClientResult> }> {
     const c = this.spawnIn(this.peer, [process.execPath, CLIENT, 'tcphold', HOST_IP, String(port), String(lines)], 'pipe');
     let out = '';
     c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -201,8 +216,10 @@ export class BifurcLab {
       }
     };
     await waitFor('answered 0');
+    const localPort = Number(/connected (\d+)/.exec(out)?.[1]);
     let sent = 1;
     return {
+      localPort,
       next: async () => {
         c.stdin!.write('\n');
         await waitFor(`answered ${sent++}`);
@@ -239,6 +256,31 @@ export class BifurcLab {
         return out.trim().split('\n').filter((l) => l.length > 0);
       },
     };
+  }
+
+  /**
+   * dpkit-testpmd run to its end in `host` (for arguments it must refuse): its exit code and
+   * everything it printed. Killed after 60 s.
+   */
+  async runTestpmd(eal: string[], app: string[] = []): Promise<{ code: number | null; output: string }> {
+    const c = this.spawnIn(this.host, [process.execPath, TESTPMD, ...eal, '--', ...app], 'pipe');
+    let output = '';
+    c.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+    c.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    c.stdin!.end('quit\n');
+    const t = setTimeout(() => c.kill('SIGKILL'), 60_000);
+    const code = await new Promise<number | null>((r) => c.on('exit', (n) => r(n)));
+    clearTimeout(t);
+    return { code, output };
+  }
+
+  /**
+   * Sends one forged TCP SYN from `peer` (a raw socket, so no socket of peer's kernel is
+   * involved) from PEER_IP:sport to HOST_IP:dport with sequence number `seq`.
+   */
+  forgeSyn(sport: number, dport: number, seq: number): void {
+    const r = spawnSync('ip', ['netns', 'exec', this.peer, 'python3', '-c', FORGE_SYN, PEER_IP, HOST_IP, String(sport), String(dport), String(seq)], { encoding: 'utf8', timeout: 10_000 });
+    if (r.status !== 0) throw new Error(`forged SYN: ${(r.stderr || r.error?.message || '').trim()}`);
   }
 
   /** Is an XDP program attached to va? */
