@@ -155,3 +155,48 @@ real('a forged SYN on a connection pinned to user space leaves it in user space'
     t.is(xstat(x, 'bifurc_pin_user'), 1, 'the second by the pin');
   });
 });
+
+real('flow rules as an operator writes them: masks and prefixes listed, validate checks what create checks, one line for each refusal', async (t) => {
+  await withLab('ops', async (lab) => {
+    const tp = await lab.startTestpmd(RFC('ops'));
+    t.regex(await tp.cmd('flow ntuple 0 flow-type udp4 dst-port 7777 m 0xffff action 0'), /Flow rule #0 created/);
+    const r1 = 'ingress pattern eth / ipv4 dst spec 10.77.0.0 dst prefix 24 / udp dst is 53 / end actions queue index 0 / count / end';
+    t.regex(await tp.cmd(`flow create 0 ${r1}`), /Flow rule #1 created/);
+    t.regex(await tp.cmd('flow ntuple 0 flow-type tcp4 src-ip 10.77.0.2 m 0.0.255.0 dst-port 80 m 0x00ff action -1 loc 3'), /Flow rule #2 created/);
+    t.regex(await tp.cmd('flow create 0 ingress pattern eth / ipv4 / tcp dst is 22 flags is 0x02 / end actions queue index 0 / end'), /Flow rule #3 created/);
+    t.is(await tp.cmd('flow list 0'), [
+      'ID\tGroup\tPrio\tAttr\tRule',
+      '0\t0\t0\ti--\tipv4 UDP dport 0/0x0000 => QUEUE 0 COUNT',
+      '1\t0\t0\ti--\tipv4 dst 10.77.0.0/24 UDP dport 53/0xffff => QUEUE 0 COUNT',
+      '3\t0\t0\ti--\tipv4 TCP dport 22/0xffff flags 0x02/0xff => QUEUE 0',
+      '2\t0\t3\ti--\tipv4 src 10.77.0.2/255.255.0.255 TCP dport 0/0xff00 => DROP COUNT',
+    ].join('\n'));
+    t.regex(await tp.cmd(`flow validate 0 ${r1}`), /^[^\n]*matches exactly what rule 1 matches; destroy that one first$/, 'validate refuses the duplicate create would refuse');
+    t.regex(await tp.cmd('flow ntuple 0 flow-type udp4 dst-port 1 action 0 action -1'), /^[^\n]*two actions \('action 0' and 'action -1'\): a rule has one \(N, -1 or kernel\)$/);
+    for (const [flags, fate] of [['0x01', 'drop'], ['0x04', 'drop'], ['0x10', 'queue index 0']]) {
+      const line = `ingress pattern eth / ipv4 / tcp dst is 23 flags is ${flags} / end actions ${fate} / end`;
+      for (const verb of ['validate', 'create']) {
+        t.regex(await tp.cmd(`flow ${verb} 0 ${line}`), /^[^\n]*TCP flags 0x[0-9a-f]+\/0xff are not a SYN: only a connection's SYN is classified[^\n]*$/, `${verb} flags ${flags}`);
+      }
+    }
+    t.is((await tp.cmd('flow list 0')).split('\n').length, 5, 'nothing refused was added');
+    await tp.quit();
+  });
+});
+
+real('bifurc devargs an operator gets wrong are refused at once in one line', async (t) => {
+  await withLab('dva', async (lab) => {
+    const fp = `--file-prefix=dva-${process.pid}`;
+    const one = (o: { code: number | null; output: string }, re: RegExp, what: string) => {
+      t.not(o.code, 0, `${what}: non-zero exit`);
+      const lines = o.output.split('\n').filter((l) => re.test(l));
+      t.is(lines.length, 1, `${what}: one line (${o.output.trim().split('\n').slice(-3).join(' | ')})`);
+      t.notRegex(o.output, /\n\s+at /, `${what}: no stack trace`);
+    };
+    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,qpairs=2', fp], ['-i']),
+      /qpairs=2 splits 2 queue pairs off 'va' but the port has 1 rx queue: configure 2 \(testpmd --rxq=2 --txq=2\) or lower qpairs/, 'qpairs above --rxq');
+    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,pins=16777216', fp], ['-i']), /pins.*16777216.*1048576/, 'pins above the cap');
+    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_af_xdp0,iface=va', '--vdev=net_bifurc0,iface=va', fp], ['-i']),
+      /netdev 'va' is taken by net_af_xdp0 already: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both/, 'net_af_xdp and bifurc on one netdev');
+  }, 2);
+});

@@ -140,6 +140,7 @@ export function parseNtuple(text: string): FlowRule {
   if (!type) fail(`flow-type '${t[1] ?? ''}' is not one of ${Object.keys(NTUPLE_TYPES).join(', ')}`);
   const match: FlowMatch = { ipVersion: type.v, ...(type.proto !== undefined ? { proto: type.proto } : {}) };
   let action: FlowAction | undefined;
+  let actionText = '';
   let priority = 0;
   let i = 2;
   const maskAfter = (bits: number): number | undefined => {
@@ -159,15 +160,15 @@ export function parseNtuple(text: string): FlowRule {
           const ignore = ip(t[i++], `${key} mask`, type.v);
           mask = ignore.map((b) => ~b & 0xff);
         }
-        match[key === 'src-ip' ? 'src' : 'dst'] = { addr, mask };
+        match[key === 'src-ip' ? 'src' : 'dst'] = { addr: addr.map((b, k) => b & mask[k]!), mask };
         break;
       }
       case 'src-port':
       case 'dst-port': {
         if (type.proto === undefined) fail(`${key} needs a flow-type with ports (tcp4, udp4, sctp4, tcp6, udp6, sctp6)`);
         const value = num(t[i++], key, 0xffff);
-        const ignore = maskAfter(16) ?? 0;
-        match[key === 'src-port' ? 'srcPort' : 'dstPort'] = { value, mask: ~ignore & 0xffff };
+        const mask = ~(maskAfter(16) ?? 0) & 0xffff;
+        match[key === 'src-port' ? 'srcPort' : 'dstPort'] = { value: value & mask, mask };
         break;
       }
       case 'l4proto':
@@ -176,11 +177,14 @@ export function parseNtuple(text: string): FlowRule {
         break;
       case 'vlan': {
         const value = num(t[i++], 'vlan', 0xffff);
-        match.vlan = { value, mask: ~(maskAfter(16) ?? 0) & 0xffff };
+        const mask = ~(maskAfter(16) ?? 0) & 0xffff;
+        match.vlan = { value: value & mask, mask };
         break;
       }
       case 'action': {
         const a = t[i++];
+        if (action) fail(`two actions ('action ${actionText}' and 'action ${a ?? ''}'): a rule has one (N, -1 or kernel)`);
+        actionText = a ?? '';
         if (a === '-1') action = { type: 'drop' };
         else if (a === 'kernel') action = { type: 'kernel' };
         else action = { type: 'queue', index: num(a, 'action (queue index, -1 to drop, or kernel)', 0xffff) };
@@ -346,19 +350,33 @@ function addrFields(fields: string[], item: string, v: 4 | 6, match: FlowMatch):
   }
 }
 
-/** One line describing a rule, for `flow list` and logs. */
+/** An address with its mask: `A/len` for a prefix, `A/M` for any other mask. */
+function formatMaskedAddr(a: MaskedAddr): string {
+  let len = 0;
+  while (len < a.mask.length * 8 && (a.mask[len >> 3]! & (0x80 >> (len & 7))) !== 0) len++;
+  const prefix = a.mask.every((b, i) => b === prefixMask(len, a.mask.length)[i]);
+  return `${formatIp(a.addr)}/${prefix ? len : formatIp(a.mask)}`;
+}
+
+const hexMask = (m: Masked, digits: number) => `0x${m.mask.toString(16).padStart(digits, '0')}`;
+
+/**
+ * One line describing a rule, for `flow list` and logs: every matched field with its mask
+ * (`value/mask`; addresses as `A/prefix`, or `A/M` for a mask that is no prefix), the values
+ * already masked, so the line says exactly what the rule matches.
+ */
 export function describeRule(r: FlowRule): string {
   const m = r.match;
   const parts: string[] = [];
-  if (m.vlan) parts.push(`vlan ${m.vlan.value}`);
+  if (m.vlan) parts.push(`vlan ${m.vlan.value}/${hexMask(m.vlan, 4)}`);
   if (m.ipVersion) parts.push(`ipv${m.ipVersion}`);
-  if (m.src) parts.push(`src ${formatIp(m.src.addr)}`);
-  if (m.dst) parts.push(`dst ${formatIp(m.dst.addr)}`);
+  if (m.src) parts.push(`src ${formatMaskedAddr(m.src)}`);
+  if (m.dst) parts.push(`dst ${formatMaskedAddr(m.dst)}`);
   const l4 = Object.entries(IPPROTO).find(([, v]) => v === m.proto)?.[0] ?? (m.proto !== undefined ? `proto ${m.proto}` : undefined);
   if (l4) parts.push(l4.toUpperCase());
-  if (m.srcPort) parts.push(`sport ${m.srcPort.value}`);
-  if (m.dstPort) parts.push(`dport ${m.dstPort.value}`);
-  if (m.tcpFlags) parts.push(`flags 0x${m.tcpFlags.value.toString(16)}/0x${m.tcpFlags.mask.toString(16)}`);
+  if (m.srcPort) parts.push(`sport ${m.srcPort.value}/${hexMask(m.srcPort, 4)}`);
+  if (m.dstPort) parts.push(`dport ${m.dstPort.value}/${hexMask(m.dstPort, 4)}`);
+  if (m.tcpFlags) parts.push(`flags 0x${m.tcpFlags.value.toString(16).padStart(2, '0')}/${hexMask(m.tcpFlags, 2)}`);
   const a = r.action.type === 'queue' ? `QUEUE ${r.action.index}` : r.action.type === 'drop' ? 'DROP' : 'SEND_TO_KERNEL';
   return `${parts.join(' ') || 'any'} => ${a}${r.count ? ' COUNT' : ''}`;
 }
