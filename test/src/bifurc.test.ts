@@ -10,6 +10,7 @@ import { BifurcLab, labMissing, type TestpmdSession } from './lab.js';
 const real = labMissing() === undefined ? test.serial : test.serial.skip;
 const RFC = (tag: string) => ['-c', '0x3', '-n', '4', '--vdev=rte_bifurc,iface=va,qpairs=1', `--file-prefix=${tag}-${process.pid}`];
 const hits = (t: string) => Number(/hits: (\d+)/.exec(t)?.[1] ?? NaN);
+const xstat = (text: string, name: string) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(text)?.[1] ?? NaN);
 
 async function withLab(tag: string, fn: (lab: BifurcLab) => Promise<void>, queues = 1): Promise<void> {
   const lab = BifurcLab.create(tag, { queues });
@@ -20,29 +21,42 @@ async function withLab(tag: string, fn: (lab: BifurcLab) => Promise<void>, queue
   }
 }
 
-for (const queues of [1, 2]) {
-  real(`traffic matrix (${queues} netdev queue${queues > 1 ? 's' : ''}): rules' flows reach testpmd, the kernel answers the rest, nothing lost`, async (t) => {
+const RFCQ = (tag: string, qpairs: number) => ['-c', '0x3', '-n', '4', `--vdev=rte_bifurc,iface=va,qpairs=${qpairs}`, `--file-prefix=${tag}-${process.pid}`];
+
+// netdev queues of va, and user queue pairs: with 2 netdev queues and qpairs=1 user queue 0 reads
+// two AF_XDP sockets (one per netdev queue); with qpairs=2 each user queue has its own
+for (const [queues, qpairs] of [[1, 1], [2, 1], [2, 2]] as const) {
+  real(`traffic matrix (${queues} netdev queue${queues > 1 ? 's' : ''}, qpairs=${qpairs}): rules' flows reach testpmd on every netdev queue, the kernel answers the rest, nothing lost`, async (t) => {
     await withLab('mx', async (lab) => {
       const services = await lab.startServices([7777, 7778], [8080]);
-      const tp = await lab.startTestpmd(RFC('mx'), ['--rxfreet=32', '--txfreet=32', '--txrst=32']);
-      t.regex(await tp.cmd('show port info 0'), /Split queues: rxq 0 <- netdev queue/);
+      const tp = await lab.startTestpmd(RFCQ('mx', qpairs), ['--rxfreet=32', '--txfreet=32', '--txrst=32', `--rxq=${qpairs}`, `--txq=${qpairs}`]);
+      t.regex(await tp.cmd('show port info 0'), new RegExp(`Split queues: rxq 0 <- netdev queues? ${qpairs === 1 && queues === 2 ? '0, 1' : '0'}[;\n]`));
       t.regex(await tp.cmd('flow ntuple 0 flow-type udp4 dst-port 7777 action 0'), /Flow rule #0 created/);
       await tp.cmd('set fwd 5tswap');
       await tp.cmd('start');
-      const u1 = await lab.client('udp', 7777, 30);
+      // one client per netdev queue (pinned to CPU i, it arrives on netdev queue i)
+      const steered = [];
+      for (let i = 0; i < queues; i++) steered.push(await lab.client('udp', 7777, 30, [], queues > 1 ? { cpu: i } : {}));
       const u2 = await lab.client('udp', 7778, 30);
       const t1 = await lab.client('tcp', 8080, 5);
       await tp.cmd('stop');
       const q = await tp.cmd('flow query 0 0 count');
+      const x = await tp.cmd('show port xstats 0');
       await tp.quit();
       const served = await services.stop();
-      t.deepEqual(u1, { sent: 30, fromKernel: 0, fromUser: 30, lost: 0 }, 'UDP 7777: testpmd answered all');
+      for (const [i, u] of steered.entries()) t.deepEqual(u, { sent: 30, fromKernel: 0, fromUser: 30, lost: 0 }, `UDP 7777 arriving on netdev queue ${i}: testpmd answered all`);
       t.deepEqual(u2, { sent: 30, fromKernel: 30, fromUser: 0, lost: 0 }, 'UDP 7778: the kernel answered all');
       t.deepEqual(t1, { sent: 5, fromKernel: 5, fromUser: 0, lost: 0 }, 'TCP 8080: the kernel answered all');
-      t.is(hits(q), 30, 'the rule counted every steered datagram');
+      t.is(hits(q), 30 * queues, 'the rule counted every steered datagram');
       t.is(served.udp7777, 0, 'the kernel saw none of the steered flow');
       t.is(served.udp7778, 30);
       t.is(served.tcp8080, 5);
+      // per user queue: each gets and answers the flows of the netdev queues it serves
+      for (let uq = 0; uq < qpairs; uq++) {
+        const n = 30 * (qpairs === 1 ? queues : 1);
+        t.is(xstat(x, `rx_q${uq}_packets`), n, `rx queue ${uq} received ${n}`);
+        t.is(xstat(x, `tx_q${uq}_packets`), n, `tx queue ${uq} answered ${n}`);
+      }
     }, queues);
   });
 }
@@ -109,8 +123,6 @@ real('port attach / detach of a bifurcated device at run time', async (t) => {
     await tp.quit();
   });
 });
-
-const xstat = (text: string, name: string) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(text)?.[1] ?? NaN);
 
 real('a forged SYN on an established kernel connection (any seq) leaves it with the kernel', async (t) => {
   await withLab('fsk', async (lab) => {

@@ -138,6 +138,11 @@ export class BifurcLab {
       ip(['netns', 'add', lab.host]);
       ip(['netns', 'add', lab.peer]);
       ip(['-n', lab.host, 'link', 'add', 'va', 'numrxqueues', q, 'numtxqueues', q, 'type', 'veth', 'peer', 'name', 'vb', 'netns', lab.peer, 'numrxqueues', q, 'numtxqueues', q]);
+      // XPS on vb: a client pinned to CPU i sends on vb's tx queue i, which is va's rx queue i
+      for (let i = 0; Number(q) > 1 && i < Number(q) && i < 31; i++) {
+        const r = spawnSync('ip', ['netns', 'exec', lab.peer, 'sh', '-c', `echo ${(1 << i).toString(16)} > /sys/class/net/vb/queues/tx-${i}/xps_cpus`], { encoding: 'utf8', timeout: 10_000 });
+        if (r.status !== 0) throw new Error(`XPS for vb tx-${i}: ${(r.stderr || r.error?.message || '').trim()}`);
+      }
       for (const [ns, dev, addr] of [[lab.host, 'va', HOST_IP], [lab.peer, 'vb', PEER_IP]] as const) {
         ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev]);
         ip(['-n', ns, 'link', 'set', dev, 'up']);
@@ -184,10 +189,13 @@ export class BifurcLab {
 
   /**
    * Runs a client in `peer`: `kind` udp sends `count` datagrams to `port` one at a time (each
-   * waits up to 300 ms for its answer), tcp opens `count` connections and echoes a line.
+   * waits up to 300 ms for its answer), tcp opens `count` connections and echoes a line. With
+   * `cpu` the client runs on that CPU only, so (XPS, see create) it sends on vb's tx queue
+   * `cpu`: its packets arrive on va's rx queue `cpu`.
    */
-  client(kind: 'udp' | 'tcp', port: number, count: number, extra: string[] = []): Promise<ClientResult> {
-    const c = this.spawnIn(this.peer, [process.execPath, CLIENT, kind, HOST_IP, String(port), String(count), ...extra]);
+  client(kind: 'udp' | 'tcp', port: number, count: number, extra: string[] = [], o: { cpu?: number } = {}): Promise<ClientResult> {
+    const pin = o.cpu === undefined ? [] : ['taskset', '-c', String(o.cpu)];
+    const c = this.spawnIn(this.peer, [...pin, process.execPath, CLIENT, kind, HOST_IP, String(port), String(count), ...extra]);
     let out = '';
     c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     c.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
