@@ -328,7 +328,13 @@ export class XdpClassifier implements FlowOps {
       throw err;
     }
     const period = Math.min(Math.max(this.pinIdleSeconds / 4, 1), 30) * 1000;
-    const sweeper = setInterval(() => this.sweepIdlePins(), period);
+    const sweeper = setInterval(() => {
+      try {
+        this.sweepIdlePins();
+      } catch {
+        // a sweep that fails (the map closed under it) loses nothing: the next one retries
+      }
+    }, period);
     sweeper.unref();
     this.attached = { link, prog, xskMap, sweeper };
     return {
