@@ -208,6 +208,9 @@ real('bifurc devargs an operator gets wrong are refused at once in one line', as
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,qpairs=2', fp], ['-i']),
       /qpairs=2 splits 2 queue pairs off 'va' but the port has 1 rx queue: configure 2 \(testpmd --rxq=2 --txq=2\) or lower qpairs/, 'qpairs above --rxq');
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,pins=16777216', fp], ['-i']), /pins.*16777216.*1048576/, 'pins above the cap');
+    const big = await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,pins=1048576', fp], ['-i']);
+    t.is(big.code, 0);
+    t.regex(big.output, /net_bifurc0: TCP pin table of 1048576 connections reserves 112 MiB of kernel memory/, 'the cap itself is said at start');
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_af_xdp0,iface=va', '--vdev=net_bifurc0,iface=va', fp], ['-i']),
       /netdev 'va' is taken by net_af_xdp0 already: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both/, 'net_af_xdp and bifurc on one netdev');
   }, 2);

@@ -117,7 +117,10 @@ export class BifurcBus implements Bus {
     h.splitQueuePairs(v.qpairs, v.qoff);
     if (parent.devargs) h.putDevargs(parent.devargs.args);
     const classifier = new XdpClassifier({ queues: v.qpairs, pinEntries: v.pins, pinIdleSeconds: v.pinidle, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8) });
-    ctx.log.info(`${parent.name}: TCP pin table of ${v.pins} connections reserves ${Math.ceil((v.pins * PIN_ENTRY_BYTES) / 2 ** 20)} MiB of kernel memory`);
+    // above the default the reservation is worth a line the operator sees
+    const reserved = `${parent.name}: TCP pin table of ${v.pins} connections reserves ${Math.ceil((v.pins * PIN_ENTRY_BYTES) / 2 ** 20)} MiB of kernel memory`;
+    if (v.pins > (params.pins.default as number)) ctx.log.notice(reserved);
+    else ctx.log.info(reserved);
     const queueMap = queueMapFor(info.rxQueues, v.qpairs, v.qoff);
     const dev: BifurcDevice = {
       name: info.pci.address, bus: this, devargs: undefined, numaNode: info.numaNode, pci: info.pci, driver: undefined, ports: [],
