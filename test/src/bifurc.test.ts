@@ -211,7 +211,11 @@ real('bifurc devargs an operator gets wrong are refused at once in one line', as
     const big = await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,pins=1048576', fp], ['-i']);
     t.is(big.code, 0);
     t.regex(big.output, /net_bifurc0: TCP pin table of 1048576 connections reserves 112 MiB of kernel memory/, 'the cap itself is said at start');
-    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_af_xdp0,iface=va', '--vdev=net_bifurc0,iface=va', fp], ['-i']),
-      /netdev 'va' is taken by net_af_xdp0 already: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both/, 'net_af_xdp and bifurc on one netdev');
+    const both = /netdev 'va' is used by (net_af_xdp0|net_bifurc0) as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both/;
+    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_af_xdp0,iface=va', '--vdev=net_bifurc0,iface=va', fp], ['-i']), both, 'net_af_xdp, then bifurc on one netdev');
+    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', '--vdev=net_af_xdp0,iface=va', fp], ['-i']), both, 'bifurc, then net_af_xdp on one netdev');
+    const tp = await lab.startTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', fp]);
+    t.regex(await tp.cmd('port attach net_af_xdp1,iface=va'), /^[^\n]*netdev 'va' is used by net_bifurc0 as well[^\n]*$/m, 'net_af_xdp attached to a bifurc netdev at run time');
+    await tp.quit();
   }, 2);
 });

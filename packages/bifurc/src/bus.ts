@@ -105,7 +105,7 @@ export class BifurcBus implements Bus {
     // start, after the EBUSY retries meant for a socket of our own that is still closing
     const rival = parent.bus.devices().find((d) => d !== parent && d.name.startsWith('net_af_xdp') && ifaceOf(d.devargs?.args) === v.iface);
     if (rival) {
-      throw new DpkitError(`${parent.name}: netdev '${v.iface}' is taken by ${rival.name} already: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both`, 'EBUSY');
+      throw new DpkitError(`${parent.name}: netdev '${v.iface}' is used by ${rival.name} as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both`, 'EBUSY');
     }
     if (v.qoff + v.qpairs > info.rxQueues) {
       throw new DpkitError(`${parent.name}: qoff=${v.qoff} qpairs=${v.qpairs} needs netdev queues ${v.qoff}..${v.qoff + v.qpairs - 1}, '${v.iface}' has ${info.rxQueues} (0..${info.rxQueues - 1}); lower them or add channels with ethtool -L`, 'EINVAL');

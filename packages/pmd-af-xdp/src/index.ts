@@ -434,6 +434,9 @@ export const driver = defineDriver({
   probe(device, ctx) {
     const v = ctx.params;
     if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0`);
+    // a bifurc vdev on the same netdev would make bind fail only after the EBUSY retries
+    const rival = device.bus.devices().find((d) => /^(net|rte)_bifurc/.test(d.name) && /(?:^|,)iface=([^,]+)/.exec(d.devargs?.args ?? '')?.[1] === v.iface);
+    if (rival) throw new DpkitError(`${device.name}: netdev '${v.iface}' is used by ${rival.name} as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both`, 'EBUSY');
     createAfXdpPort(device, ctx, {
       iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
       forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: redirectSteering, fixCsum: v.fix_csum,
