@@ -168,6 +168,26 @@ real('a forged SYN on a connection pinned to user space leaves it in user space'
   });
 });
 
+real('one over capacity end to end: pins=16, 17 SYNs: the 16 pinned keep their pins, the 17th is dropped and counted in xstats', async (t) => {
+  await withLab('cap', async (lab) => {
+    const tp = await lab.startTestpmd(['-c', '0x3', '-n', '4', '--vdev=rte_bifurc,iface=va,qpairs=1,pins=16', `--file-prefix=cap-${process.pid}`]);
+    await tp.cmd('set fwd rxonly');
+    await tp.cmd('start');
+    t.regex(await tp.cmd('flow ntuple 0 flow-type tcp4 dst-port 9092 action 0'), /Flow rule #0 created/);
+    lab.forgeSyn(41000, 9092, 1, 41016); // 17 connections
+    t.regex(await tp.cmd('flow destroy 0 rule 0'), /destroyed/);
+    lab.forgeSyn(41000, 9092, 2, 41016); // every 5-tuple again, no rule now: the pinned 16 are testpmd's
+    await tp.cmd('stop');
+    const x = await tp.cmd('show port xstats 0');
+    const s = await tp.cmd('show port stats 0');
+    await tp.quit();
+    t.is(xstat(x, 'bifurc_user_rule'), 16, '16 SYNs pinned');
+    t.is(xstat(x, 'bifurc_pin_full'), 1, 'the 17th found the table full: dropped, counted');
+    t.is(xstat(x, 'bifurc_pin_user'), 16, 'all 16 still pinned afterwards (nothing evicted)');
+    t.regex(s, /RX-packets: 32\b/, 'testpmd received the 16 twice, never the 17th');
+  });
+});
+
 real('flow rules as an operator writes them: masks and prefixes listed, validate checks what create checks, one line for each refusal', async (t) => {
   await withLab('ops', async (lab) => {
     const tp = await lab.startTestpmd(RFC('ops'));

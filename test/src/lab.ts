@@ -25,16 +25,17 @@ let seq = 0;
 /** python3: one TCP SYN through a raw socket (the kernel adds the IPv4 header). */
 const FORGE_SYN = `
 import socket, struct, sys
-src, dst, sport, dport, seq = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-def tcp(csum):
-    return struct.pack('!HHIIBBHHH', sport, dport, seq, 0, 5 << 4, 0x02, 64240, csum, 0)
-pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, 20)
-data = pseudo + tcp(0)
-s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-while s >> 16:
-    s = (s & 0xffff) + (s >> 16)
+src, dst, sports, dport, seq = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+first, _, last = sports.partition('-')
 raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
-raw.sendto(tcp(~s & 0xffff), (dst, 0))
+for sport in range(int(first), int(last or first) + 1):
+    def tcp(csum):
+        return struct.pack('!HHIIBBHHH', sport, dport, seq, 0, 5 << 4, 0x02, 64240, csum, 0)
+    data = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, 20) + tcp(0)
+    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    raw.sendto(tcp(~s & 0xffff), (dst, 0))
 `;
 
 function ip(args: string[]): void {
@@ -283,11 +284,13 @@ export class BifurcLab {
   }
 
   /**
-   * Sends one forged TCP SYN from `peer` (a raw socket, so no socket of peer's kernel is
-   * involved) from PEER_IP:sport to HOST_IP:dport with sequence number `seq`.
+   * Sends forged TCP SYNs from `peer` (a raw socket, so no socket of peer's kernel is involved)
+   * from PEER_IP:sport to HOST_IP:dport with sequence number `seq`: one, or one per source port
+   * of the range [sport, lastSport].
    */
-  forgeSyn(sport: number, dport: number, seq: number): void {
-    const r = spawnSync('ip', ['netns', 'exec', this.peer, 'python3', '-c', FORGE_SYN, PEER_IP, HOST_IP, String(sport), String(dport), String(seq)], { encoding: 'utf8', timeout: 10_000 });
+  forgeSyn(sport: number, dport: number, seq: number, lastSport = sport): void {
+    const ports = `${sport}-${lastSport}`;
+    const r = spawnSync('ip', ['netns', 'exec', this.peer, 'python3', '-c', FORGE_SYN, PEER_IP, HOST_IP, ports, String(dport), String(seq)], { encoding: 'utf8', timeout: 10_000 });
     if (r.status !== 0) throw new Error(`forged SYN: ${(r.stderr || r.error?.message || '').trim()}`);
   }
 
