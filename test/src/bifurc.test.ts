@@ -205,6 +205,7 @@ real('flow rules as an operator writes them: masks and prefixes listed, validate
     ].join('\n'));
     t.regex(await tp.cmd(`flow validate 0 ${r1}`), /^[^\n]*matches exactly what rule 1 matches; destroy that one first$/, 'validate refuses the duplicate create would refuse');
     t.regex(await tp.cmd('flow ntuple 0 flow-type udp4 dst-port 1 action 0 action -1'), /^[^\n]*two actions \('action 0' and 'action -1'\): a rule has one \(N, -1 or kernel\)$/);
+    t.regex(await tp.cmd('flow create 0 ingress pattern eth / ipv4 / udp dst is 1 / end actions queue index 0 / drop / end'), /^[^\n]*two fate actions \(queue and drop\)[^\n]*$/);
     for (const [flags, fate] of [['0x01', 'drop'], ['0x04', 'drop'], ['0x10', 'queue index 0']]) {
       const line = `ingress pattern eth / ipv4 / tcp dst is 23 flags is ${flags} / end actions ${fate} / end`;
       for (const verb of ['validate', 'create']) {

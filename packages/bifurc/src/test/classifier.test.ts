@@ -101,6 +101,20 @@ real('TCP: a SYN is classified and pinned; later segments follow the pin even af
   }
 });
 
+real('IPv6 TCP: a SYN to user space is pinned (the kernel socket lookup takes the IPv6 tuple), its segments follow', (t) => {
+  const r = rig();
+  try {
+    r.c.create(ntuple('flow-type tcp6 dst-port 80 action 0'));
+    r.reload();
+    t.deepEqual(r.run({ v: 6, proto: 6, dport: 80, tcpFlags: 0x10 }).moved, ['TCP_UNPINNED']);
+    t.deepEqual(r.run({ v: 6, proto: 6, dport: 80, tcpFlags: 0x02 }).moved, ['NO_SOCKET', 'USER_RULE']);
+    t.deepEqual(r.run({ v: 6, proto: 6, dport: 80, tcpFlags: 0x10 }).moved, ['NO_SOCKET', 'PIN_USER']);
+    t.is(r.c.pinnedConnections(), 1);
+  } finally {
+    r.close();
+  }
+});
+
 real('a SYN on a pinned 5-tuple follows the pin: a forged SYN cannot move a user-space connection', (t) => {
   const r = rig();
   try {
