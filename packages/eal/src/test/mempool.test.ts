@@ -5,6 +5,10 @@ import { mbufAppend, mbufChain, mbufDataLen, mbufFree, mbufFreeBulk, mbufNbSegs,
 import { MBUF_PORT_INVALID } from '../mbuf/layout.js';
 import { mbufPort } from '../mbuf/mbuf.js';
 import { DpkitError } from '../errors.js';
+import { setLcoreId } from '../lcore/current.js';
+
+// this thread plays the main lcore (as Eal.init makes it), so pools here use lcore 0's cache
+setLcoreId(0);
 
 test('alloc resets, free returns, caches are counted', (t) => {
   const mem = new MemoryManager();
