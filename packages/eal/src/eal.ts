@@ -4,6 +4,7 @@
  * and probes, and starts the worker lcores. The registries are wired with tsyringe here and
  * only here: drivers get what they need through their probe context.
  */
+import './instance.js';
 import 'reflect-metadata';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -46,6 +47,8 @@ async function loadDriverModule(spec: string): Promise<Driver[]> {
     mod = (await import(target)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
+    // a second copy of @dpkit/eal refused to load (instance.ts): its own line says it all
+    if ((err as Error).name === 'DpkitError' && code === 'EEXIST') throw new DpkitError(`-d ${spec}: ${(err as Error).message}`, 'EEXIST');
     const why = code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? 'not found' : (err as Error).message;
     throw new DpkitError(`-d ${spec}: cannot load driver module (${why}); give an installed package name or a path to a .js file`, 'ENOENT');
   }

@@ -10,6 +10,7 @@
  * ethdev contract with node:assert, and cleans up even when it fails. It is runner-agnostic:
  * a case is a name and an async function that throws on failure.
  */
+import './instance.js';
 import assert from 'node:assert/strict';
 import { Eal } from './eal.js';
 import { DpkitError } from './errors.js';
