@@ -121,7 +121,7 @@ export class Eal {
       await eal.devices.scanAndProbe();
       await lcores.start();
     } catch (err) {
-      await eal.cleanup();
+      await eal.cleanup().catch(() => undefined); // logged; the error that stopped init is the one to report
       throw err;
     }
     return eal;
@@ -206,13 +206,25 @@ export class Eal {
     pool.release(this.memory);
   }
 
-  /** rte_eal_cleanup: ends the worker lcores, frees the pools and the runtime directory. */
+  /**
+   * rte_eal_cleanup: ends the worker lcores, stops, closes and removes every device (as
+   * rte_dev_remove: drivers detach their XDP programs and close their maps and sockets), then
+   * frees the pools and the runtime directory. A device that fails to go is logged and the
+   * rest is still cleaned up; the first such error is thrown at the end.
+   */
   async cleanup(): Promise<void> {
     await this.lcores.shutdown();
+    let failed: unknown;
+    try {
+      await this.devices.removeAll();
+    } catch (err) {
+      failed = err;
+    }
     for (const p of [...this.pools.values()]) this.mempoolFree(p);
     if (this.runtimeDir) {
       rmSync(this.runtimeDir, { recursive: true, force: true });
       this.runtimeDir = undefined;
     }
+    if (failed !== undefined) throw failed;
   }
 }

@@ -21,6 +21,8 @@ import { mbufFreeBulk } from './mbuf/mbuf.js';
 import type { Mempool } from './mbuf/mempool.js';
 import { onlineCpus } from './args/corelist.js';
 import type { Bus } from './driver/types.js';
+import { spawnSync } from 'node:child_process';
+import { linux } from './linux/native.js';
 
 export interface ConformanceOptions {
   /** the drivers to register */
@@ -372,4 +374,51 @@ export async function reportConformance(cases: ConformanceCase[]): Promise<void>
       process.stdout.write(JSON.stringify({ name: c.name, ok: false, error: (err as Error).message }) + '\n');
     }
   }
+}
+
+/** What a test runner's test function looks like here (ava's `test` or `test.serial`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any runner's context type
+type TestImpl = (t: any) => unknown;
+export interface TestRegistrar {
+  (title: string, impl: TestImpl): void;
+  skip: (title: string, impl: TestImpl) => void;
+}
+
+/**
+ * Why kernel tests (network namespaces, XDP, AF_XDP, TAP) cannot run in this process:
+ * `{ skip }` where the process is not root (they need CAP_NET_ADMIN, CAP_BPF, CAP_SYS_ADMIN),
+ * `{ broken }` where it is root but the Linux addon does not load or iproute2's `ip` is
+ * missing — a broken install, which must fail the run rather than skip it — or `{}` when
+ * they can run.
+ */
+export function kernelTestStatus(): { skip?: string; broken?: string } {
+  if (process.getuid?.() !== 0) return { skip: 'not root' };
+  try {
+    linux('the kernel tests');
+  } catch (err) {
+    return { broken: `${(err as Error).message} (this process is root, so the kernel tests must run: they fail instead of being skipped)` };
+  }
+  const ip = spawnSync('ip', ['-V'], { timeout: 10_000 });
+  if (ip.status !== 0) {
+    return { broken: `the kernel tests need iproute2's ip command, which does not run here (${ip.error?.message ?? `exit ${ip.status}`}): apt-get install iproute2 (this process is root, so they fail instead of being skipped)` };
+  }
+  return {};
+}
+
+/**
+ * Gates kernel tests: `const real = kernelTest(test.serial)`. Not root: `real(...)` registers
+ * skipped tests. Root with everything present: real tests. Root with the addon or `ip`
+ * missing: tests that fail with one line naming what is missing and how to get it.
+ */
+export function kernelTest<F extends TestRegistrar>(fn: F): F {
+  const s = kernelTestStatus();
+  if (s.skip) return fn.skip as unknown as F;
+  if (s.broken) {
+    const reason = s.broken;
+    const failing = (title: string) => fn(title, () => {
+      throw new DpkitError(reason, 'ENOTSUP');
+    });
+    return Object.assign(failing, { skip: fn.skip }) as unknown as F;
+  }
+  return fn;
 }

@@ -17,7 +17,7 @@ function checkoutWithOwnCopy(): string {
   const copy = join(dir, 'node_modules', '@dpkit', 'eal');
   mkdirSync(copy, { recursive: true });
   cpSync(join(ealPackageDir, 'package.json'), join(copy, 'package.json'));
-  cpSync(join(ealPackageDir, 'dist'), join(copy, 'dist'), { recursive: true, filter: (p) => !p.includes('/dist/test') });
+  cpSync(join(ealPackageDir, 'dist'), join(copy, 'dist'), { recursive: true, filter: (p) => !/\/dist\/test(\/|$)/.test(p) });
   // the copy's own dependencies, as its install would have put them there
   for (const dep of ['tsyringe', 'reflect-metadata', 'eventemitter3']) {
     symlinkSync(join(ealPackageDir, 'node_modules', dep), join(dir, 'node_modules', dep));

@@ -5,10 +5,11 @@
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { canMakeNetns, hasLinux, withVethPair } from '@dpkit/eal/linux';
+import { withVethPair } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/conformance-netns.js', import.meta.url));
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 for (const devargs of ['', 'blocksz=16384,framesz=2048,framecnt=64,qdisc_bypass=1']) {
   real(`net_af_packet on veth${devargs ? ` (${devargs})` : ''} passes the ethdev conformance suite`, async (t) => {

@@ -5,10 +5,11 @@
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { canMakeNetns, hasLinux, withVethPair } from '@dpkit/eal/linux';
+import { withVethPair } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/conformance-netns.js', import.meta.url));
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 const variants = [
   { mode: 'drv', extra: '', cases: 9 },
