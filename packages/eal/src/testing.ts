@@ -75,7 +75,7 @@ export interface TestRegistrar {
 export function kernelTestStatus(): { skip?: string; broken?: string } {
   if (process.getuid?.() !== 0) return { skip: 'not root' };
   try {
-    linux('the kernel tests');
+    linux('kernel testing');
   } catch (err) {
     return { broken: `${(err as Error).message} (this process is root, so the kernel tests must run: they fail instead of being skipped)` };
   }

@@ -50,7 +50,7 @@ test('kernel tests: not root skips; root without ip fails with one line naming i
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     const s = status(copy, process.env);
     t.is(s.skip, undefined, 'root never skips');
-    t.regex(s.broken ?? '', /^the kernel tests needs dpkit's Linux addon, which is unavailable: the addon was not built \(.*\); reinstall @dpkit\/eal .*\(this process is root, so the kernel tests must run: they fail instead of being skipped\)$/);
+    t.regex(s.broken ?? '', /^kernel testing needs dpkit's Linux addon, which is unavailable: the addon was not built \(.*\); reinstall @dpkit\/eal .*\(this process is root, so the kernel tests must run: they fail instead of being skipped\)$/);
     t.false((s.broken ?? '').includes('\n'), 'one line');
   } finally {
     rmSync(dir, { recursive: true, force: true });
