@@ -1,7 +1,8 @@
 /**
  * Eal.cleanup() is rte_eal_cleanup plus rte_dev_remove on every device: a library user who
  * only calls cleanup gets every port stopped, closed and released and every device removed,
- * so nothing is held in the kernel (XDP programs, maps, sockets) until the process exits.
+ * so nothing is held in the kernel (XDP programs, maps, sockets) until the process exits:
+ * the netdev has no XDP program and the process no socket or BPF fd left that init opened.
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
@@ -45,9 +46,11 @@ const fixture = fileURLToPath(new URL('./fixtures/cleanup-netns.js', import.meta
 for (const mode of ['drv', 'skb']) {
   kernelTest(test.serial)(`cleanup detaches net_af_xdp's XDP program (XDP ${mode} mode)`, async (t) => {
     const out = await withVethPair((p) => p.exec(process.execPath, [fixture, p.a, mode], 60_000));
-    const r = JSON.parse(out) as { started: unknown; after: unknown; ports: number };
+    const r = JSON.parse(out) as { started: unknown; after: unknown; ports: number; before: string[]; whileStarted: string[]; afterFds: string[] };
     t.not(r.started, null, 'an XDP program is attached while the port runs');
     t.is(r.after, null, 'no XDP program is left after cleanup');
     t.is(r.ports, 0);
+    t.true(r.whileStarted.some((f) => f.startsWith('socket:')) && r.whileStarted.some((f) => f.startsWith('anon_inode:bpf')), `the port holds sockets and BPF objects: ${r.whileStarted.join(', ')}`);
+    t.deepEqual(r.afterFds, r.before, 'every socket and BPF fd the port opened is closed');
   });
 }
