@@ -116,7 +116,8 @@ export class Eal {
     try {
       const vdevs = options.vdevs.map(parseDevargs);
       buses.register(new VdevBus(vdevs));
-      if (!options.noPci) buses.register(new PciBus({ allow: options.allow.map(parseDevargs), block: options.block }));
+      // the lists' `pci:` prefix (accepted by the argument parser) names the bus, not the device
+      if (!options.noPci) buses.register(new PciBus({ allow: options.allow.map(parseDevargs), block: options.block.map((b) => parseDevargs(b).name) }));
       for (const b of o.buses ?? []) buses.register(b);
       await eal.devices.scanAndProbe();
       await lcores.start();

@@ -76,6 +76,7 @@ const OPTIONS: OptionSpec[] = [
   } },
   { short: 'b', long: 'block', arg: true, help: 'PCI  do not use this PCI device', apply: (o, v, s) => {
     conflict(s, 'pci-list', '-b', ['-a']);
+    busPrefix('-b', v, 'pci', 'a PCI address such as 0000:03:00.0');
     o.block.push(v);
   } },
   { long: 'no-pci', arg: false, help: 'do not scan the PCI bus', apply: (o) => { o.noPci = true; } },
