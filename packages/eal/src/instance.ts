@@ -22,7 +22,7 @@ if (first === undefined) {
 } else if (first !== ealPackageDir) {
   throw new DpkitError(
     `two copies of @dpkit/eal in one process (${first} and ${ealPackageDir}): mbufs, pools and ports of one are invisible to the other; ` +
-      `make @dpkit/eal a peer dependency of the driver package and remove its own copy so that both load ${first}`,
+      `make @dpkit/eal a peer dependency of the driver package and remove its own copy, so that the application and its drivers load one`,
     'EEXIST',
   );
 }
