@@ -6,9 +6,10 @@
  * split: the kernel keeps answering on va too (ARP here, and the TCP service).
  */
 import test from 'ava';
-import { BifurcLab, labMissing } from './lab.js';
+import { kernelTest } from '@dpkit/eal/testing';
+import { BifurcLab } from './lab.js';
 
-const real = labMissing() === undefined ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 for (const devargs of ['', ',qpairs=2']) {
   real(`net_af_packet${devargs}: testpmd 5tswap answers every datagram; the kernel still answers TCP`, async (t) => {

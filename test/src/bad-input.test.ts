@@ -10,6 +10,7 @@ const cases: [string, string[], RegExp][] = [
   ['devarg with a bad value', ['-l', '0-1', '--vdev=net_null0,size=abc'], /net_null: devarg size='abc' is not valid: expected an integer/],
   ['unknown devarg', ['-l', '0-1', '--vdev=net_null0,sise=64'], /net_null: unknown devarg 'sise' \(valid: size, copy, no-rx\)/],
   ['duplicate devarg', ['-l', '0-1', '--vdev=net_null0,size=64,size=65'], /net_null: devarg 'size' is given twice/],
+  ['vdev on a bus that does not exist', ['-l', '0-1', '--vdev=bogus:net_null0'], /invalid --vdev 'bogus:net_null0': 'bogus:' is not a bus --vdev takes; give a virtual device name such as net_null0, optionally as vdev:NAME/],
   ['vdev given twice', ['-l', '0-1', '--vdev=net_null0', '--vdev=net_null0'], /vdev 'net_null0' is given twice/],
   ['bad nodeaction', ['-l', '0-1', '--vdev=net_ring0,nodeaction=x'], /nodeaction='x' is not valid/],
   ['no forwarding lcore', ['-l', '0', '--vdev=net_null0'], /Empty set of forwarding logical cores/],

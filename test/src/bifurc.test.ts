@@ -5,9 +5,10 @@
  * Counts are exact: the clients send one datagram or line at a time and wait for its answer.
  */
 import test from 'ava';
-import { BifurcLab, labMissing, type TestpmdSession } from './lab.js';
+import { kernelTest } from '@dpkit/eal/testing';
+import { BifurcLab, type TestpmdSession } from './lab.js';
 
-const real = labMissing() === undefined ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 const RFC = (tag: string) => ['-c', '0x3', '-n', '4', '--vdev=rte_bifurc,iface=va,qpairs=1', `--file-prefix=${tag}-${process.pid}`];
 const hits = (t: string) => Number(/hits: (\d+)/.exec(t)?.[1] ?? NaN);
 const xstat = (text: string, name: string) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(text)?.[1] ?? NaN);

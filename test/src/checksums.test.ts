@@ -7,10 +7,11 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { BifurcLab, labMissing } from './lab.js';
+import { kernelTest } from '@dpkit/eal/testing';
+import { BifurcLab } from './lab.js';
 
 const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-const real = labMissing() === undefined && hasTshark ? test.serial : test.serial.skip;
+const real = hasTshark ? kernelTest(test.serial) : test.serial.skip;
 
 const ports = [
   { name: 'net_af_xdp (bifurc)', vdev: '--vdev=net_bifurc0,iface=va,qpairs=1', rule: 'flow ntuple 0 flow-type udp4 dst-port 7790 action 0' },

@@ -1,36 +1,22 @@
 /**
- * Each PMD's features.ini must say what the driver does: every line is derived from the
- * driver's ops table and flags and compared. A feature this test cannot derive fails it, so
- * the matrix cannot claim what nothing checks.
+ * Each PMD's features.ini must say what the driver does: every line is compared with what the
+ * port was seen to do (features-observe.ts: modes and MTU set and read back — from the kernel
+ * for drivers on a netdev —, packets sent and counted per port, per queue and in xstats, link
+ * up after start and down after stop, queues stopped and started), and a feature the driver
+ * lacks the op for is N. A line nothing observes fails, and so does a feature observed but
+ * left out, so the matrix cannot claim what nothing checks. The drivers on netdevs are
+ * observed on a veth pair in a namespace of the test's own (root only).
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { Eal, type EthDev } from '@dpkit/eal';
-import { DrvFlags, type Driver } from '@dpkit/eal/driver';
+import { fileURLToPath } from 'node:url';
+import { Eal } from '@dpkit/eal';
+import type { Driver } from '@dpkit/eal/driver';
+import { withVethPair } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
-import { driver as afXdpDriver } from '@dpkit/pmd-af-xdp';
-import { driver as afPacketDriver } from '@dpkit/pmd-af-packet';
-import { hasLinux } from '@dpkit/eal/linux';
-
-type Yn = 'Y' | 'N';
-const yn = (b: unknown): Yn => (b ? 'Y' : 'N');
-
-const derive: Record<string, (dev: EthDev, drv: Driver) => Yn> = {
-  'Link status': (d) => yn(typeof d.ops.linkUpdate === 'function'),
-  'Link status event': (_d, drv) => yn(drv.drvFlags & DrvFlags.INTR_LSC),
-  'Queue start/stop': (d) => yn(d.ops.rxQueueStart && d.ops.rxQueueStop && d.ops.txQueueStart && d.ops.txQueueStop),
-  'MTU update': (d) => yn(d.ops.mtuSet),
-  'Promiscuous mode': (d) => yn(d.ops.promiscuousEnable && d.ops.promiscuousDisable),
-  'Allmulticast mode': (d) => yn(d.ops.allmulticastEnable && d.ops.allmulticastDisable),
-  // generic in the ethdev layer for every PMD that counts in its queue statistics
-  'Basic stats': () => 'Y',
-  'Extended stats': () => 'Y',
-  'Stats per queue': () => 'Y',
-  'Multiprocess aware': () => 'N',
-  Linux: () => (process.platform === 'linux' ? 'Y' : 'N'),
-  'x86-64': () => (process.arch === 'x64' ? 'Y' : 'N'),
-};
+import { observeFeatures, type Observed } from './features-observe.js';
 
 function parseIni(path: string): Map<string, string> {
   const m = new Map<string, string>();
@@ -41,29 +27,35 @@ function parseIni(path: string): Map<string, string> {
   return m;
 }
 
-const pmds = [['pmd-null', nullDriver, 'net_null0'], ['pmd-ring', ringDriver, 'net_ring0']] as [string, Driver, string][];
-// probing net_af_xdp only reads the netdev (lo here); starting it would need root
-if (hasLinux()) {
-  pmds.push(['pmd-af-xdp', afXdpDriver as Driver, 'net_af_xdp0,iface=lo']);
-  pmds.push(['pmd-af-packet', afPacketDriver as Driver, 'net_af_packet0,iface=lo']);
-}
-for (const [pkg, drv, vdev] of pmds) {
-  test(`${pkg}/features.ini says what ${drv.name} does`, async (t) => {
-    const ini = parseIni(new URL(`../../packages/${pkg}/features.ini`, import.meta.url).pathname);
-    t.true(ini.size > 5);
-    const eal = await Eal.init(['-l', '0', '--no-pci', `--vdev=${vdev}`, `--file-prefix=feat-${process.pid}-${pkg}`], { drivers: [drv] });
-    try {
-      const dev = eal!.ethdevs.get(0);
-      for (const [feature, claim] of ini) {
-        const f = derive[feature];
-        if (!f) {
-          t.fail(`${pkg}: feature '${feature}' is not derived by this test; teach it before claiming it`);
-          continue;
-        }
-        t.is(claim, f(dev, drv), `${pkg}: ${feature}`);
-      }
-    } finally {
-      await eal!.cleanup();
+function compare(t: import('ava').ExecutionContext, pkg: string, observed: Observed): void {
+  const ini = parseIni(new URL(`../../packages/${pkg}/features.ini`, import.meta.url).pathname);
+  t.true(ini.size > 5, `${pkg}/features.ini lists its features`);
+  for (const [feature, claim] of ini) {
+    const o = observed[feature];
+    if (!o) {
+      t.fail(`${pkg}: feature '${feature}' is not observed by this test; teach features-observe.ts before claiming it`);
+      continue;
     }
+    t.is(claim, o.value, `${pkg}: ${feature} = ${claim}, but the port: ${o.why}`);
+  }
+  for (const feature of Object.keys(observed)) t.true(ini.has(feature), `${pkg}/features.ini leaves out '${feature}'`);
+}
+
+for (const [pkg, drv, vdev] of [['pmd-null', nullDriver, 'net_null0'], ['pmd-ring', ringDriver, 'net_ring0']] as [string, Driver, string][]) {
+  test.serial(`${pkg}/features.ini says what ${drv.name} does`, async (t) => {
+    const eal = (await Eal.init(['-l', '0', '--no-pci', `--vdev=${vdev}`, `--file-prefix=feat-${process.pid}-${pkg}`], { drivers: [drv] }))!;
+    try {
+      compare(t, pkg, await observeFeatures(eal, drv));
+    } finally {
+      await eal.cleanup();
+    }
+  });
+}
+
+const fixture = fileURLToPath(new URL('./fixtures/features-netns.js', import.meta.url));
+for (const [pkg, name] of [['pmd-af-xdp', 'net_af_xdp'], ['pmd-af-packet', 'net_af_packet']]) {
+  kernelTest(test.serial)(`${pkg}/features.ini says what ${name} does (on a veth pair)`, async (t) => {
+    const out = await withVethPair((p) => p.exec(process.execPath, [fixture, name!, p.a], 60_000), { queues: 2 });
+    compare(t, pkg!, JSON.parse(out) as Observed);
   });
 }

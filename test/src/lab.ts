@@ -8,6 +8,7 @@
  * Kernel services in `host` answer with a "kernel:" prefix, so a client knows who answered:
  * dpkit-testpmd in 5tswap mode sends a datagram back unchanged.
  */
+import { kernelTestStatus } from '@dpkit/eal/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
@@ -43,11 +44,13 @@ function ip(args: string[]): void {
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`);
 }
 
-/** What is missing to run the lab here, or undefined. */
+/**
+ * Why the lab cannot run here (the process is not root), or undefined. Where root is present
+ * it always runs: a missing addon or `ip` then fails the tests (gate them with kernelTest from
+ * @dpkit/eal/testing, which says what is missing in one line).
+ */
 export function labMissing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'root (network namespaces, XDP and AF_XDP need CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN): run it with sudo';
-  if (spawnSync('ip', ['-V']).status !== 0) return 'iproute2 (the ip command): apt-get install iproute2';
-  return undefined;
+  return kernelTestStatus().skip;
 }
 
 export interface ClientResult {

@@ -2,6 +2,7 @@
  * @dpkit/eal/driver — the driver SDK: what a PMD or a bus package implements and uses.
  * Keep this surface small; it is the contract third-party drivers build on.
  */
+import './instance.js';
 export {
   DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches, removePorts,
   type Bus, type BusContext, type Device, type Driver, type DriverRegistryView, type PciDeviceInfo, type PciId,

@@ -4,6 +4,7 @@
  * and probes, and starts the worker lcores. The registries are wired with tsyringe here and
  * only here: drivers get what they need through their probe context.
  */
+import './instance.js';
 import 'reflect-metadata';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -46,6 +47,8 @@ async function loadDriverModule(spec: string): Promise<Driver[]> {
     mod = (await import(target)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
+    // a second copy of @dpkit/eal refused to load (instance.ts): its own line says it all
+    if ((err as Error).name === 'DpkitError' && code === 'EEXIST') throw new DpkitError(`-d ${spec}: ${(err as Error).message}`, 'EEXIST');
     const why = code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? 'not found' : (err as Error).message;
     throw new DpkitError(`-d ${spec}: cannot load driver module (${why}); give an installed package name or a path to a .js file`, 'ENOENT');
   }
@@ -113,12 +116,13 @@ export class Eal {
     try {
       const vdevs = options.vdevs.map(parseDevargs);
       buses.register(new VdevBus(vdevs));
-      if (!options.noPci) buses.register(new PciBus({ allow: options.allow.map(parseDevargs), block: options.block }));
+      // the lists' `pci:` prefix (accepted by the argument parser) names the bus, not the device
+      if (!options.noPci) buses.register(new PciBus({ allow: options.allow.map(parseDevargs), block: options.block.map((b) => parseDevargs(b).name) }));
       for (const b of o.buses ?? []) buses.register(b);
       await eal.devices.scanAndProbe();
       await lcores.start();
     } catch (err) {
-      await eal.cleanup();
+      await eal.cleanup().catch(() => undefined); // logged; the error that stopped init is the one to report
       throw err;
     }
     return eal;
@@ -203,13 +207,25 @@ export class Eal {
     pool.release(this.memory);
   }
 
-  /** rte_eal_cleanup: ends the worker lcores, frees the pools and the runtime directory. */
+  /**
+   * rte_eal_cleanup: ends the worker lcores, stops, closes and removes every device (as
+   * rte_dev_remove: drivers detach their XDP programs and close their maps and sockets), then
+   * frees the pools and the runtime directory. A device that fails to go is logged and the
+   * rest is still cleaned up; the first such error is thrown at the end.
+   */
   async cleanup(): Promise<void> {
     await this.lcores.shutdown();
+    let failed: unknown;
+    try {
+      await this.devices.removeAll();
+    } catch (err) {
+      failed = err;
+    }
     for (const p of [...this.pools.values()]) this.mempoolFree(p);
     if (this.runtimeDir) {
       rmSync(this.runtimeDir, { recursive: true, force: true });
       this.runtimeDir = undefined;
     }
+    if (failed !== undefined) throw failed;
   }
 }

@@ -2,6 +2,7 @@
  * @dpkit/eal — the application API: EAL init, ports (ethdev), mbufs and mempools, rings,
  * lcores, logging. Driver authors import `@dpkit/eal/driver`; PMD tests `@dpkit/eal/testing`.
  */
+import './instance.js';
 export { Eal, VERSION, type EalInitOptions } from './eal.js';
 export { Tokens } from './tokens.js';
 export { DeviceManager } from './bus/devices.js';

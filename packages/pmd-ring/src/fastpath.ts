@@ -1,8 +1,10 @@
 /**
- * net_ring's fast path: rx dequeues mbuf handles from the queue's ring, tx enqueues them;
- * a full ring refuses the rest (counted as tx errors, the caller keeps those mbufs).
+ * net_ring's fast path: rx dequeues mbuf handles from the queue's ring and sets each one's
+ * port (DPDK's ring PMD leaves it as the sender left it; the ethdev contract wants the
+ * receiving port), tx enqueues them; a full ring refuses the rest (counted as tx errors, the
+ * caller keeps those mbufs).
  */
-import { MBUF_INDEX_MASK, M_PKT_LEN, Ring, mempools, type RingDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, M16_PORT, M_PKT_LEN, Ring, mempools, type RingDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 
 export interface RingQueueData {
@@ -12,6 +14,7 @@ export interface RingQueueData {
 // module-local copies: imported bindings are re-checked on every use in hot loops
 const INDEX_MASK = MBUF_INDEX_MASK;
 const PKT_LEN = M_PKT_LEN;
+const PORT16 = M16_PORT;
 
 function sumBytes(pkts: Uint32Array, start: number, n: number): number {
   let bytes = 0;
@@ -25,17 +28,29 @@ function sumBytes(pkts: Uint32Array, start: number, n: number): number {
 class RingRx implements RxQueue {
   private readonly ring: Ring;
   private readonly stats: Float64Array;
+  private readonly port: number;
 
   constructor(d: QueueDescriptor<RingQueueData>) {
     this.ring = Ring.attach(d.data.ring);
     this.stats = queueStats(d.stats);
+    this.port = d.port;
   }
 
   rxBurst(pkts: Uint32Array, start: number, n: number): number {
     const got = this.ring.dequeueBurst(pkts, start, n);
     if (got === 0) return 0;
+    // one pass: each mbuf's port set and its pkt_len counted
+    const port = this.port;
+    let bytes = 0;
+    for (let i = start, end = start + got; i < end; i++) {
+      const m = pkts[i]!;
+      const pool = mempools[m >>> 24]!;
+      const b = (m & INDEX_MASK) << 4;
+      pool.h16[(b << 1) + PORT16] = port;
+      bytes += pool.h32[b + PKT_LEN]!;
+    }
     this.stats[QueueStat.PACKETS] += got;
-    this.stats[QueueStat.BYTES] += sumBytes(pkts, start, got);
+    this.stats[QueueStat.BYTES] += bytes;
     return got;
   }
 }

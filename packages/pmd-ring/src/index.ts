@@ -91,15 +91,21 @@ export const driver = defineDriver({
     const na = ctx.params.nodeaction ? parseNodeAction(ctx.params.nodeaction) : undefined;
     const base = na?.name ?? device.name;
     const attach = na?.action === 'ATTACH';
+    // a port's rings are created and looked up together: ring 0 stands for the set
+    const exists = rings.has(ringName(base, 0));
+    if (attach && !exists) {
+      throw new DpkitError(`net_ring: nodeaction ${ctx.params.nodeaction}: no rings named '${base}' exist; create them first with ${base}:${na!.node}:CREATE on an earlier --vdev`, 'ENOENT');
+    }
+    // CREATE asks for new rings (rte_ring_create fails with EEXIST); without nodeaction a port
+    // creates its rings or, as DPDK's probe falls back to, attaches to existing ones
+    if (na?.action === 'CREATE' && exists) {
+      throw new DpkitError(`net_ring: nodeaction ${ctx.params.nodeaction}: rings named '${base}' already exist (another port created them); use ${base}:${na.node}:ATTACH to share them, or another name`, 'EEXIST');
+    }
     const list: SharedRing[] = [];
     for (let q = 0; q < MAX_QUEUES; q++) {
       const name = ringName(base, q);
       let r = rings.get(name);
-      if (attach && !r) {
-        throw new DpkitError(`net_ring: nodeaction ${ctx.params.nodeaction}: no rings named '${base}' exist; create them first with ${base}:${na!.node}:CREATE on an earlier --vdev`, 'ENOENT');
-      }
       if (!r) {
-        if (na?.action === 'CREATE' && rings.has(name)) throw new DpkitError(`net_ring: rings named '${base}' already exist; use ATTACH`, 'EEXIST');
         r = { ring: Ring.create(name, RING_SIZE, RING_F_SP_ENQ | RING_F_SC_DEQ), users: 0, started: 0 };
         rings.set(name, r);
       }

@@ -6,11 +6,12 @@
  */
 import test from 'ava';
 import { parseNtuple, parseRteFlow, type FlowRule } from '@dpkit/eal';
-import { BpfMap, MapType, XdpAction, canMakeNetns, hasLinux, linux, testRun } from '@dpkit/eal/linux';
+import { BpfMap, MapType, XdpAction, linux, testRun } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 import { XdpClassifier, type StatName } from '../classifier.js';
 import { packet, type PacketSpec } from './packets.js';
 
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 function rig(queues = 2) {
   const c = new XdpClassifier({ queues, maxRules: 8192, pinEntries: 64, name: 'tcls' });

@@ -5,10 +5,11 @@
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { canMakeNetns, hasLinux, withVethPair } from '@dpkit/eal/linux';
+import { withVethPair } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/dra-netns.js', import.meta.url));
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 real('direct ring access on Linux: identity, devargs, split/return, map_umem, bind/map carry frames', async (t) => {
   await withVethPair((p) => {

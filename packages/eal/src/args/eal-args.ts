@@ -5,6 +5,7 @@
  * DpkitError naming the option and what would fix it.
  */
 import { DpkitError } from '../errors.js';
+import { parseDevargs } from '../devargs/kvargs.js';
 import { MAX_LCORE, describeCpus, onlineCpus, parseCoreList, parseCoreMask, parseLcoresMap } from './corelist.js';
 
 export interface EalOptions {
@@ -65,14 +66,17 @@ const OPTIONS: OptionSpec[] = [
   } },
   { long: 'vdev', arg: true, help: 'DEVARGS  add a virtual device, e.g. net_null0,size=64', apply: (o, v) => {
     if (!v.trim()) throw new DpkitError('invalid --vdev: empty device arguments; expected e.g. --vdev=net_null0');
+    busPrefix('--vdev', v, 'vdev', 'a virtual device name such as net_null0');
     o.vdevs.push(v);
   } },
   { short: 'a', long: 'allow', arg: true, help: 'PCI[,ARGS]  use only the listed PCI devices', apply: (o, v, s) => {
     conflict(s, 'pci-list', '-a', ['-b']);
+    busPrefix('-a', v, 'pci', 'a PCI address such as 0000:03:00.0');
     o.allow.push(v);
   } },
   { short: 'b', long: 'block', arg: true, help: 'PCI  do not use this PCI device', apply: (o, v, s) => {
     conflict(s, 'pci-list', '-b', ['-a']);
+    busPrefix('-b', v, 'pci', 'a PCI address such as 0000:03:00.0');
     o.block.push(v);
   } },
   { long: 'no-pci', arg: false, help: 'do not scan the PCI bus', apply: (o) => { o.noPci = true; } },
@@ -100,6 +104,17 @@ const OPTIONS: OptionSpec[] = [
   { short: 'h', long: 'help', arg: false, help: 'show this help and the registered buses and drivers', apply: (o) => { o.help = true; } },
   { short: 'v', arg: false, help: 'print the version at start-up', apply: (o) => { o.version = true; } },
 ];
+
+/**
+ * `bus:` before a device name names its bus (rte_devargs_parse); an option's devices are all on
+ * one bus, so any other prefix is refused rather than ignored.
+ */
+function busPrefix(option: string, value: string, bus: string, what: string): void {
+  const d = parseDevargs(value);
+  if (d.bus !== undefined && d.bus !== bus) {
+    throw new DpkitError(`invalid ${option} '${value}': '${d.bus}:' is not a bus ${option} takes; give ${what}, optionally as ${bus}:NAME`);
+  }
+}
 
 function conflict(seen: Set<string>, group: string, option: string, others: string[]): void {
   for (const other of others) {

@@ -90,6 +90,39 @@ export class DeviceManager {
     return [...dev.ports];
   }
 
+  /**
+   * At EAL cleanup (rte_eal_cleanup, then rte_dev_remove on every device): stops and closes
+   * every port, then removes every probed device from its bus, so drivers let go of what they
+   * hold in the kernel (XDP links, BPF maps, sockets) before the process ends. Goes on past a
+   * failure and throws the first one at the end.
+   */
+  async removeAll(): Promise<void> {
+    let first: unknown;
+    const attempt = async (what: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.err(`cleanup: ${what}: ${(err as Error).message}`);
+        first ??= err;
+      }
+    };
+    for (const e of this.ethdevs.list()) {
+      await attempt(`port ${e.portId}`, async () => {
+        if (e.closed) return;
+        if (e.started) await e.stop();
+        await e.close();
+      });
+    }
+    // buses in registration order: a device made by another (a net_bifurc vdev's) goes with it
+    for (const bus of this.buses.all()) {
+      for (const dev of [...bus.devices()]) {
+        if (!dev.driver || !bus.devices().includes(dev)) continue;
+        await attempt(`device ${dev.name}`, () => bus.unplug(dev, this.context));
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
   /** rte_dev_remove on the device of `port`; its ports must be closed. */
   async detach(port: number): Promise<void> {
     const dev = this.ethdevs.get(port).device;

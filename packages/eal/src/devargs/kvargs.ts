@@ -129,7 +129,9 @@ function convert(owner: string, key: string, spec: ParamSpec, raw: string): unkn
   switch (spec.type) {
     case 'int': {
       if (!/^-?(?:\d+|0x[0-9a-f]+)$/i.test(raw)) throw bad('an integer');
-      const n = raw.toLowerCase().includes('x') ? parseInt(raw, 16) * (raw.startsWith('-') ? -1 : 1) : Number(raw);
+      // the sign applies once: Number() reads '0x10' and '10', not '-0x10'
+      const neg = raw.startsWith('-');
+      const n = (neg ? -1 : 1) * Number(neg ? raw.slice(1) : raw);
       if (!Number.isSafeInteger(n)) throw bad('an integer');
       if (spec.min !== undefined && n < spec.min) throw bad(`an integer >= ${spec.min}`);
       if (spec.max !== undefined && n > spec.max) throw bad(`an integer <= ${spec.max}`);

@@ -2,6 +2,7 @@
  * The body of a worker lcore thread: sets its lcore id and log levels, then runs launched
  * functions one at a time. Internal to the EAL.
  */
+import '../instance.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorLine } from '../errors.js';
 import { logs } from '../log/log.js';

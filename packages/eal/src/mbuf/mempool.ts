@@ -2,7 +2,9 @@
  * Packet mbuf pools, after rte_pktmbuf_pool_create: a fixed number of mbufs, each a header in
  * the header table and a buffer (headroom + data room) in the data area, all in one memory
  * region. Free mbufs sit in a multi-producer/multi-consumer ring; each lcore keeps a private
- * cache in the same region so that most gets and puts touch no shared state. The caches live
+ * cache in the same region so that most gets and puts touch no shared state. A thread that is
+ * not an lcore (lcore id LCORE_ID_ANY) has no cache and gets and puts on the ring, as in DPDK:
+ * a cache belongs to exactly one thread. The caches live
  * in shared memory so the main thread can count every mbuf (`availCount`), as DPDK's
  * rte_mempool_avail_count does, while workers forward.
  *

@@ -54,4 +54,9 @@ test('EAL option mistakes are one clear line each', (t) => {
   oneLine(t, () => parseEalArgs(['--no-pci=1']), /takes no value/);
   oneLine(t, () => parseEalArgs(['stray']), /application arguments go after '--'/);
   oneLine(t, () => parseEalArgs(['--file-prefix=a/b']), /invalid --file-prefix/);
+  oneLine(t, () => parseEalArgs(['--vdev=bogus:net_null0']), /invalid --vdev 'bogus:net_null0': 'bogus:' is not a bus --vdev takes; give a virtual device name such as net_null0, optionally as vdev:NAME/);
+  oneLine(t, () => parseEalArgs(['--vdev=pci:net_null0,size=64']), /'pci:' is not a bus --vdev takes/);
+  oneLine(t, () => parseEalArgs(['-a', 'vdev:0000:00:01.0']), /invalid -a 'vdev:0000:00:01.0': 'vdev:' is not a bus -a takes; give a PCI address/);
+  oneLine(t, () => parseEalArgs(['-b', 'bogus:0000:00:01.0']), /invalid -b 'bogus:0000:00:01.0': 'bogus:' is not a bus -b takes/);
+  t.deepEqual(parseEalArgs(['--vdev=vdev:net_null0', '-a', 'pci:0000:00:01.0', '-a', '0000:00:02.0']).vdevs, ['vdev:net_null0'], 'the bus of the option is accepted');
 });

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { BpfAsm, BpfMap, MapType, R0, R1, R2, R3, XdpAction, XdpMd, loadXdpProgram, testRun } from '../linux/bpf.js';
-import { hasLinux, linux } from '../linux/native.js';
+import { linux } from '../linux/native.js';
 import { DpkitError } from '../errors.js';
+import { kernelTest } from '../testing.js';
 
-const root = process.getuid?.() === 0;
-const kernel = hasLinux() && root ? test.serial : test.serial.skip;
+const kernel = kernelTest(test.serial);
 
 /** Ethernet + IPv4 + UDP to `dport`, `len` bytes. */
 function udpPacket(dport: number, len = 64): Uint8Array {

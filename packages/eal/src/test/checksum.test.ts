@@ -43,12 +43,47 @@ test('a frame captured on veth (10.9.0.2:44343 > 10.9.0.1:7777 "ping 0"): partia
   t.is((b[40]! << 8) | b[41]!, 0x2124, 'what tcpdump computes for the same packet');
 });
 
+/**
+ * `frame` at offset `at` of a larger buffer whose other bytes are 0xee, seen through a proxy
+ * that records every index read or written: what the function touches outside
+ * [at, at + len) is seen, whatever it would have done with it.
+ */
+function watched(frameBytes: Uint8Array, at: number, len: number) {
+  const raw = new Uint8Array(at + frameBytes.length + 64).fill(0xee);
+  raw.set(frameBytes, at);
+  const outside: number[] = [];
+  const touch = (k: string | symbol) => {
+    if (typeof k === 'string' && /^\d+$/.test(k)) {
+      const i = Number(k);
+      if (i < at || i >= at + len) outside.push(i);
+    }
+  };
+  const b = new Proxy(raw, {
+    get(target, k) {
+      touch(k);
+      const v = Reflect.get(target, k, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    set(target, k, v) {
+      touch(k);
+      return Reflect.set(target, k, v, target);
+    },
+  });
+  return { b, raw, outside };
+}
+
 test('malformed or other packets are left alone and nothing is read past the end', (t) => {
-  const good = frame(17, [1, 2, 3, 4]);
-  for (let cut = 0; cut < good.length; cut++) {
-    const b = good.slice();
-    t.false(fixPartialL4Checksum(b, 0, cut), `truncated to ${cut}`);
-    t.deepEqual(b, good);
+  for (const good of [frame(17, [1, 2, 3, 4]), frame(17, [1, 2, 3], true), frame(6, [5, 6, 7, 8, 9])]) for (const at of [0, 7]) {
+    for (let cut = 0; cut < good.length; cut++) {
+      const w = watched(good, at, cut);
+      t.false(fixPartialL4Checksum(w.b, at, cut), `truncated to ${cut} at ${at}`);
+      t.deepEqual(w.outside, [], `truncated to ${cut} at ${at}: nothing outside [${at}, ${at + cut}) is touched`);
+      t.deepEqual(w.raw.subarray(at, at + good.length), good, 'the frame is unchanged');
+    }
+    // the whole frame: completed, and still nothing outside it touched
+    const w = watched(good, at, good.length);
+    t.true(fixPartialL4Checksum(w.b, at, good.length));
+    t.deepEqual(w.outside, [], `whole frame at ${at}: nothing outside it is touched`);
   }
   const frag = frame(17, [1, 2, 3, 4]);
   frag[20] = 0x20; // MF

@@ -22,6 +22,9 @@ test('devargs split into bus, name and arguments', (t) => {
 test('parameters are typed, defaulted and shown as DPDK parameter strings', (t) => {
   const v = parseParams('net_x', schema, 'size=0x80,copy=1,iface=eth0,mac=02:00:00:00:00:0A');
   t.is(v.size, 128);
+  t.is(parseParams('net_x', defineParams({ n: { type: 'int' } }), 'n=-0x10').n, -16, 'a negative hexadecimal keeps its sign');
+  t.is(parseParams('net_x', defineParams({ n: { type: 'int' } }), 'n=-16').n, -16);
+  t.is(parseParams('net_x', defineParams({ n: { type: 'int' } }), 'n=0X1f').n, 31);
   t.is(v.copy, true);
   t.is(v.iface, 'eth0');
   t.is(v.mac, '02:00:00:00:00:0a');

@@ -5,6 +5,12 @@ import { mbufAppend, mbufChain, mbufDataLen, mbufFree, mbufFreeBulk, mbufNbSegs,
 import { MBUF_PORT_INVALID } from '../mbuf/layout.js';
 import { mbufPort } from '../mbuf/mbuf.js';
 import { DpkitError } from '../errors.js';
+import { setLcoreId } from '../lcore/current.js';
+import { hasLinux } from '../linux/native.js';
+import { kernelTest } from '../testing.js';
+
+// this thread plays the main lcore (as Eal.init makes it), so pools here use lcore 0's cache
+setLcoreId(0);
 
 test('alloc resets, free returns, caches are counted', (t) => {
   const mem = new MemoryManager();
@@ -60,9 +66,8 @@ test('memory limits from -m are enforced with a clear message', (t) => {
   t.throws(() => Mempool.create(new MemoryManager(), 'c', { size: 100, cacheSize: 100 }), { message: /cache size 100/ });
 });
 
-test('a memfd pool is shared with a worker thread by fd', async (t) => {
-  const { hasLinux } = await import('../linux/native.js');
-  if (!hasLinux()) return t.pass('no Linux addon here');
+// memfd pools need the addon: without it, skipped off root and failed on root (a broken install)
+(hasLinux() ? test : kernelTest(test))('a memfd pool is shared with a worker thread by fd', async (t) => {
   const { Worker } = await import('node:worker_threads');
   const mem = new MemoryManager();
   const pool = Mempool.create(mem, 'mfd', { size: 256, cacheSize: 0, memory: 'memfd', dataRoomSize: 2048 });

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { hasLinux } from '../linux/native.js';
-import { canMakeNetns, withVethPair } from '../linux/netns.js';
+import { withVethPair } from '../linux/netns.js';
+import { kernelTest } from '../testing.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/tap-netns.js', import.meta.url));
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 real('TAP: the kernel sends through it and receives from it; a uv_poll watcher wakes on frames', async (t) => {
   await withVethPair((p) => {

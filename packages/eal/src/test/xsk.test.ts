@@ -1,10 +1,10 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { hasLinux } from '../linux/native.js';
-import { canMakeNetns, withVethPair } from '../linux/netns.js';
+import { withVethPair } from '../linux/netns.js';
+import { kernelTest } from '../testing.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/xsk-loopback.js', import.meta.url));
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 for (const mode of ['drv', 'skb'] as const) {
   real(`AF_XDP: frames sent on one veth end reach the XSK on the other (XDP ${mode} mode, copy)`, async (t) => {
