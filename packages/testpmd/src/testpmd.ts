@@ -35,7 +35,9 @@ export class Testpmd {
   readonly params: TestpmdParams;
   private pool: Mempool | undefined;
   private forwarding = false;
-  private control = new SharedArrayBuffer(4);
+  private control = new SharedArrayBuffer(8);
+  /** loop iterations of each forwarding lcore (Float64Array slots, in fwdLcores order) */
+  private iterations: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private fwdLcores: number[] = [];
   private streams: FwdStreamConfig[] = [];
   private streamStats: Float64Array<ArrayBufferLike> = new Float64Array(0);
@@ -254,10 +256,13 @@ export class Testpmd {
       this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
     }
     this.control = new SharedArrayBuffer(8);
+    const iterations = new SharedArrayBuffer(8 * lcores.length);
+    this.iterations = new Float64Array(iterations);
     const engine = engineTarget(this.params.forwardMode);
     lcores.forEach((lcore, i) => {
       const arg: ForwardLoopArg = {
         engine, streams: perLcore[i]!, control: this.control, txFirst, txonly: engineTarget('txonly'),
+        iterations: { buffer: iterations, index: i },
       };
       this.eal.lcores.remoteLaunch({ module: new URL('./fwd/lcore.js', import.meta.url).href, export: 'forwardLoop' }, arg, lcore);
     });
@@ -292,10 +297,10 @@ export class Testpmd {
     this.out('Waiting for lcores to finish...');
     const errors: string[] = [];
     const gc: string[] = [];
-    for (const l of this.fwdLcores) {
+    for (const [i, l] of this.fwdLcores.entries()) {
       try {
         const r = (await this.eal.lcores.wait(l)) as ForwardLoopResult;
-        gc.push(`lcore ${l}: ${r.gcCount} garbage collections while forwarding (after warm-up; ${r.warmupGcCount} during warm-up)`);
+        gc.push(`lcore ${l}: ${r.gcCount} garbage collections while forwarding (after warm-up; ${r.warmupGcCount} during warm-up) in ${this.iterations[i]} loop iterations`);
       } catch (err) {
         errors.push((err as Error).message);
       }
@@ -306,6 +311,11 @@ export class Testpmd {
     // not in DPDK's output: on request, for benchmarks and allocation checks
     if (process.env.DPKIT_REPORT_GC === '1') for (const line of gc) this.out(line);
     if (errors.length) throw new DpkitError(errors[0]!);
+  }
+
+  /** Iterations of each forwarding lcore's loop since the last start (`[lcore, n]`; for diagnostics and tests). */
+  loopIterations(): [number, number][] {
+    return this.fwdLcores.map((l, i) => [l, this.iterations[i]!]);
   }
 
   /** fwd_stats_display: forward statistics of each forwarding port since the last start. */
