@@ -90,3 +90,53 @@ test('-d loads a third-party driver module by path', async (t) => {
   t.regex(r.stdout, /Driver name: net_sink/);
   t.regex(r.stdout, /Devargs: label=x/);
 });
+
+const THROWING = new URL('./fixtures/throwing-driver.js', import.meta.url).pathname;
+const FAILED = /lcore 1: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose; forwarding stopped on every lcore \(the ports stay started: 'start' forwards again\)\n/;
+
+test('a forwarding lcore that throws is reported at once in one line, forwarding stops and the prompt stays usable', async (t) => {
+  // lcore 1 forwards net_null0 → net_null0 and polls net_throw0, whose rx throws at its 100001st burst
+  const p = new TestpmdProcess(['-l', '0-1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=100000', prefix(), '--',
+    '-i', '--port-topology=loop']);
+  try {
+    await p.until((o) => o.includes('testpmd> '), 20_000, 'the first prompt');
+    const from = p.stdout.length;
+    p.child.stdin.write('start\n');
+    // no command is typed: the failure is reported by itself, then the statistics as stop shows them
+    await p.until((o) => FAILED.test(o.slice(from)) && /Accumulated forward statistics[^]*\nDone\.\n/.test(o.slice(from)), 20_000, 'the failure report');
+    const report = p.stdout.slice(from);
+    t.is(report.match(/forwarding failed/g)?.length, 1);
+    const fwd = forwardStats(report).get(0)!;
+    t.true(fwd.rx > 0 && fwd.tx === fwd.rx, `port 0 forwarded until the failure: ${JSON.stringify(fwd)}`);
+    // forwarding really stopped: the counters no longer move, and they are the ones reported
+    const rxOf = (out: string) => Number(/RX-packets: (\d+)/.exec(out)?.[1]);
+    const s1 = rxOf(await p.command('show port stats 0'));
+    await new Promise((r) => setTimeout(r, 200));
+    const s2 = rxOf(await p.command('show port stats 0'));
+    t.is(s1, fwd.rx);
+    t.is(s2, s1);
+    t.regex(await p.command('stop'), /Packet forwarding not started/);
+    // start works again (and the driver fails again, reported again)
+    const again = p.stdout.length;
+    p.child.stdin.write('start\n');
+    await p.until((o) => FAILED.test(o.slice(again)) && /\nDone\.\n/.test(o.slice(again)), 20_000, 'the second failure report');
+    t.regex(await p.command('show config fwd'), /Logical Core 1 \(socket 0\) forwards packets on 2 streams/);
+    p.child.stdin.write('quit\n');
+    const r = await p.exit();
+    t.is(r.code, 0, p.stderr);
+    t.regex(p.stdout, /Bye\.\.\./);
+    t.notRegex(p.stdout + p.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    p.kill();
+  }
+});
+
+test('non-interactive: a forwarding lcore that throws ends the run with its line on stderr and exit 1', async (t) => {
+  const r = await runTestpmd(['-l', '0-1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=100000', prefix(), '--',
+    '--port-topology=loop', '--stats-period=1']);
+  t.is(r.code, 1);
+  t.is(r.stderr, 'dpkit-testpmd: lcore 1: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose\n');
+  t.regex(r.stdout, FAILED);
+  t.true(forwardStats(r.stdout).get(0)!.rx > 0);
+  t.regex(r.stdout, /Port 1 is closed\nDone\n\nBye\.\.\./);
+});

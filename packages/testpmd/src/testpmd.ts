@@ -3,7 +3,7 @@
  * over forwarding lcores), start/stop of forwarding, and the statistics displays. The CLI
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
-import { DpkitError, MBUF_DEFAULT_BUF_SIZE, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
+import { DpkitError, MBUF_DEFAULT_BUF_SIZE, errorLine, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
 import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
 import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
@@ -267,50 +267,96 @@ export class Testpmd {
       this.eal.lcores.remoteLaunch({ module: new URL('./fwd/lcore.js', import.meta.url).href, export: 'forwardLoop' }, arg, lcore);
     });
     this.forwarding = true;
+    this.running = false;
+    this.finished = lcores.map((l) => this.eal.lcores.wait(l).then(
+      (result) => ({ lcore: l, result: result as ForwardLoopResult }),
+      (err: unknown) => {
+        const error = errorLine(err);
+        if (this.running) this.lcoreFailed(error);
+        return { lcore: l, error };
+      },
+    ));
     await this.waitRunning(lcores.length);
+    this.running = true;
+  }
+
+  /** How each forwarding lcore of the last start ended (settles when it returns or throws). */
+  private finished: Promise<{ lcore: number; result?: ForwardLoopResult; error?: string }>[] = [];
+  /** every forwarding lcore of the last start entered its loop */
+  private running = false;
+  private stopping: Promise<void> | undefined;
+
+  /**
+   * Called with the lcore's error line when a forwarding lcore throws while forwarding, once
+   * it is printed and forwarding is stopped (the CLI ends a non-interactive run with it).
+   */
+  onForwardingFailed: ((error: string) => void) | undefined;
+
+  /**
+   * A forwarding lcore threw while forwarding: says so at once in one line, then stops every
+   * lcore as `stop` does (the statistics are shown); the ports stay started, so `start` can
+   * forward again.
+   */
+  private lcoreFailed(error: string): void {
+    if (this.stopping || !this.forwarding) return; // a stop under way reports it
+    const line = `${error}; forwarding stopped on every lcore (the ports stay started: 'start' forwards again)`;
+    this.out(line);
+    void this.stop(false).then(() => this.onForwardingFailed?.(error), (err: unknown) => this.out(errorLine(err)));
   }
 
   /** Returns once every forwarding lcore is in its loop, as DPDK's start does. */
   private async waitRunning(count: number): Promise<void> {
     const control = new Int32Array(this.control);
-    let failed: unknown;
-    const watchers = this.fwdLcores.map((l) => this.eal.lcores.wait(l).catch((err: unknown) => { failed ??= err; }));
-    void watchers;
+    let failed: string | undefined;
+    for (const f of this.finished) void f.then((r) => { if (r.error !== undefined) failed ??= r.error; });
     for (let waited = 0; Atomics.load(control, 1) < count; waited += 5) {
       if (failed !== undefined || waited > 30_000) {
+        // the lcores that did start are stopped and waited for, so the next start finds them free
         Atomics.store(control, 0, 1);
+        await Promise.all(this.finished);
         this.forwarding = false;
-        throw failed ?? new DpkitError('forwarding lcores did not start within 30 s');
+        throw new DpkitError(failed ?? 'forwarding lcores did not start within 30 s');
       }
       await new Promise((r) => setTimeout(r, 5));
     }
   }
 
   /** stop: ends forwarding and shows the forward statistics. */
-  async stop(): Promise<void> {
+  async stop(reportErrors = true): Promise<void> {
+    if (this.stopping) return this.stopping;
     if (!this.forwarding) {
       this.out('Packet forwarding not started');
       return;
     }
+    this.stopping = this.stopLcores(reportErrors);
+    try {
+      await this.stopping;
+    } finally {
+      this.stopping = undefined;
+    }
+  }
+
+  private async stopLcores(reportErrors: boolean): Promise<void> {
     this.out('Telling cores to stop...');
     Atomics.store(new Int32Array(this.control), 0, 1);
     this.out('Waiting for lcores to finish...');
     const errors: string[] = [];
     const gc: string[] = [];
-    for (const [i, l] of this.fwdLcores.entries()) {
-      try {
-        const r = (await this.eal.lcores.wait(l)) as ForwardLoopResult;
-        gc.push(`lcore ${l}: ${r.gcCount} garbage collections while forwarding (after warm-up; ${r.warmupGcCount} during warm-up) in ${this.iterations[i]} loop iterations`);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
+    for (const [i, f] of this.finished.entries()) {
+      const r = await f;
+      if (r.error !== undefined) errors.push(r.error);
+      else gc.push(`lcore ${r.lcore}: ${r.result!.gcCount} garbage collections while forwarding (after warm-up; ${r.result!.warmupGcCount} during warm-up) in ${this.iterations[i]} loop iterations`);
     }
     this.forwarding = false;
+    this.running = false;
     this.showFwdStats();
     this.out('\nDone.');
     // not in DPDK's output: on request, for benchmarks and allocation checks
     if (process.env.DPKIT_REPORT_GC === '1') for (const line of gc) this.out(line);
-    if (errors.length) throw new DpkitError(errors[0]!);
+    // each failure is one line: the first is thrown (a user's stop) or was printed already
+    // (lcoreFailed), the others are printed here
+    for (const e of errors.slice(1)) this.out(e);
+    if (reportErrors && errors.length) throw new DpkitError(errors[0]!);
   }
 
   /** Iterations of each forwarding lcore's loop since the last start (`[lcore, n]`; for diagnostics and tests). */

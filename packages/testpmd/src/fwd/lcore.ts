@@ -4,7 +4,7 @@
  * stop flag. The loop allocates nothing.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { Mempool, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
+import { DpkitError, Mempool, errorLine, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
 import { FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
 
@@ -113,13 +113,20 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
   const warmup = gcCounter();
   const gc = gcCounter();
   Atomics.add(control, 1, 1);
-  warmup.begin();
-  run(engine.packetFwd, streams, control, iterations, WARMUP_CHUNKS);
-  warmup.end();
-  gc.begin();
-  run(engine.packetFwd, streams, control, iterations, FOREVER);
-  gc.end();
-  releaseStreams(streams);
+  try {
+    warmup.begin();
+    run(engine.packetFwd, streams, control, iterations, WARMUP_CHUNKS);
+    warmup.end();
+    gc.begin();
+    run(engine.packetFwd, streams, control, iterations, FOREVER);
+    gc.end();
+  } catch (err) {
+    // a driver or engine that throws ends this lcore's forwarding; the main lcore reports it at once
+    const what = err instanceof Error && !(err instanceof DpkitError) ? `${err.name}: ` : '';
+    throw new DpkitError(`${engine.name} forwarding failed: ${what}${errorLine(err)}`, 'EFAULT');
+  } finally {
+    releaseStreams(streams);
+  }
   return { gcCount: await gc.count(), warmupGcCount: await warmup.count() };
 }
 
