@@ -140,3 +140,28 @@ test('non-interactive: a forwarding lcore that throws ends the run with its line
   t.true(forwardStats(r.stdout).get(0)!.rx > 0);
   t.regex(r.stdout, /Port 1 is closed\nDone\n\nBye\.\.\./);
 });
+
+test('--nb-cores splits streams as DPDK does: streams/cores each, the remainder to the last lcores; icmpecho answers on the rx port', async (t) => {
+  // 2 ports x 5 queues = 10 streams on 3 forwarding lcores (all on cpu 1: nothing is started)
+  const r = await runTestpmd(['--lcores=0@0,1@1,2@1,3@1', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', prefix(), '--',
+    '-i', '--rxq=5', '--txq=5', '--nb-cores=3'], 'show config fwd\nset fwd icmpecho\nshow config fwd\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const configs = r.stdout.split(/packet forwarding - ports=2 - cores=3 - streams=10/).slice(1);
+  t.is(configs.length, 2);
+  const layout = (text: string) => text.split('testpmd>')[0]!.split(/Logical Core /).slice(1).map((block) => {
+    const [head, ...rest] = block.trim().split('\n');
+    return [head!, ...rest.map((l) => /RX P=(\d)\/Q=(\d) \(socket 0\) -> TX P=(\d)\/Q=(\d)/.exec(l)?.slice(1).join('') ?? l)];
+  });
+  // streams queue-major (port inner) to the paired port, split 3 + 3 + 4
+  t.deepEqual(layout(configs[0]!), [
+    ['1 (socket 0) forwards packets on 3 streams:', '0010', '1000', '0111'],
+    ['2 (socket 0) forwards packets on 3 streams:', '1101', '0212', '1202'],
+    ['3 (socket 0) forwards packets on 4 streams:', '0313', '1303', '0414', '1404'],
+  ]);
+  // icmpecho: port-major, each stream answers on the port and queue it receives from
+  t.deepEqual(layout(configs[1]!), [
+    ['1 (socket 0) forwards packets on 3 streams:', '0000', '0101', '0202'],
+    ['2 (socket 0) forwards packets on 3 streams:', '0303', '0404', '1010'],
+    ['3 (socket 0) forwards packets on 4 streams:', '1111', '1212', '1313', '1414'],
+  ]);
+});

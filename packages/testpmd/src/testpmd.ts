@@ -167,24 +167,32 @@ export class Testpmd {
     }
   }
 
-  /** Streams and their lcores (rss_fwd_config_setup). */
+  /**
+   * Streams and their lcores (rss_fwd_config_setup): a stream per rx queue of each port,
+   * queue-major, to the port `--port-topology` names; icmpecho's streams (as
+   * icmp_echo_config_setup) answer on the port they receive from, port-major. Then
+   * setup_fwd_config_of_each_lcore's split: `streams / lcores` streams per lcore in order, and
+   * the remaining `streams % lcores` one each to the last lcores.
+   */
   fwdConfig(): { streams: FwdStreamConfig[]; lcores: number[]; perLcore: FwdStreamConfig[][] } {
     const ports = this.fwdPorts().filter((d) => d.started);
     const streams: FwdStreamConfig[] = [];
     const stats = new SharedArrayBuffer(Math.max(1, ports.length * this.params.rxq) * FWD_STAT_SLOTS * 8);
-    for (let q = 0; q < this.params.rxq; q++) {
-      for (let i = 0; i < ports.length; i++) {
-        const rx = ports[i]!;
-        const tx = ports[this.txIndex(i, ports.length)]!;
-        const txq = q % this.params.txq;
-        streams.push({
-          rx: rx.queueDescriptor('rx', q), tx: tx.queueDescriptor('tx', txq),
-          rxPort: rx.portId, rxQueue: q, txPort: tx.portId, txQueue: txq,
-          txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
-          burst: this.params.burst, txpkts: this.params.txpkts,
-          stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
-        });
-      }
+    const echo = this.params.forwardMode === 'icmpecho';
+    const pairs: [number, number][] = [];
+    if (echo) for (let i = 0; i < ports.length; i++) for (let q = 0; q < this.params.rxq; q++) pairs.push([i, q]);
+    else for (let q = 0; q < this.params.rxq; q++) for (let i = 0; i < ports.length; i++) pairs.push([i, q]);
+    for (const [i, q] of pairs) {
+      const rx = ports[i]!;
+      const tx = echo ? rx : ports[this.txIndex(i, ports.length)]!;
+      const txq = q % this.params.txq;
+      streams.push({
+        rx: rx.queueDescriptor('rx', q), tx: tx.queueDescriptor('tx', txq),
+        rxPort: rx.portId, rxQueue: q, txPort: tx.portId, txQueue: txq,
+        txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
+        burst: this.params.burst, txpkts: this.params.txpkts,
+        stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
+      });
     }
     const nbLcores = Math.min(this.params.nbCores, Math.max(1, streams.length));
     const lcores = this.eal.lcores.workerIds().slice(0, nbLcores);
@@ -192,7 +200,7 @@ export class Testpmd {
     const each = Math.floor(streams.length / nbLcores);
     const extra = streams.length % nbLcores;
     let k = 0;
-    for (let l = 0; l < nbLcores; l++) for (let n = 0; n < each + (l < extra ? 1 : 0); n++) perLcore[l]!.push(streams[k++]!);
+    for (let l = 0; l < nbLcores; l++) for (let n = 0; n < each + (l >= nbLcores - extra ? 1 : 0); n++) perLcore[l]!.push(streams[k++]!);
     return { streams, lcores, perLcore };
   }
 
