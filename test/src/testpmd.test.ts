@@ -131,15 +131,18 @@ test('a forwarding lcore that throws is reported at once in one line, forwarding
   }
 });
 
-test('non-interactive: a forwarding lcore that throws ends the run with its line on stderr and exit 1', async (t) => {
-  const r = await runTestpmd(['-l', '0-1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=100000', prefix(), '--',
-    '--port-topology=loop', '--stats-period=1']);
-  t.is(r.code, 1);
-  t.is(r.stderr, 'dpkit-testpmd: lcore 1: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose\n');
-  t.regex(r.stdout, FAILED);
-  t.true(forwardStats(r.stdout).get(0)!.rx > 0);
-  t.regex(r.stdout, /Port 1 is closed\nDone\n\nBye\.\.\./);
-});
+// after=0: the lcore throws at its first burst, before start has returned
+for (const after of [100000, 0]) {
+  test(`non-interactive: a forwarding lcore that throws ends the run with its line on stderr and exit 1 (after ${after} bursts)`, async (t) => {
+    const r = await runTestpmd(['-l', '0-1', '--no-pci', '-d', THROWING, '--vdev=net_null0', `--vdev=net_throw0,after=${after}`, prefix(), '--',
+      '--port-topology=loop', '--stats-period=1']);
+    t.is(r.code, 1);
+    t.is(r.stderr, 'dpkit-testpmd: lcore 1: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose\n');
+    t.regex(r.stdout, FAILED);
+    if (after > 0) t.true(forwardStats(r.stdout).get(0)!.rx > 0);
+    t.regex(r.stdout, /Port 1 is closed\nDone\n\nBye\.\.\./);
+  });
+}
 
 test('--nb-cores splits streams as DPDK does: streams/cores each, the remainder to the last lcores; icmpecho answers on the rx port', async (t) => {
   // 2 ports x 5 queues = 10 streams on 3 forwarding lcores (all on cpu 1: nothing is started)

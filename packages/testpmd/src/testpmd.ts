@@ -276,16 +276,20 @@ export class Testpmd {
     });
     this.forwarding = true;
     this.running = false;
+    let early: string | undefined;
     this.finished = lcores.map((l) => this.eal.lcores.wait(l).then(
       (result) => ({ lcore: l, result: result as ForwardLoopResult }),
       (err: unknown) => {
         const error = errorLine(err);
         if (this.running) this.lcoreFailed(error);
+        else early ??= error;
         return { lcore: l, error };
       },
     ));
     await this.waitRunning(lcores.length);
     this.running = true;
+    // an lcore that failed after entering its loop, before every lcore had entered its own
+    if (early !== undefined) this.lcoreFailed(early);
   }
 
   /** How each forwarding lcore of the last start ended (settles when it returns or throws). */
