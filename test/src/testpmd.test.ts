@@ -168,3 +168,28 @@ test('--nb-cores splits streams as DPDK does: streams/cores each, the remainder 
     ['3 (socket 0) forwards packets on 4 streams:', '1111', '1212', '1313', '1414'],
   ]);
 });
+
+test('a forwarding lcore that throws stops the other forwarding lcores too', async (t) => {
+  // lcore 1 forwards net_null0 (stream 0), lcore 2 polls net_throw0 (stream 1), both on cpu 1
+  const p = new TestpmdProcess(['--lcores=0@0,1@1,2@1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=100000', prefix(), '--',
+    '-i', '--port-topology=loop', '--nb-cores=2']);
+  try {
+    await p.until((o) => o.includes('testpmd> '), 20_000, 'the first prompt');
+    const from = p.stdout.length;
+    p.child.stdin.write('start\n');
+    await p.until((o) => /\nDone\.\n/.test(o.slice(from)), 20_000, 'the failure report');
+    const report = p.stdout.slice(from);
+    t.regex(report, /Logical Core 1 \(socket 0\) forwards packets on 1 streams:\n {2}RX P=0\/Q=0/);
+    t.regex(report, /lcore 2: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose; forwarding stopped on every lcore/);
+    const fwd = forwardStats(report).get(0)!;
+    t.true(fwd.rx > 0);
+    // lcore 1 stopped as well: port 0's counters stay where the report left them
+    const rxOf = (out: string) => Number(/RX-packets: (\d+)/.exec(out)?.[1]);
+    await new Promise((r) => setTimeout(r, 200));
+    t.is(rxOf(await p.command('show port stats 0')), fwd.rx);
+    p.child.stdin.write('quit\n');
+    t.is((await p.exit()).code, 0, p.stderr);
+  } finally {
+    p.kill();
+  }
+});
