@@ -1,16 +1,18 @@
 /**
  * The per-packet path allocates nothing: io forwarding on net_null runs millions of packets
- * on a worker lcore without one garbage collection there. The control shows the counter
- * works: an engine that allocates per burst does trigger collections. Bounded by packet
- * count and by time; no timing is asserted.
+ * on a worker lcore without one garbage collection there, and an idle port is polled past
+ * 2^31 loop iterations (where a plain loop counter leaves V8's small integers and is boxed)
+ * without one either. The control shows the counter works: an engine that allocates per
+ * burst does trigger collections. Bounded by packet count, iteration count and time; no
+ * timing is asserted.
  */
 import test from 'ava';
 import { Eal } from '@dpkit/eal';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { Testpmd, parseTestpmdArgs, registerEngine } from '@dpkit/testpmd';
 
-async function forward(mode: string, packets: number): Promise<{ gc: string; rx: number }> {
-  const eal = await Eal.init(['-l', '0-1', '--no-pci', '--vdev=net_null0', `--file-prefix=gc-${process.pid}-${mode}`], { drivers: [nullDriver] });
+async function forward(mode: string, packets: number, iterations = 0, vdev = 'net_null0'): Promise<{ gc: string; rx: number; iterations: number }> {
+  const eal = await Eal.init(['-l', '0-1', '--no-pci', `--vdev=${vdev}`, `--file-prefix=gc-${process.pid}-${mode}`], { drivers: [nullDriver] });
   const lines: string[] = [];
   const app = new Testpmd(eal!, parseTestpmdArgs([`--forward-mode=${mode}`, '--port-topology=loop']), (s) => lines.push(s));
   const prev = process.env.DPKIT_REPORT_GC;
@@ -19,10 +21,12 @@ async function forward(mode: string, packets: number): Promise<{ gc: string; rx:
     await app.init();
     await app.start();
     const port = eal!.ethdevs.get(0);
-    const end = Date.now() + 30_000;
-    while (port.statsGet().ipackets < packets && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const polled = () => app.loopIterations()[0]![1];
+    // ~120 M idle iterations a second here: 2^31 takes ~20 s; the bound leaves room for a slower machine
+    const end = Date.now() + (iterations > 0 ? 100_000 : 30_000);
+    while ((port.statsGet().ipackets < packets || polled() < iterations) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     await app.stop();
-    return { gc: lines.find((l) => l.includes('garbage collections')) ?? '', rx: port.statsGet().ipackets };
+    return { gc: lines.find((l) => l.includes('garbage collections')) ?? '', rx: port.statsGet().ipackets, iterations: polled() };
   } finally {
     process.env.DPKIT_REPORT_GC = prev;
     await app.shutdown();
@@ -33,7 +37,16 @@ async function forward(mode: string, packets: number): Promise<{ gc: string; rx:
 test.serial('io forwarding on net_null collects no garbage on the forwarding lcore', async (t) => {
   const r = await forward('io', 20_000_000);
   t.true(r.rx >= 20_000_000, `forwarded ${r.rx}`);
-  t.regex(r.gc, /^lcore 1: 0 garbage collections while forwarding \(after warm-up; \d+ during warm-up\)$/);
+  t.regex(r.gc, /^lcore 1: 0 garbage collections while forwarding \(after warm-up; \d+ during warm-up\) in \d+ loop iterations$/);
+});
+
+test.serial('an idle port polled past 2^31 loop iterations collects no garbage on the forwarding lcore', async (t) => {
+  t.timeout(115_000); // under ava's 120 s inactivity timeout (test/package.json)
+  const past = 2 ** 31 + 2 ** 27;
+  const r = await forward('rxonly', 0, past, 'net_null0,no-rx=1');
+  t.true(r.iterations >= past, `polled ${r.iterations} times, not past 2^31`);
+  t.is(r.rx, 0);
+  t.regex(r.gc, new RegExp(`^lcore 1: 0 garbage collections while forwarding \\(after warm-up; \\d+ during warm-up\\) in ${r.iterations} loop iterations$`));
 });
 
 test.serial('control: an engine that allocates per burst is seen collecting', async (t) => {

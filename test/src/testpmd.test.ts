@@ -90,3 +90,106 @@ test('-d loads a third-party driver module by path', async (t) => {
   t.regex(r.stdout, /Driver name: net_sink/);
   t.regex(r.stdout, /Devargs: label=x/);
 });
+
+const THROWING = new URL('./fixtures/throwing-driver.js', import.meta.url).pathname;
+const FAILED = /lcore 1: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose; forwarding stopped on every lcore \(the ports stay started: 'start' forwards again\)\n/;
+
+test('a forwarding lcore that throws is reported at once in one line, forwarding stops and the prompt stays usable', async (t) => {
+  // lcore 1 forwards net_null0 → net_null0 and polls net_throw0, whose rx throws at its 100001st burst
+  const p = new TestpmdProcess(['-l', '0-1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=100000', prefix(), '--',
+    '-i', '--port-topology=loop']);
+  try {
+    await p.until((o) => o.includes('testpmd> '), 20_000, 'the first prompt');
+    const from = p.stdout.length;
+    p.child.stdin.write('start\n');
+    // no command is typed: the failure is reported by itself, then the statistics as stop shows them
+    await p.until((o) => FAILED.test(o.slice(from)) && /Accumulated forward statistics[^]*\nDone\.\n/.test(o.slice(from)), 20_000, 'the failure report');
+    const report = p.stdout.slice(from);
+    t.is(report.match(/forwarding failed/g)?.length, 1);
+    const fwd = forwardStats(report).get(0)!;
+    t.true(fwd.rx > 0 && fwd.tx === fwd.rx, `port 0 forwarded until the failure: ${JSON.stringify(fwd)}`);
+    // forwarding really stopped: the counters no longer move, and they are the ones reported
+    const rxOf = (out: string) => Number(/RX-packets: (\d+)/.exec(out)?.[1]);
+    const s1 = rxOf(await p.command('show port stats 0'));
+    await new Promise((r) => setTimeout(r, 200));
+    const s2 = rxOf(await p.command('show port stats 0'));
+    t.is(s1, fwd.rx);
+    t.is(s2, s1);
+    t.regex(await p.command('stop'), /Packet forwarding not started/);
+    // start works again (and the driver fails again, reported again)
+    const again = p.stdout.length;
+    p.child.stdin.write('start\n');
+    await p.until((o) => FAILED.test(o.slice(again)) && /\nDone\.\n/.test(o.slice(again)), 20_000, 'the second failure report');
+    t.regex(await p.command('show config fwd'), /Logical Core 1 \(socket 0\) forwards packets on 2 streams/);
+    p.child.stdin.write('quit\n');
+    const r = await p.exit();
+    t.is(r.code, 0, p.stderr);
+    t.regex(p.stdout, /Bye\.\.\./);
+    t.notRegex(p.stdout + p.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    p.kill();
+  }
+});
+
+// after=0: the lcore throws at its first burst, before start has returned
+for (const after of [100000, 0]) {
+  test(`non-interactive: a forwarding lcore that throws ends the run with its line on stderr and exit 1 (after ${after} bursts)`, async (t) => {
+    const r = await runTestpmd(['-l', '0-1', '--no-pci', '-d', THROWING, '--vdev=net_null0', `--vdev=net_throw0,after=${after}`, prefix(), '--',
+      '--port-topology=loop', '--stats-period=1']);
+    t.is(r.code, 1);
+    t.is(r.stderr, 'dpkit-testpmd: lcore 1: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose\n');
+    t.regex(r.stdout, FAILED);
+    if (after > 0) t.true(forwardStats(r.stdout).get(0)!.rx > 0);
+    t.regex(r.stdout, /Port 1 is closed\nDone\n\nBye\.\.\./);
+  });
+}
+
+test('--nb-cores splits streams as DPDK does: streams/cores each, the remainder to the last lcores; icmpecho answers on the rx port', async (t) => {
+  // 2 ports x 5 queues = 10 streams on 3 forwarding lcores (all on cpu 1: nothing is started)
+  const r = await runTestpmd(['--lcores=0@0,1@1,2@1,3@1', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', prefix(), '--',
+    '-i', '--rxq=5', '--txq=5', '--nb-cores=3'], 'show config fwd\nset fwd icmpecho\nshow config fwd\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const configs = r.stdout.split(/packet forwarding - ports=2 - cores=3 - streams=10/).slice(1);
+  t.is(configs.length, 2);
+  const layout = (text: string) => text.split('testpmd>')[0]!.split(/Logical Core /).slice(1).map((block) => {
+    const [head, ...rest] = block.trim().split('\n');
+    return [head!, ...rest.map((l) => /RX P=(\d)\/Q=(\d) \(socket 0\) -> TX P=(\d)\/Q=(\d)/.exec(l)?.slice(1).join('') ?? l)];
+  });
+  // streams queue-major (port inner) to the paired port, split 3 + 3 + 4
+  t.deepEqual(layout(configs[0]!), [
+    ['1 (socket 0) forwards packets on 3 streams:', '0010', '1000', '0111'],
+    ['2 (socket 0) forwards packets on 3 streams:', '1101', '0212', '1202'],
+    ['3 (socket 0) forwards packets on 4 streams:', '0313', '1303', '0414', '1404'],
+  ]);
+  // icmpecho: port-major, each stream answers on the port and queue it receives from
+  t.deepEqual(layout(configs[1]!), [
+    ['1 (socket 0) forwards packets on 3 streams:', '0000', '0101', '0202'],
+    ['2 (socket 0) forwards packets on 3 streams:', '0303', '0404', '1010'],
+    ['3 (socket 0) forwards packets on 4 streams:', '1111', '1212', '1313', '1414'],
+  ]);
+});
+
+test('a forwarding lcore that throws stops the other forwarding lcores too', async (t) => {
+  // lcore 1 forwards net_null0 (stream 0), lcore 2 polls net_throw0 (stream 1), both on cpu 1
+  const p = new TestpmdProcess(['--lcores=0@0,1@1,2@1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=100000', prefix(), '--',
+    '-i', '--port-topology=loop', '--nb-cores=2']);
+  try {
+    await p.until((o) => o.includes('testpmd> '), 20_000, 'the first prompt');
+    const from = p.stdout.length;
+    p.child.stdin.write('start\n');
+    await p.until((o) => /\nDone\.\n/.test(o.slice(from)), 20_000, 'the failure report');
+    const report = p.stdout.slice(from);
+    t.regex(report, /Logical Core 1 \(socket 0\) forwards packets on 1 streams:\n {2}RX P=0\/Q=0/);
+    t.regex(report, /lcore 2: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose; forwarding stopped on every lcore/);
+    const fwd = forwardStats(report).get(0)!;
+    t.true(fwd.rx > 0);
+    // lcore 1 stopped as well: port 0's counters stay where the report left them
+    const rxOf = (out: string) => Number(/RX-packets: (\d+)/.exec(out)?.[1]);
+    await new Promise((r) => setTimeout(r, 200));
+    t.is(rxOf(await p.command('show port stats 0')), fwd.rx);
+    p.child.stdin.write('quit\n');
+    t.is((await p.exit()).code, 0, p.stderr);
+  } finally {
+    p.kill();
+  }
+});

@@ -1,9 +1,10 @@
 /**
  * dpkit-testpmd: `dpkit-testpmd [EAL options] -- [testpmd options]`, as DPDK's dpdk-testpmd.
  * Every user error is one line on stderr and exit status 1; SIGINT and SIGTERM stop forwarding,
- * print the statistics, close the ports and exit 0.
+ * print the statistics, close the ports and exit 0. A forwarding lcore that throws ends a
+ * non-interactive run at once: statistics, ports closed, its error on stderr, exit 1.
  */
-import { Eal, errorLine } from '@dpkit/eal';
+import { DpkitError, Eal, errorLine } from '@dpkit/eal';
 import { bifurc } from '@dpkit/bifurc';
 import { driver as afPacketDriver } from '@dpkit/pmd-af-packet';
 import { drivers as afXdpDrivers } from '@dpkit/pmd-af-xdp';
@@ -52,8 +53,14 @@ async function main(argv: string[]): Promise<number> {
       await interactive(app, out);
     } else {
       out('No commandline core given, start packet forwarding');
+      let failure: string | undefined;
       await app.start(params.txFirst ? 1 : 0);
       await new Promise<void>((resolve) => {
+        // a forwarding lcore that throws stops forwarding (lcoreFailed): the run ends, exit 1
+        app!.onForwardingFailed = (error) => {
+          failure = error;
+          done();
+        };
         const done = (sig?: string) => {
           if (sig) out(`\nSignal ${sig === 'SIGINT' ? 2 : 15} received, preparing to exit...`);
           clearInterval(timer);
@@ -73,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
         }
       });
       process.stdin.pause();
+      if (failure !== undefined) throw new DpkitError(failure);
     }
     await quit();
     return 0;

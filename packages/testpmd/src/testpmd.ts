@@ -3,7 +3,7 @@
  * over forwarding lcores), start/stop of forwarding, and the statistics displays. The CLI
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
-import { DpkitError, MBUF_DEFAULT_BUF_SIZE, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
+import { DpkitError, MBUF_DEFAULT_BUF_SIZE, errorLine, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
 import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
 import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
@@ -35,7 +35,9 @@ export class Testpmd {
   readonly params: TestpmdParams;
   private pool: Mempool | undefined;
   private forwarding = false;
-  private control = new SharedArrayBuffer(4);
+  private control = new SharedArrayBuffer(8);
+  /** loop iterations of each forwarding lcore (Float64Array slots, in fwdLcores order) */
+  private iterations: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private fwdLcores: number[] = [];
   private streams: FwdStreamConfig[] = [];
   private streamStats: Float64Array<ArrayBufferLike> = new Float64Array(0);
@@ -165,24 +167,32 @@ export class Testpmd {
     }
   }
 
-  /** Streams and their lcores (rss_fwd_config_setup). */
+  /**
+   * Streams and their lcores (rss_fwd_config_setup): a stream per rx queue of each port,
+   * queue-major, to the port `--port-topology` names; icmpecho's streams (as
+   * icmp_echo_config_setup) answer on the port they receive from, port-major. Then
+   * setup_fwd_config_of_each_lcore's split: `streams / lcores` streams per lcore in order, and
+   * the remaining `streams % lcores` one each to the last lcores.
+   */
   fwdConfig(): { streams: FwdStreamConfig[]; lcores: number[]; perLcore: FwdStreamConfig[][] } {
     const ports = this.fwdPorts().filter((d) => d.started);
     const streams: FwdStreamConfig[] = [];
     const stats = new SharedArrayBuffer(Math.max(1, ports.length * this.params.rxq) * FWD_STAT_SLOTS * 8);
-    for (let q = 0; q < this.params.rxq; q++) {
-      for (let i = 0; i < ports.length; i++) {
-        const rx = ports[i]!;
-        const tx = ports[this.txIndex(i, ports.length)]!;
-        const txq = q % this.params.txq;
-        streams.push({
-          rx: rx.queueDescriptor('rx', q), tx: tx.queueDescriptor('tx', txq),
-          rxPort: rx.portId, rxQueue: q, txPort: tx.portId, txQueue: txq,
-          txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
-          burst: this.params.burst, txpkts: this.params.txpkts,
-          stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
-        });
-      }
+    const echo = this.params.forwardMode === 'icmpecho';
+    const pairs: [number, number][] = [];
+    if (echo) for (let i = 0; i < ports.length; i++) for (let q = 0; q < this.params.rxq; q++) pairs.push([i, q]);
+    else for (let q = 0; q < this.params.rxq; q++) for (let i = 0; i < ports.length; i++) pairs.push([i, q]);
+    for (const [i, q] of pairs) {
+      const rx = ports[i]!;
+      const tx = echo ? rx : ports[this.txIndex(i, ports.length)]!;
+      const txq = q % this.params.txq;
+      streams.push({
+        rx: rx.queueDescriptor('rx', q), tx: tx.queueDescriptor('tx', txq),
+        rxPort: rx.portId, rxQueue: q, txPort: tx.portId, txQueue: txq,
+        txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
+        burst: this.params.burst, txpkts: this.params.txpkts,
+        stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
+      });
     }
     const nbLcores = Math.min(this.params.nbCores, Math.max(1, streams.length));
     const lcores = this.eal.lcores.workerIds().slice(0, nbLcores);
@@ -190,7 +200,7 @@ export class Testpmd {
     const each = Math.floor(streams.length / nbLcores);
     const extra = streams.length % nbLcores;
     let k = 0;
-    for (let l = 0; l < nbLcores; l++) for (let n = 0; n < each + (l < extra ? 1 : 0); n++) perLcore[l]!.push(streams[k++]!);
+    for (let l = 0; l < nbLcores; l++) for (let n = 0; n < each + (l >= nbLcores - extra ? 1 : 0); n++) perLcore[l]!.push(streams[k++]!);
     return { streams, lcores, perLcore };
   }
 
@@ -254,58 +264,116 @@ export class Testpmd {
       this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
     }
     this.control = new SharedArrayBuffer(8);
+    const iterations = new SharedArrayBuffer(8 * lcores.length);
+    this.iterations = new Float64Array(iterations);
     const engine = engineTarget(this.params.forwardMode);
     lcores.forEach((lcore, i) => {
       const arg: ForwardLoopArg = {
         engine, streams: perLcore[i]!, control: this.control, txFirst, txonly: engineTarget('txonly'),
+        iterations: { buffer: iterations, index: i },
       };
       this.eal.lcores.remoteLaunch({ module: new URL('./fwd/lcore.js', import.meta.url).href, export: 'forwardLoop' }, arg, lcore);
     });
     this.forwarding = true;
+    this.running = false;
+    let early: string | undefined;
+    this.finished = lcores.map((l) => this.eal.lcores.wait(l).then(
+      (result) => ({ lcore: l, result: result as ForwardLoopResult }),
+      (err: unknown) => {
+        const error = errorLine(err);
+        if (this.running) this.lcoreFailed(error);
+        else early ??= error;
+        return { lcore: l, error };
+      },
+    ));
     await this.waitRunning(lcores.length);
+    this.running = true;
+    // an lcore that failed after entering its loop, before every lcore had entered its own
+    if (early !== undefined) this.lcoreFailed(early);
+  }
+
+  /** How each forwarding lcore of the last start ended (settles when it returns or throws). */
+  private finished: Promise<{ lcore: number; result?: ForwardLoopResult; error?: string }>[] = [];
+  /** every forwarding lcore of the last start entered its loop */
+  private running = false;
+  private stopping: Promise<void> | undefined;
+
+  /**
+   * Called with the lcore's error line when a forwarding lcore throws while forwarding, once
+   * it is printed and forwarding is stopped (the CLI ends a non-interactive run with it).
+   */
+  onForwardingFailed: ((error: string) => void) | undefined;
+
+  /**
+   * A forwarding lcore threw while forwarding: says so at once in one line, then stops every
+   * lcore as `stop` does (the statistics are shown); the ports stay started, so `start` can
+   * forward again.
+   */
+  private lcoreFailed(error: string): void {
+    if (this.stopping || !this.forwarding) return; // a stop under way reports it
+    const line = `${error}; forwarding stopped on every lcore (the ports stay started: 'start' forwards again)`;
+    this.out(line);
+    void this.stop(false).then(() => this.onForwardingFailed?.(error), (err: unknown) => this.out(errorLine(err)));
   }
 
   /** Returns once every forwarding lcore is in its loop, as DPDK's start does. */
   private async waitRunning(count: number): Promise<void> {
     const control = new Int32Array(this.control);
-    let failed: unknown;
-    const watchers = this.fwdLcores.map((l) => this.eal.lcores.wait(l).catch((err: unknown) => { failed ??= err; }));
-    void watchers;
+    let failed: string | undefined;
+    for (const f of this.finished) void f.then((r) => { if (r.error !== undefined) failed ??= r.error; });
     for (let waited = 0; Atomics.load(control, 1) < count; waited += 5) {
       if (failed !== undefined || waited > 30_000) {
+        // the lcores that did start are stopped and waited for, so the next start finds them free
         Atomics.store(control, 0, 1);
+        await Promise.all(this.finished);
         this.forwarding = false;
-        throw failed ?? new DpkitError('forwarding lcores did not start within 30 s');
+        throw new DpkitError(failed ?? 'forwarding lcores did not start within 30 s');
       }
       await new Promise((r) => setTimeout(r, 5));
     }
   }
 
   /** stop: ends forwarding and shows the forward statistics. */
-  async stop(): Promise<void> {
+  async stop(reportErrors = true): Promise<void> {
+    if (this.stopping) return this.stopping;
     if (!this.forwarding) {
       this.out('Packet forwarding not started');
       return;
     }
+    this.stopping = this.stopLcores(reportErrors);
+    try {
+      await this.stopping;
+    } finally {
+      this.stopping = undefined;
+    }
+  }
+
+  private async stopLcores(reportErrors: boolean): Promise<void> {
     this.out('Telling cores to stop...');
     Atomics.store(new Int32Array(this.control), 0, 1);
     this.out('Waiting for lcores to finish...');
     const errors: string[] = [];
     const gc: string[] = [];
-    for (const l of this.fwdLcores) {
-      try {
-        const r = (await this.eal.lcores.wait(l)) as ForwardLoopResult;
-        gc.push(`lcore ${l}: ${r.gcCount} garbage collections while forwarding (after warm-up; ${r.warmupGcCount} during warm-up)`);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
+    for (const [i, f] of this.finished.entries()) {
+      const r = await f;
+      if (r.error !== undefined) errors.push(r.error);
+      else gc.push(`lcore ${r.lcore}: ${r.result!.gcCount} garbage collections while forwarding (after warm-up; ${r.result!.warmupGcCount} during warm-up) in ${this.iterations[i]} loop iterations`);
     }
     this.forwarding = false;
+    this.running = false;
     this.showFwdStats();
     this.out('\nDone.');
     // not in DPDK's output: on request, for benchmarks and allocation checks
     if (process.env.DPKIT_REPORT_GC === '1') for (const line of gc) this.out(line);
-    if (errors.length) throw new DpkitError(errors[0]!);
+    // each failure is one line: the first is thrown (a user's stop) or was printed already
+    // (lcoreFailed), the others are printed here
+    for (const e of errors.slice(1)) this.out(e);
+    if (reportErrors && errors.length) throw new DpkitError(errors[0]!);
+  }
+
+  /** Iterations of each forwarding lcore's loop since the last start (`[lcore, n]`; for diagnostics and tests). */
+  loopIterations(): [number, number][] {
+    return this.fwdLcores.map((l, i) => [l, this.iterations[i]!]);
   }
 
   /** fwd_stats_display: forward statistics of each forwarding port since the last start. */

@@ -62,9 +62,10 @@ const DATA_OFF = M16_DATA_OFF;
 
 /**
  * Sends pkts[0..n) on the stream's tx queue, counts what went, and frees (and counts as
- * dropped) what the queue refused, as testpmd's engines do without retry.
+ * dropped) what the queue refused, as testpmd's engines do without retry. Returns how many
+ * went.
  */
-export function transmit(s: FwdStream, n: number): void {
+export function transmit(s: FwdStream, n: number): number {
   const stats = s.stats;
   const nbTx = s.txq.txBurst(s.pkts, 0, n);
   stats[TX] += nbTx;
@@ -72,6 +73,7 @@ export function transmit(s: FwdStream, n: number): void {
     stats[DROPPED] += n - nbTx;
     mbufFreeBulk(s.pkts, nbTx, n - nbTx);
   }
+  return nbTx;
 }
 
 const TX = 1;

@@ -4,7 +4,7 @@
  * stop flag. The loop allocates nothing.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { Mempool, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
+import { DpkitError, Mempool, errorLine, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
 import { FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
 
@@ -16,6 +16,8 @@ export interface ForwardLoopArg {
   /** send one txonly burst per stream first (start tx_first) */
   txFirst: number;
   txonly: LaunchTarget;
+  /** this lcore's slot in a shared Float64Array: loop iterations so far, updated every chunk */
+  iterations: { buffer: SharedArrayBuffer; index: number };
 }
 
 async function loadEngine(t: LaunchTarget): Promise<ForwardEngine> {
@@ -56,8 +58,16 @@ export interface ForwardLoopResult {
   warmupGcCount: number;
 }
 
-/** Iterations of the loop before GCs are counted: V8 optimises it well before that. */
-export const WARMUP_ITERATIONS = 100_000;
+/**
+ * The loop runs in chunks of CHUNK iterations: the counter inside a chunk never leaves V8's
+ * small-integer range, however long forwarding runs (a counter that passes 2^31 is boxed and
+ * the loop allocates on every iteration). Between chunks the loop adds CHUNK to its slot of
+ * `iterations` (a Float64Array element: a double in memory, no allocation).
+ */
+export const CHUNK = 1 << 16;
+
+/** Chunks of the loop before GCs are counted: V8 optimises it well before that. */
+export const WARMUP_CHUNKS = 2;
 
 /**
  * Counts this thread's garbage collections that start between `begin()` and `end()`. V8
@@ -98,17 +108,25 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
   }
   for (const s of streams) engine.streamInit?.(s);
   const control = new Int32Array(arg.control);
+  const iterations = new Float64Array(arg.iterations.buffer, arg.iterations.index * 8, 1);
   await new Promise((r) => setTimeout(r, 50)); // start-up garbage is collected before counting
   const warmup = gcCounter();
   const gc = gcCounter();
   Atomics.add(control, 1, 1);
-  warmup.begin();
-  run(engine.packetFwd, streams, control, WARMUP_ITERATIONS);
-  warmup.end();
-  gc.begin();
-  run(engine.packetFwd, streams, control, Infinity);
-  gc.end();
-  releaseStreams(streams);
+  try {
+    warmup.begin();
+    run(engine.packetFwd, streams, control, iterations, WARMUP_CHUNKS);
+    warmup.end();
+    gc.begin();
+    run(engine.packetFwd, streams, control, iterations, FOREVER);
+    gc.end();
+  } catch (err) {
+    // a driver or engine that throws ends this lcore's forwarding; the main lcore reports it at once
+    const what = err instanceof Error && !(err instanceof DpkitError) ? `${err.name}: ` : '';
+    throw new DpkitError(`${engine.name} forwarding failed: ${what}${errorLine(err)}`, 'EFAULT');
+  } finally {
+    releaseStreams(streams);
+  }
   return { gcCount: await gc.count(), warmupGcCount: await warmup.count() };
 }
 
@@ -124,15 +142,41 @@ export function releaseStreams(streams: FwdStream[]): void {
   }
 }
 
-/** Calls the engine on every stream, `iterations` times or until the stop flag is raised. */
-function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: number): void {
+/** `chunks` for run(): until the stop flag is raised */
+const FOREVER = -1;
+
+/**
+ * Calls the engine on every stream until the stop flag is raised, or for `chunks` chunks of
+ * CHUNK iterations. Every number here stays a small integer: `i` below CHUNK, `left` counts
+ * down from a small bound or stays FOREVER (both Smis, so switching from the warm-up bound to
+ * FOREVER does not change the type feedback of the comparisons).
+ */
+function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array, chunks: number): void {
   const n = streams.length;
+  let left = chunks;
   if (n === 1) {
     const s = streams[0]!;
-    for (let i = 0; i < iterations && Atomics.load(control, 0) === 0; i++) fwd(s);
-    return;
+    for (;;) {
+      for (let i = 0; i < CHUNK; i++) {
+        if (Atomics.load(control, 0) !== 0) {
+          iterations[0] += i;
+          return;
+        }
+        fwd(s);
+      }
+      iterations[0] += CHUNK;
+      if (left > 0 && --left === 0) return;
+    }
   }
-  for (let i = 0; i < iterations && Atomics.load(control, 0) === 0; i++) {
-    for (let k = 0; k < n; k++) fwd(streams[k]!);
+  for (;;) {
+    for (let i = 0; i < CHUNK; i++) {
+      if (Atomics.load(control, 0) !== 0) {
+        iterations[0] += i;
+        return;
+      }
+      for (let k = 0; k < n; k++) fwd(streams[k]!);
+    }
+    iterations[0] += CHUNK;
+    if (left > 0 && --left === 0) return;
   }
 }

@@ -1,6 +1,9 @@
 /**
- * 5tswap: swaps MAC addresses, IPv4/IPv6 addresses and UDP/TCP/SCTP ports, so a packet goes
- * back the way it came (5tswap.c). Swapping leaves every checksum valid: they are sums.
+ * 5tswap: swaps MAC addresses (behind any VLAN/QinQ tags), IPv4/IPv6 addresses and UDP/TCP
+ * ports, so a packet goes back the way it came (DPDK's 5tswap.h); other protocols keep their
+ * ports, as there. Swapping leaves the IP, UDP and TCP checksums valid: they are sums. Unlike
+ * DPDK, a non-first IPv4 fragment keeps its bytes after the IP header (they are payload, not
+ * ports).
  */
 import type { ForwardEngine, FwdStream } from '../engine.js';
 import { rewriteAndForward, swapBytes } from './common.js';
@@ -26,7 +29,7 @@ function rewrite(_s: FwdStream, b: Uint8Array, off: number, len: number): boolea
     proto = b[l3 + 6]!;
     l4 = l3 + 40;
   }
-  if ((proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= off + len) swapBytes(b, l4, l4 + 2, 2);
+  if ((proto === 6 || proto === 17) && l4 + 4 <= off + len) swapBytes(b, l4, l4 + 2, 2);
   return true;
 }
 

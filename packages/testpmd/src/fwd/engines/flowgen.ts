@@ -1,39 +1,60 @@
 /**
- * flowgen: like txonly, but spreads packets over 1024 flows (destination 10.253.0.0 + flow,
- * source 10.254.0.0, UDP 1000 -> 1001), as DPDK's flowgen.c; each packet gets its own IPv4
- * checksum.
+ * flowgen: drains and counts what the stream receives (the packets are freed), then sends a
+ * burst of UDP/IPv4 packets spread over 1024 flows, as DPDK's flowgen.c: source
+ * 00:01:02:03:04:00 and 10.254.0.0 port 1000, destination 00:01:02:03:04:01 and
+ * 10.253.0.0 + flow port 1001, `--txpkts` total minus 4 (the FCS) long, one segment, each
+ * packet with its own IPv4 checksum. The flow number is per lcore (it runs on across the
+ * lcore's streams) and is backed out for packets the tx queue refused.
  */
-import type { ForwardEngine, FwdStream } from '../engine.js';
-import { dataOffset } from '../engine.js';
+import { mbufFreeBulk } from '@dpkit/eal';
+import { FwdStat, dataOffset, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
-import { buildBurst, sendBurst, templateWords, udpTemplate, type TxonlyState } from './txonly.js';
+import { buildBurst, templateWords, udpTemplate, type TxonlyState } from './txonly.js';
 
 export const NB_FLOWS = 1024;
+/** DPDK's flowgen leaves 4 bytes of --txpkts for the FCS */
+const FCS = 4;
+const ETHER_SRC = [0x00, 0x01, 0x02, 0x03, 0x04, 0x00];
+const ETHER_DST = [0x00, 0x01, 0x02, 0x03, 0x04, 0x01];
+const IP_SRC = (10 << 24) | (254 << 16);
+const IP_DST = (10 << 24) | (253 << 16);
+const RX = FwdStat.RX;
 
-interface FlowgenState extends TxonlyState {
-  nextFlow: number;
-}
+/** this lcore's next flow (each lcore imports this module in its own thread) */
+const lcore = { nextFlow: 0 };
 
 export const engine: ForwardEngine = {
   name: 'flowgen',
   streamInit(s: FwdStream): void {
-    const total = s.cfg.txpkts.reduce((a, b) => a + b, 0);
-    const template = udpTemplate(s, total, (10 << 24) | (254 << 16), (10 << 24) | (253 << 16), 1000, 1001);
-    s.state = { template, templateWords: templateWords(template), total, segs: [total], nextFlow: 0 } satisfies FlowgenState;
+    const total = s.cfg.txpkts.reduce((a, b) => a + b, 0) - FCS;
+    const template = udpTemplate(ETHER_DST, ETHER_SRC, total, IP_SRC, IP_DST, 1000, 1001);
+    s.state = { template, templateWords: templateWords(template), total, segs: [total], segScratch: new Uint32Array(1) } satisfies TxonlyState;
   },
   packetFwd(s: FwdStream): void {
-    const st = s.state as FlowgenState;
-    const n = buildBurst(s, st);
+    const nbRx = s.rxq.rxBurst(s.pkts, 0, s.burst);
+    if (nbRx > 0) {
+      s.stats[RX] += nbRx;
+      mbufFreeBulk(s.pkts, 0, nbRx);
+    }
+    const n = buildBurst(s, s.state as TxonlyState);
+    if (n === 0) return;
     const pool = s.pool;
     const b = pool.bytes;
+    let flow = lcore.nextFlow;
     for (let i = 0; i < n; i++) {
       const ip = dataOffset(pool, s.pkts[i]!) + 14;
-      const flow = st.nextFlow;
-      st.nextFlow = (flow + 1) % NB_FLOWS;
-      b[ip + 18] = flow >>> 8;
-      b[ip + 19] = flow & 0xff;
+      const dst = (IP_DST + flow) >>> 0;
+      b[ip + 16] = dst >>> 24;
+      b[ip + 17] = (dst >>> 16) & 0xff;
+      b[ip + 18] = (dst >>> 8) & 0xff;
+      b[ip + 19] = dst & 0xff;
       ipv4HeaderChecksum(b, ip);
+      if (++flow >= NB_FLOWS) flow = 0;
     }
-    sendBurst(s, n);
+    const nbTx = transmit(s, n);
+    // the flows of the packets the queue refused are sent again next time
+    flow -= n - nbTx;
+    while (flow < 0) flow += NB_FLOWS;
+    lcore.nextFlow = flow;
   },
 };

@@ -3,7 +3,7 @@
  * as source and its peer's as destination, `--txpkts` long (several values make a chain of
  * segments), as DPDK's txonly.c. The headers are built once per stream and copied in.
  */
-import { MBUF_INDEX_MASK, type Mempool } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, mbufFreeBulk, type Mempool } from '@dpkit/eal';
 import { transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
 
@@ -16,6 +16,8 @@ export interface TxonlyState {
   templateWords: Uint32Array;
   total: number;
   segs: number[];
+  /** segments 2..N of one packet, allocated together (preallocated) */
+  segScratch: Uint32Array;
 }
 
 /** The template padded to 44 bytes, as words. */
@@ -26,10 +28,10 @@ export function templateWords(t: Uint8Array): Uint32Array {
 }
 
 /** Ethernet + IPv4 + UDP headers for a packet of `total` bytes. */
-export function udpTemplate(s: FwdStream, total: number, src: number, dst: number, sport: number, dport: number): Uint8Array {
+export function udpTemplate(dstMac: ArrayLike<number>, srcMac: ArrayLike<number>, total: number, src: number, dst: number, sport: number, dport: number): Uint8Array {
   const t = new Uint8Array(HEADERS);
-  t.set(s.peerMac, 0);
-  t.set(s.txMac, 6);
+  t.set(dstMac, 0);
+  t.set(srcMac, 6);
   t[12] = 0x08;
   const ip = 14;
   t[ip] = 0x45;
@@ -57,7 +59,12 @@ export function udpTemplate(s: FwdStream, total: number, src: number, dst: numbe
 const IP_SRC = (198 << 24) | (18 << 16) | 1;
 const IP_DST = (198 << 24) | (18 << 16) | 2;
 
-/** Allocates a burst, sets lengths (chaining extra segments), and copies the template in. */
+/**
+ * Allocates a burst, sets lengths (chaining extra segments), and copies the template in.
+ * Returns how many packets it built: when the segments of a packet cannot be allocated, that
+ * packet and the rest of the burst go back to the pool and the burst is sent short, as
+ * DPDK's txonly does.
+ */
 export function buildBurst(s: FwdStream, st: TxonlyState): number {
   const pool = s.pool;
   const pkts = s.pkts;
@@ -78,6 +85,10 @@ export function buildBurst(s: FwdStream, st: TxonlyState): number {
     const m = pkts[i]!;
     const idx = m & INDEX_MASK;
     const b = idx << 4;
+    if (nsegs > 1 && !chainSegments(pool, b, st)) {
+      mbufFreeBulk(pkts, i, n - i);
+      return i;
+    }
     h32[b + 1] = total; // pkt_len
     h16[(b << 1) + 4] = first; // data_len
     const off = dataBase + idx * elt + h16[(b << 1) + 5]!; // + data_off
@@ -91,25 +102,31 @@ export function buildBurst(s: FwdStream, st: TxonlyState): number {
     } else {
       pool.bytes.set(st.template, off);
     }
-    if (nsegs > 1) chainSegments(pool, b, st);
   }
   return n;
 }
 
-/** --txpkts with several segments: allocates and chains segments 2..N behind header `b`. */
-function chainSegments(pool: Mempool, b: number, st: TxonlyState): void {
+/**
+ * --txpkts with several segments: allocates segments 2..N together and chains them behind
+ * header `b` (pkt_len is the caller's); false, with nothing allocated, when the pool has not
+ * enough.
+ */
+function chainSegments(pool: Mempool, b: number, st: TxonlyState): boolean {
+  const segs = st.segScratch;
+  const nsegs = st.segs.length;
+  if (!pool.allocBulk(segs, 0, nsegs - 1)) return false;
   const h32 = pool.h32;
   const h16 = pool.h16;
   let last = b;
-  for (let k = 1; k < st.segs.length; k++) {
-    const seg = pool.alloc();
-    if (seg < 0) break;
+  for (let k = 1; k < nsegs; k++) {
+    const seg = segs[k - 1]!;
     const sb = (seg & INDEX_MASK) << 4;
-    h16[(sb << 1) + 4] = st.segs[k]!;
+    h16[(sb << 1) + 4] = st.segs[k]!; // data_len
     h32[last] = seg + 1; // next
-    h16[(b << 1) + 7] = k + 1; // nb_segs
     last = sb;
   }
+  h16[(b << 1) + 7] = nsegs; // nb_segs
+  return true;
 }
 
 export function sendBurst(s: FwdStream, n: number): void {
@@ -119,8 +136,8 @@ export function sendBurst(s: FwdStream, n: number): void {
 export function txonlyInit(s: FwdStream): void {
   const total = s.cfg.txpkts.reduce((a, b) => a + b, 0);
   const segs = s.cfg.txpkts.length > 1 && s.cfg.txpkts[0]! < HEADERS ? [total] : s.cfg.txpkts;
-  const template = udpTemplate(s, total, IP_SRC, IP_DST, 9, 9);
-  s.state = { template, templateWords: templateWords(template), total, segs } satisfies TxonlyState;
+  const template = udpTemplate(s.peerMac, s.txMac, total, IP_SRC, IP_DST, 9, 9);
+  s.state = { template, templateWords: templateWords(template), total, segs, segScratch: new Uint32Array(Math.max(1, segs.length - 1)) } satisfies TxonlyState;
 }
 
 export const engine: ForwardEngine = {
