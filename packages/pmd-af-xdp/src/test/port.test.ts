@@ -38,6 +38,14 @@ for (const mode of ['drv', 'skb']) {
   });
 }
 
+for (const mode of ['drv', 'skb']) {
+  real(`fix_csum (XDP ${mode} mode): the rx variant is chosen at queue creation; =1 completes partial UDP checksums, =0 leaves frames as they came`, async (t) => {
+    const r = await run('csum', mode);
+    t.deepEqual(r['fix_csum=0'], { variant: 'XdpRx', received: 16, unchanged: 16, valid: 0 });
+    t.deepEqual(r['fix_csum=1'], { variant: 'XdpRxFixCsum', received: 16, unchanged: 0, valid: 16 });
+  });
+}
+
 real('iface=lo in drv mode: one line with the cause and mode=skb', async (t) => {
   const r = await run('lo-drv', 'drv');
   t.is(r.error, 'net_af_xdp0: lo has no native XDP (its driver does not run XDP programs); use mode=skb');
