@@ -46,6 +46,11 @@ for (const mode of ['drv', 'skb']) {
   });
 }
 
+real('tx of another pool\'s mbufs (copied into the UMEM, one native copy per burst) collects no garbage', async (t) => {
+  const r = await run('copy-gc', 'drv');
+  t.deepEqual(r, { sent: 200_000, gcs: 0, copiedAll: true });
+});
+
 real('iface=lo in drv mode: one line with the cause and mode=skb', async (t) => {
   const r = await run('lo-drv', 'drv');
   t.is(r.error, 'net_af_xdp0: lo has no native XDP (its driver does not run XDP programs); use mode=skb');
