@@ -118,6 +118,13 @@ interface AfXdpPrivate {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * The started ports of this process by netdev (ifindex): each attaches its own XDP program to
+ * the whole netdev, so a second one there cannot work. It is refused at once instead of after
+ * a second of EBUSY retries on its sockets (which are for queues another process released).
+ */
+const splitNetdevs = new Map<number, string>();
+
+/**
  * The largest frame a UMEM buffer of `eltSize` bytes receives: the kernel writes a frame
  * XDP_PACKET_HEADROOM bytes into its chunk, and drops (rx_dropped) one that does not fit.
  */
@@ -277,6 +284,7 @@ async function stopPort(dev: EthDev): Promise<void> {
   for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, s.kq);
   p.steeringHandle?.detach();
   p.steeringHandle = undefined;
+  if (splitNetdevs.get(p.ifindex) === p.label) splitNetdevs.delete(p.ifindex);
   netdevModesRestore(dev, p.cfg.iface);
   for (const s of p.sockets) {
     const live = readKstats(s.fd);
@@ -346,6 +354,10 @@ const ops: EthDevOps = {
     const p = priv(dev);
     const l = linux(p.label);
     const n = dev.nbRxQueues;
+    const holder = splitNetdevs.get(p.ifindex);
+    if (holder !== undefined && holder !== p.label) {
+      throw new DpkitError(`${p.label}: ${p.cfg.iface} is already split off the kernel by port ${holder} of this process (one XDP program per netdev): stop that port, or use one port with more queues`, 'EBUSY');
+    }
     checkMtu(p, l.ifInfo(p.cfg.iface).mtu);
     const slots = Math.max(p.cfg.steering.mapSize ?? 0, ...p.cfg.queueMap.flat().map((k) => k + 1));
     p.xskMap = new BpfMap(MapType.XSKMAP, 4, 4, slots, `${p.label.replace(/[^A-Za-z0-9_]/g, "").slice(0, NAME_MAX)}_xsk`);
@@ -380,6 +392,7 @@ const ops: EthDevOps = {
       }
       p.zeroCopy = p.sockets.length > 0 && (l.xskOptions(p.sockets[0]!.fd) & 1) !== 0;
       p.steeringHandle = attachSteering(p);
+      splitNetdevs.set(p.ifindex, p.label);
       netdevModesApply(dev, p.cfg.iface);
     } catch (err) {
       await stopPort(dev);

@@ -51,6 +51,14 @@ real('tx of another pool\'s mbufs (copied into the UMEM, one native copy per bur
   t.deepEqual(r, { sent: 200_000, gcs: 0, copiedAll: true });
 });
 
+real('a second port of the process on a split netdev is refused at start in one line, and starts once the first stops', async (t) => {
+  const r = await run('two-ports', 'drv');
+  t.deepEqual(r, {
+    error: 'net_af_xdp1: va is already split off the kernel by port net_af_xdp0 of this process (one XDP program per netdev): stop that port, or use one port with more queues',
+    secondStarted: true,
+  });
+});
+
 real('iface=lo in drv mode: one line with the cause and mode=skb', async (t) => {
   const r = await run('lo-drv', 'drv');
   t.is(r.error, 'net_af_xdp0: lo has no native XDP (its driver does not run XDP programs); use mode=skb');
