@@ -5,10 +5,11 @@
  * burst turns each into its mbuf handle, writes the header (length, data offset, port) and
  * gives the fill ring as many fresh mbufs as it took. tx: single-segment mbufs of the UMEM pool
  * go on the tx ring as they are; others are copied into a UMEM mbuf first (one native batched
- * copy per burst and source pool). Completions free the sent mbufs at the next tx burst.
- * Variants are chosen once, at queue creation: XdpRx, or XdpRxFixCsum with `fix_csum=1`. A byte per mbuf (`owned`) records what the kernel holds,
- * so the control path can free it all at stop. At most one system call per burst, and only
- * when the kernel's need_wakeup flag asks for it.
+ * copy per burst and source pool). Completions free the sent mbufs at the next tx burst. A
+ * byte per mbuf (`owned`) records what the kernel holds, so the control path can free it all
+ * at stop. At most one system call per burst, and only when the kernel's need_wakeup flag asks
+ * for it. The rx variant is chosen once, at queue creation: XdpRx, or XdpRxFixCsum with
+ * `fix_csum=1`; the bursts test no option.
  */
 import {
   MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_NB_SEGS, M_LEN_OFF, M_NEXT, M_PKT_LEN, M_PORT_SEGS, Mempool, fixPartialL4Checksum,
