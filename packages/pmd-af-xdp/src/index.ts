@@ -113,6 +113,8 @@ interface AfXdpPrivate {
   zeroCopy: boolean;
   flowOps: FlowOps | undefined;
   warn: (message: string) => void;
+  /** a netdev MTU found too large while started, already warned about (0: none) */
+  warnedMtu: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -307,8 +309,38 @@ async function stopPort(dev: EthDev): Promise<void> {
   p.xskMap = undefined;
 }
 
+const netdevOps = netdevPortOps((dev) => priv(dev).cfg.iface);
+
+/**
+ * An MTU raised on the netdev while the port runs cannot be refused: each link query (start,
+ * `show port info`, link status) checks it and warns once per value, naming the counter that
+ * shows the drops.
+ */
+function watchMtu(dev: EthDev): void {
+  const p = priv(dev);
+  let mtu: number;
+  try {
+    mtu = linux().ifInfo(p.cfg.iface).mtu;
+  } catch {
+    return; // the netdev has gone: the link reads down
+  }
+  try {
+    checkMtu(p, mtu);
+    p.warnedMtu = 0;
+  } catch (err) {
+    if (p.warnedMtu === mtu) return;
+    p.warnedMtu = mtu;
+    const counters = Array.from({ length: dev.nbRxQueues }, (_, q) => `rx_q${q}_xsk_rx_dropped`).join(', ');
+    p.warn(`${(err as Error).message.replace(' has MTU ', ' now has MTU ')}; until then every longer frame steered to it is dropped, counted in ${counters}`);
+  }
+}
+
 const ops: EthDevOps = {
-  ...netdevPortOps((dev) => priv(dev).cfg.iface),
+  ...netdevOps,
+  linkUpdate(dev, wait) {
+    if (dev.started) watchMtu(dev);
+    return netdevOps.linkUpdate(dev, wait);
+  },
   infoGet(dev) {
     const p = priv(dev);
     // the smallest buffer of the rx pools set up so far, else the largest the UMEM takes
@@ -471,7 +503,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   const p: AfXdpPrivate = {
     cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
     kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
-    zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m),
+    zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m), warnedMtu: 0,
   };
   const dev = ctx.ethdev.allocate<AfXdpPrivate>({
     name: device.name, device, driver: 'net_af_xdp', ops,

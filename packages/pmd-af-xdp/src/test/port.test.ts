@@ -59,6 +59,14 @@ real('a second port of the process on a split netdev is refused at start in one 
   });
 });
 
+real('an MTU raised on the netdev under a started port: link queries warn once, naming the limit and the counter', async (t) => {
+  const r = await run('mtu-raised', 'drv');
+  t.is(r.before, 0, 'no warning at MTU 1500');
+  t.deepEqual(r.lines, [
+    "AF_XDP: net_af_xdp0: va now has MTU 3000, but rx pool 'p' (2048-byte buffers) takes frames up to 1792 bytes, MTU 1774 at most: lower it (ip link set va mtu 1774) or use an rx pool of 4096-byte buffers; until then every longer frame steered to it is dropped, counted in rx_q0_xsk_rx_dropped",
+  ]);
+});
+
 real('iface=lo in drv mode: one line with the cause and mode=skb', async (t) => {
   const r = await run('lo-drv', 'drv');
   t.is(r.error, 'net_af_xdp0: lo has no native XDP (its driver does not run XDP programs); use mode=skb');
