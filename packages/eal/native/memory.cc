@@ -41,8 +41,20 @@ Napi::ArrayBuffer WrapMapping(Napi::Env env, void* p, size_t len) {
   return Napi::ArrayBuffer::New(env, p, len, Finalize, m);
 }
 
+// The largest external ArrayBuffer Node makes (node::Buffer::kMaxLength, 4 GiB in Node 20):
+// above it napi_create_external_arraybuffer fails after it has run the finalizer, which
+// node-addon-api then frees again (the process aborts with a double free), so bigger
+// mappings are refused before mmap.
+static constexpr size_t kMaxMapping = size_t{1} << 32;
+
 // mmap(MAP_SHARED) of `fd` as an ArrayBuffer.
 static Napi::Value MapShared(Napi::Env env, int fd, size_t size) {
+  if (size > kMaxMapping) {
+    Napi::Error e = Napi::RangeError::New(env, "a mapping of " + std::to_string(size) + " bytes is larger than Node's largest ArrayBuffer over external memory (" +
+                                               std::to_string(kMaxMapping) + " bytes)");
+    e.Set("code", "E2BIG");
+    throw e;
+  }
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (p == MAP_FAILED) throw ErrnoError(env, "mmap", errno);
   return WrapMapping(env, p, size);

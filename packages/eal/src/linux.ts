@@ -16,6 +16,6 @@ export {
 export { canMakeNetns, withVethPair, type VethPair } from './linux/netns.js';
 export { netdevQueueCount, netdevSpeed } from './linux/sysfs.js';
 export {
-  IFF_ALLMULTI, IFF_PROMISC, IFF_RUNNING, IFF_UP, netdevModes, netdevOpen, netdevPortOps, netdevRunning, type NetdevIdentity,
+  IFF_ALLMULTI, IFF_PROMISC, IFF_RUNNING, IFF_UP, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps, netdevRunning, type NetdevIdentity,
 } from './linux/netdev.js';
 export { waitReadable, type ReadableWait } from './linux/poll.js';

@@ -9,7 +9,7 @@
  */
 import { DpkitError, type EthDev, type Xstat } from '@dpkit/eal';
 import { defineDriver, defineParams, removePorts, type EthDevOps } from '@dpkit/eal/driver';
-import { kernelError, linux, netdevModes, netdevOpen, netdevPortOps } from '@dpkit/eal/linux';
+import { kernelError, linux, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps } from '@dpkit/eal/linux';
 import * as fastPath from './fastpath.js';
 import { PC_RX_TOO_LONG, PC_SLOTS, PC_TX_RING_FULL, PC_TX_TOO_LONG, PS_SLOTS, TX_DATA_OFFSET, type PacketQueueData } from './fastpath.js';
 
@@ -137,8 +137,10 @@ const ops: EthDevOps = {
         d.txFrames = o.txFrames;
         new Int32Array(d.state).fill(0);
       }
+      netdevModesApply(dev, p.iface);
     } catch (err) {
       closeSockets(p);
+      netdevModesRestore(dev, p.iface);
       const code = (err as { code?: string }).code;
       const hint = code === 'EPERM' ? 'run as root or with CAP_NET_RAW'
         : code === 'ENOMEM' ? 'the rings need locked memory: lower framecnt or raise RLIMIT_MEMLOCK' : '';
@@ -148,6 +150,7 @@ const ops: EthDevOps = {
   stop(dev) {
     // every lcore released its ring mappings before stop; the sockets go now
     closeSockets(priv(dev));
+    netdevModesRestore(dev, priv(dev).iface);
   },
   close(dev) {
     priv(dev).queues = [];

@@ -4,10 +4,12 @@
  * rx: the rx ring's descriptors name UMEM frames, which are the rx pool's mbuf buffers; the
  * burst turns each into its mbuf handle, writes the header (length, data offset, port) and
  * gives the fill ring as many fresh mbufs as it took. tx: single-segment mbufs of the UMEM pool
- * go on the tx ring as they are; others are copied into a UMEM mbuf first. Completions free
- * the sent mbufs at the next tx burst. A byte per mbuf (`owned`) records what the kernel holds,
- * so the control path can free it all at stop. At most one system call per burst, and only
- * when the kernel's need_wakeup flag asks for it.
+ * go on the tx ring as they are; others are copied into a UMEM mbuf first (one native batched
+ * copy per burst and source pool). Completions free the sent mbufs at the next tx burst. A
+ * byte per mbuf (`owned`) records what the kernel holds, so the control path can free it all
+ * at stop. At most one system call per burst, and only when the kernel's need_wakeup flag asks
+ * for it. The rx variant is chosen once, at queue creation: XdpRx, or XdpRxFixCsum with
+ * `fix_csum=1`; the bursts test no option.
  */
 import {
   MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_NB_SEGS, M_LEN_OFF, M_NEXT, M_PKT_LEN, M_PORT_SEGS, Mempool, fixPartialL4Checksum,
@@ -47,6 +49,8 @@ export interface XdpQueueData {
 
 export const XQ_COPIES = 0;
 export const XQ_SLOTS = 2;
+/** segment copies staged before one copyBatch call */
+const COPY_BATCH = 256;
 
 // module-local copies: imported bindings are re-checked on every use in hot loops
 const INDEX_MASK = MBUF_INDEX_MASK;
@@ -78,10 +82,10 @@ class RxSub {
   }
 }
 
-class XdpRx implements RxQueue {
+export class XdpRx implements RxQueue {
   private readonly l: LinuxBinding;
   private readonly subs: RxSub[];
-  private readonly pool: Mempool;
+  protected readonly pool: Mempool;
   private readonly h32: Uint32Array;
   private readonly h64: Float64Array;
   private readonly owned: Uint8Array;
@@ -92,9 +96,6 @@ class XdpRx implements RxQueue {
   private readonly portSegs: number;
   private readonly freeThresh: number;
   private readonly scratch: Uint32Array;
-  private readonly fixCsum: boolean;
-  private readonly bytes: Uint8Array;
-  private readonly dataOffset: number;
   private readonly busyPoll: boolean;
   /** the sub to read first at the next burst (round robin) */
   private next = 0;
@@ -114,9 +115,6 @@ class XdpRx implements RxQueue {
     this.portSegs = ((1 << 16) | d.port) >>> 0;
     this.freeThresh = x.freeThresh;
     this.scratch = new Uint32Array(this.subs[0]!.fill.size);
-    this.fixCsum = x.fixCsum;
-    this.bytes = this.pool.bytes;
-    this.dataOffset = this.pool.dataOffset;
     this.busyPoll = x.busyPoll;
   }
 
@@ -154,9 +152,6 @@ class XdpRx implements RxQueue {
     const offMask = this.offMask;
     const idBits = this.idBits;
     const portSegs = this.portSegs;
-    const fixCsum = this.fixCsum;
-    const bytes8 = this.bytes;
-    const base = this.dataOffset;
     let bytes = 0;
     for (let k = 0; k < avail; k++) {
       const e = desc + (((cons + k) & mask) << 2);
@@ -175,8 +170,8 @@ class XdpRx implements RxQueue {
       owned[idx] = 0;
       pkts[start + k] = (idBits | idx) >>> 0;
       bytes += len;
-      if (fixCsum) fixPartialL4Checksum(bytes8, base + addr, len);
     }
+    this.frames(rw, desc, mask, cons, avail);
     Atomics.store(rw, rx.cons, (cons + avail) >>> 0);
     const st = this.stats;
     st[PACKETS] += avail;
@@ -185,6 +180,9 @@ class XdpRx implements RxQueue {
     if (sub.owed >= this.freeThresh) this.refill(sub);
     return avail;
   }
+
+  /** What a variant does to the burst's frames (rx descriptors cons..cons+n, still ours). */
+  protected frames(_rw: Uint32Array, _desc: number, _mask: number, _cons: number, _n: number): void {}
 
   /** Gives a fill ring the mbufs it is owed (all or, if the pool is short, none). */
   private refill(sub: RxSub): void {
@@ -222,6 +220,30 @@ class XdpRx implements RxQueue {
   }
 }
 
+/**
+ * `fix_csum=1`: completes the partial TCP/UDP checksums of the burst's frames (see README and
+ * @dpkit/eal's fixPartialL4Checksum), in a second pass over the rx descriptors.
+ */
+export class XdpRxFixCsum extends XdpRx {
+  private readonly bytes: Uint8Array;
+  private readonly dataOffset: number;
+
+  constructor(d: QueueDescriptor<XdpQueueData>) {
+    super(d);
+    this.bytes = this.pool.bytes;
+    this.dataOffset = this.pool.dataOffset;
+  }
+
+  protected override frames(rw: Uint32Array, desc: number, mask: number, cons: number, n: number): void {
+    const bytes = this.bytes;
+    const base = this.dataOffset;
+    for (let k = 0; k < n; k++) {
+      const e = desc + (((cons + k) & mask) << 2);
+      fixPartialL4Checksum(bytes, base + rw[e]!, rw[e + 2]!);
+    }
+  }
+}
+
 class XdpTx implements TxQueue {
   private readonly l: LinuxBinding;
   private readonly fd: number;
@@ -239,6 +261,13 @@ class XdpTx implements TxQueue {
   private readonly done: Uint32Array;
   private readonly one = new Uint32Array(1);
   private readonly busyPoll: boolean;
+  /** staged copies into the UMEM (source offset, UMEM offset, length), all from `copyFrom` */
+  private readonly triples = new Uint32Array(3 * COPY_BATCH);
+  private staged = 0;
+  private copyFrom: Mempool | undefined;
+  /** the copied packets of this burst, freed once their bytes are in the UMEM */
+  private readonly originals: Uint32Array;
+  private nbOriginals = 0;
 
   constructor(d: QueueDescriptor<XdpQueueData>) {
     const x = d.data;
@@ -257,6 +286,7 @@ class XdpTx implements TxQueue {
     this.shift = x.shift;
     this.done = new Uint32Array(this.comp.size);
     this.busyPoll = x.busyPoll;
+    this.originals = new Uint32Array(this.tx.size);
   }
 
   txBurst(pkts: Uint32Array, start: number, n: number): number {
@@ -279,7 +309,7 @@ class XdpTx implements TxQueue {
       let m = pkts[start + sent]!;
       let b = (m & INDEX_MASK) << 4;
       if (m >>> POOL_SHIFT !== umemId || h16[(b << 1) + H16_NB_SEGS] !== 1) {
-        m = this.copyToUmem(m);
+        m = this.stageCopy(m);
         if (m < 0) break;
         b = (m & INDEX_MASK) << 4;
       }
@@ -294,6 +324,8 @@ class XdpTx implements TxQueue {
       owned[idx]! += 1;
       bytes += len;
     }
+    // the copies land before the kernel sees their descriptors
+    if (this.nbOriginals > 0) this.finishCopies();
     if (sent > 0) Atomics.store(tw, tx.prod, (prod + sent) >>> 0);
     if ((this.busyPoll || (Atomics.load(tw, tx.flags) & NEED_WAKEUP) !== 0) && tw[tx.prod] !== Atomics.load(tw, tx.cons)) this.l.xskKick(this.fd);
     const st = this.stats;
@@ -325,11 +357,12 @@ class XdpTx implements TxQueue {
   }
 
   /**
-   * Copies packet `m` (any pool, any number of segments) into a fresh mbuf of the UMEM pool
-   * and frees `m`; returns the new handle, or -1 (m untouched) when the pool is empty or the
+   * Takes a fresh mbuf of the UMEM pool for packet `m` (any pool, any number of segments),
+   * writes its header and stages the copy of `m`'s bytes into it (done by finishCopies, with
+   * `m` freed then); returns the new handle, or -1 (m untouched) when the pool is empty or the
    * packet does not fit one buffer.
    */
-  private copyToUmem(m: number): number {
+  private stageCopy(m: number): number {
     const src = mempools[m >>> POOL_SHIFT]!;
     const sb = (m & INDEX_MASK) << 4;
     const pktLen = src.h32[sb + H_PKT_LEN]!;
@@ -339,15 +372,24 @@ class XdpTx implements TxQueue {
     if (!umem.getBulk(one, 0, 1)) return -1;
     const c = one[0]!;
     const cb = (c & INDEX_MASK) << 4;
-    const dst = umem.bytes;
+    const t = this.triples;
     let at = umem.bufOffset(c) + umem.headroom;
     for (let s = m; ;) {
       const p = mempools[s >>> POOL_SHIFT]!;
+      // one native call per source pool (one per burst in the usual case)
+      if (p !== this.copyFrom || this.staged === COPY_BATCH) {
+        this.copyStaged();
+        this.copyFrom = p;
+      }
       const b = (s & INDEX_MASK) << 4;
       const lo = p.h32[b + H_LEN_OFF]!;
-      const from = p.bufOffset(s) + (lo >>> 16);
-      const sb8 = p.bytes;
-      for (let i = 0, len = lo & 0xffff; i < len; i++) dst[at++] = sb8[from + i]!;
+      const len = lo & 0xffff;
+      const ti = this.staged * 3;
+      t[ti] = p.bufOffset(s) + (lo >>> 16);
+      t[ti + 1] = at;
+      t[ti + 2] = len;
+      this.staged++;
+      at += len;
       const next = p.h32[b + H_NEXT]!;
       if (next === 0) break;
       s = next - 1;
@@ -356,10 +398,23 @@ class XdpTx implements TxQueue {
     umem.h32[cb + H_PKT_LEN] = pktLen;
     umem.h32[cb + H_LEN_OFF] = ((umem.headroom << 16) | pktLen) >>> 0;
     umem.h32[cb + H_PORT_SEGS] = (1 << 16) | (src.h32[sb + H_PORT_SEGS]! & 0xffff);
-    one[0] = m;
-    mbufFreeBulk(one, 0, 1);
+    this.originals[this.nbOriginals++] = m;
     this.counters[XQ_COPIES]! += 1;
     return c;
+  }
+
+  /** Runs the staged copies (copyBatch: memcpy per triple) from `copyFrom` into the UMEM. */
+  private copyStaged(): void {
+    if (this.staged > 0) this.l.copyBatch(this.umem.bytes, this.copyFrom!.bytes, this.triples, this.staged);
+    this.staged = 0;
+  }
+
+  /** Ends a burst's copies: the last batch, then the originals go back to their pools. */
+  private finishCopies(): void {
+    this.copyStaged();
+    this.copyFrom = undefined;
+    mbufFreeBulk(this.originals, 0, this.nbOriginals);
+    this.nbOriginals = 0;
   }
 
   release(): void {
@@ -369,7 +424,8 @@ class XdpTx implements TxQueue {
 }
 
 export function createRxQueue(d: QueueDescriptor): RxQueue {
-  return new XdpRx(d as QueueDescriptor<XdpQueueData>);
+  const q = d as QueueDescriptor<XdpQueueData>;
+  return q.data.fixCsum ? new XdpRxFixCsum(q) : new XdpRx(q);
 }
 
 export function createTxQueue(d: QueueDescriptor): TxQueue {

@@ -10,7 +10,7 @@ import { DpkitError, mbufFreeBulk, type EthDev, type FlowOps, type Mempool, type
 import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, removePorts, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
 import {
   BpfMap, XdpBind, XskRing, attachXdp, linux, loadXdpProgram, openXsk, xskMapClear, xskMapSet, xskRedirectProgram,
-  MapType, netdevModes, netdevOpen, netdevPortOps, netdevQueueCount, type XskStatistics,
+  MapType, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps, netdevQueueCount, type XskStatistics,
 } from '@dpkit/eal/linux';
 import * as fastPath from './fastpath.js';
 import { XDP_HEADROOM, type XdpQueueData, XQ_COPIES, XQ_SLOTS } from './fastpath.js';
@@ -31,6 +31,13 @@ const BUSY_POLL_USECS = 20;
 
 /** Buffer sizes the UMEM can use as aligned chunks (a power of two, 2048 to the page size). */
 export const UMEM_BUF_SIZES = [2048, 4096] as const;
+/** what a frame carries beyond the MTU: the Ethernet header and one VLAN tag */
+const FRAME_OVERHEAD = 18;
+/**
+ * UMEM addresses are kept below 4 GiB (the fast path writes the low word of each 64-bit
+ * address and reads only the low word back): a larger pool would wrap silently.
+ */
+const UMEM_MAX_BYTES = 2 ** 32;
 const MIN_DESC = 64;
 const MAX_DESC = 4096;
 const NAME_MAX = 10;
@@ -109,9 +116,26 @@ interface AfXdpPrivate {
   zeroCopy: boolean;
   flowOps: FlowOps | undefined;
   warn: (message: string) => void;
+  /** a netdev MTU found too large while started, already warned about (0: none) */
+  warnedMtu: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The started ports of this process by netdev (ifindex): each attaches its own XDP program to
+ * the whole netdev, so a second one there cannot work. It is refused at once instead of after
+ * a second of EBUSY retries on its sockets (which are for queues another process released).
+ */
+const splitNetdevs = new Map<number, string>();
+
+/**
+ * The largest frame a UMEM buffer of `eltSize` bytes receives: the kernel writes a frame
+ * XDP_PACKET_HEADROOM bytes into its chunk, and drops (rx_dropped) one that does not fit.
+ */
+export const maxFrameFor = (eltSize: number) => eltSize - XDP_HEADROOM;
+/** The largest netdev MTU whose frames (with a VLAN tag) fit a buffer of `eltSize` bytes. */
+export const maxMtuFor = (eltSize: number) => maxFrameFor(eltSize) - FRAME_OVERHEAD;
 const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
 function priv(dev: EthDev): AfXdpPrivate {
@@ -229,11 +253,44 @@ function kstatsNow(p: AfXdpPrivate, q: number): Record<KStat, number> {
   return out;
 }
 
+/**
+ * Refuses a netdev whose frames would not fit the rx pools' buffers: the kernel would drop
+ * each longer steered frame, counted only in rx_q<i>_xsk_rx_dropped. (No multi-buffer.)
+ */
+function checkMtu(p: AfXdpPrivate, mtu: number): void {
+  const pools = p.rxPools.filter((m): m is Mempool => m !== undefined);
+  if (pools.length === 0) return;
+  const pool = pools.reduce((a, b) => (b.eltSize < a.eltSize ? b : a));
+  const most = maxMtuFor(pool.eltSize);
+  if (mtu <= most) return;
+  const big = UMEM_BUF_SIZES[UMEM_BUF_SIZES.length - 1];
+  const alt = pool.eltSize < big && mtu <= maxMtuFor(big) ? ` or use an rx pool of ${big}-byte buffers` : '';
+  throw new DpkitError(`${p.label}: ${p.cfg.iface} has MTU ${mtu}, but rx pool '${pool.name}' (${pool.eltSize}-byte buffers) takes frames up to ${maxFrameFor(pool.eltSize)} bytes, MTU ${most} at most: lower it (ip link set ${p.cfg.iface} mtu ${most})${alt}`, 'EINVAL');
+}
+
+/** Attaches the steering program; the kernel's refusals get their cause and fix. */
+function attachSteering(p: AfXdpPrivate): { detach(): void } {
+  try {
+    return p.cfg.steering.attach(p.xskMap!, p.ifindex, p.cfg.mode);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (p.cfg.mode === 'drv' && code === 'EOPNOTSUPP') {
+      throw new DpkitError(`${p.label}: ${p.cfg.iface} has no native XDP (its driver does not run XDP programs); use mode=skb`, code);
+    }
+    if (p.cfg.mode === 'drv' && code === 'ERANGE') {
+      throw new DpkitError(`${p.label}: ${p.cfg.iface}'s driver refuses native XDP at this MTU (its own, or its veth peer's, is too large for XDP without multi-buffer): lower the MTU or use mode=skb`, code);
+    }
+    throw err;
+  }
+}
+
 async function stopPort(dev: EthDev): Promise<void> {
   const p = priv(dev);
   for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, s.kq);
   p.steeringHandle?.detach();
   p.steeringHandle = undefined;
+  if (splitNetdevs.get(p.ifindex) === p.label) splitNetdevs.delete(p.ifindex);
+  netdevModesRestore(dev, p.cfg.iface);
   for (const s of p.sockets) {
     const live = readKstats(s.fd);
     for (const k of KSTATS) p.kstats[s.q]![k] += live[k];
@@ -255,14 +312,46 @@ async function stopPort(dev: EthDev): Promise<void> {
   p.xskMap = undefined;
 }
 
+const netdevOps = netdevPortOps((dev) => priv(dev).cfg.iface);
+
+/**
+ * An MTU raised on the netdev while the port runs cannot be refused: each link query (start,
+ * `show port info`, link status) checks it and warns once per value, naming the counter that
+ * shows the drops.
+ */
+function watchMtu(dev: EthDev): void {
+  const p = priv(dev);
+  let mtu: number;
+  try {
+    mtu = linux().ifInfo(p.cfg.iface).mtu;
+  } catch {
+    return; // the netdev has gone: the link reads down
+  }
+  try {
+    checkMtu(p, mtu);
+    p.warnedMtu = 0;
+  } catch (err) {
+    if (p.warnedMtu === mtu) return;
+    p.warnedMtu = mtu;
+    const counters = Array.from({ length: dev.nbRxQueues }, (_, q) => `rx_q${q}_xsk_rx_dropped`).join(', ');
+    p.warn(`${(err as Error).message.replace(' has MTU ', ' now has MTU ')}; until then every longer frame steered to it is dropped, counted in ${counters}`);
+  }
+}
+
 const ops: EthDevOps = {
-  ...netdevPortOps((dev) => priv(dev).cfg.iface),
+  ...netdevOps,
+  linkUpdate(dev, wait) {
+    if (dev.started) watchMtu(dev);
+    return netdevOps.linkUpdate(dev, wait);
+  },
   infoGet(dev) {
     const p = priv(dev);
-    const maxRxPktLen = 2048 - XDP_HEADROOM;
+    // the smallest buffer of the rx pools set up so far, else the largest the UMEM takes
+    const sizes = p.rxPools.filter((m): m is Mempool => m !== undefined).map((m) => m.eltSize);
+    const maxRxPktLen = maxFrameFor(sizes.length ? Math.min(...sizes) : UMEM_BUF_SIZES[UMEM_BUF_SIZES.length - 1]);
     return {
       ifName: p.cfg.iface, maxRxQueues: p.cfg.queueMap.length, maxTxQueues: p.cfg.queueMap.length, maxMacAddrs: 1,
-      minMtu: 68, maxMtu: maxRxPktLen - 18, maxRxPktLen, minRxBufSize: 2048,
+      minMtu: 68, maxMtu: maxRxPktLen - FRAME_OVERHEAD, maxRxPktLen, minRxBufSize: 2048,
       rxDescLimits: { min: MIN_DESC, max: MAX_DESC, align: MIN_DESC }, txDescLimits: { min: MIN_DESC, max: MAX_DESC, align: MIN_DESC },
       rxPoolNeeds: { memory: 'memfd', bufSizes: UMEM_BUF_SIZES, why: 'AF_XDP registers the pool as UMEM, one buffer per aligned chunk' },
     };
@@ -280,6 +369,11 @@ const ops: EthDevOps = {
   },
   rxQueueSetup(dev, q, nbDesc, _socket, conf, pool) {
     const p = priv(dev);
+    const umemBytes = pool.dataArea().length;
+    if (umemBytes > UMEM_MAX_BYTES) {
+      const most = Math.floor(UMEM_MAX_BYTES / pool.eltSize);
+      throw new DpkitError(`${p.label}: rx pool '${pool.name}' has ${pool.size} mbufs of ${pool.eltSize} bytes, ${umemBytes} bytes of UMEM; net_af_xdp addresses at most 4 GiB (${UMEM_MAX_BYTES} bytes): create the pool with at most ${most} mbufs`, 'EINVAL');
+    }
     const d = queueData(dev, 'rx', q, nbDesc, conf, pool);
     p.rxq[q] = d;
     p.rxPools[q] = pool;
@@ -301,6 +395,11 @@ const ops: EthDevOps = {
     const p = priv(dev);
     const l = linux(p.label);
     const n = dev.nbRxQueues;
+    const holder = splitNetdevs.get(p.ifindex);
+    if (holder !== undefined && holder !== p.label) {
+      throw new DpkitError(`${p.label}: ${p.cfg.iface} is already split off the kernel by port ${holder} of this process (one XDP program per netdev): stop that port, or use one port with more queues`, 'EBUSY');
+    }
+    checkMtu(p, l.ifInfo(p.cfg.iface).mtu);
     const slots = Math.max(p.cfg.steering.mapSize ?? 0, ...p.cfg.queueMap.flat().map((k) => k + 1));
     p.xskMap = new BpfMap(MapType.XSKMAP, 4, 4, slots, `${p.label.replace(/[^A-Za-z0-9_]/g, "").slice(0, NAME_MAX)}_xsk`);
     try {
@@ -333,7 +432,9 @@ const ops: EthDevOps = {
         }
       }
       p.zeroCopy = p.sockets.length > 0 && (l.xskOptions(p.sockets[0]!.fd) & 1) !== 0;
-      p.steeringHandle = p.cfg.steering.attach(p.xskMap, p.ifindex, p.cfg.mode);
+      p.steeringHandle = attachSteering(p);
+      splitNetdevs.set(p.ifindex, p.label);
+      netdevModesApply(dev, p.cfg.iface);
     } catch (err) {
       await stopPort(dev);
       throw err;
@@ -413,7 +514,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   const p: AfXdpPrivate = {
     cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
     kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
-    zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m),
+    zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m), warnedMtu: 0,
   };
   const dev = ctx.ethdev.allocate<AfXdpPrivate>({
     name: device.name, device, driver: 'net_af_xdp', ops,

@@ -2,6 +2,12 @@
  * What every PMD that sits on a Linux netdev (net_af_xdp, net_af_packet) does the same way:
  * find the netdev, and keep the port's link, promiscuous and all-multicast modes and MTU on
  * the netdev itself (interface ioctls through the addon, speed from sysfs).
+ *
+ * Promiscuous and all-multicast are the port's while it is started: `netdevModesApply` (at
+ * start) puts the port's modes on the netdev, a change while started goes to the netdev at
+ * once, and `netdevModesRestore` (at stop) gives the netdev back the IFF_PROMISC/IFF_ALLMULTI
+ * it had when the port was probed. A change while stopped is kept for the next start. A
+ * process killed while the port runs cannot restore them (the kernel keeps the flags).
  */
 import { DpkitError } from '../errors.js';
 import type { EthDev } from '../ethdev/ethdev.js';
@@ -43,9 +49,21 @@ export function netdevRunning(iface: string): boolean {
 
 type NetdevPortOps = Pick<EthDevOps, 'linkUpdate' | 'promiscuousEnable' | 'promiscuousDisable' | 'allmulticastEnable' | 'allmulticastDisable' | 'mtuSet'>;
 
+const MODE_FLAGS = IFF_PROMISC | IFF_ALLMULTI;
+/** the netdev's IFF_PROMISC/IFF_ALLMULTI when each port was probed (set by netdevModes) */
+const probedFlags = new WeakMap<EthDev, number>();
+
+/** Sets or clears `flag` on the netdev while the port is started; stopped, the port only keeps it. */
+function modeOp(ifaceOf: (dev: EthDev) => string, flag: number, on: boolean): (dev: EthDev) => void {
+  return (dev) => {
+    if (dev.started) linux().setIfFlags(ifaceOf(dev), on ? flag : 0, on ? 0 : flag);
+  };
+}
+
 /**
  * Port ops backed by the netdev that `ifaceOf(dev)` names: link up while the port is started
- * and the netdev runs (speed from sysfs), IFF_PROMISC/IFF_ALLMULTI and the MTU set on it.
+ * and the netdev runs (speed from sysfs), IFF_PROMISC/IFF_ALLMULTI set on it while the port is
+ * started (see above), the MTU set on it.
  */
 export function netdevPortOps(ifaceOf: (dev: EthDev) => string): NetdevPortOps {
   return {
@@ -53,16 +71,40 @@ export function netdevPortOps(ifaceOf: (dev: EthDev) => string): NetdevPortOps {
       const iface = ifaceOf(dev);
       return { speed: netdevSpeed(iface), duplex: 'full', autoneg: true, up: dev.started && netdevRunning(iface) };
     },
-    promiscuousEnable: (dev) => linux().setIfFlags(ifaceOf(dev), IFF_PROMISC, 0),
-    promiscuousDisable: (dev) => linux().setIfFlags(ifaceOf(dev), 0, IFF_PROMISC),
-    allmulticastEnable: (dev) => linux().setIfFlags(ifaceOf(dev), IFF_ALLMULTI, 0),
-    allmulticastDisable: (dev) => linux().setIfFlags(ifaceOf(dev), 0, IFF_ALLMULTI),
+    promiscuousEnable: modeOp(ifaceOf, IFF_PROMISC, true),
+    promiscuousDisable: modeOp(ifaceOf, IFF_PROMISC, false),
+    allmulticastEnable: modeOp(ifaceOf, IFF_ALLMULTI, true),
+    allmulticastDisable: modeOp(ifaceOf, IFF_ALLMULTI, false),
     mtuSet: (dev, mtu) => linux().setMtu(ifaceOf(dev), mtu),
   };
 }
 
-/** Sets a new port's promiscuous and all-multicast state from the netdev's flags. */
+/**
+ * Sets a new port's promiscuous and all-multicast state from the netdev's flags, and keeps
+ * those flags for netdevModesRestore.
+ */
 export function netdevModes(dev: EthDev, id: NetdevIdentity): void {
   dev.promiscuous = (id.flags & IFF_PROMISC) !== 0;
   dev.allMulticast = (id.flags & IFF_ALLMULTI) !== 0;
+  probedFlags.set(dev, id.flags & MODE_FLAGS);
+}
+
+/** At start: puts the port's promiscuous and all-multicast modes on the netdev. */
+export function netdevModesApply(dev: EthDev, iface: string): void {
+  const want = (dev.promiscuous ? IFF_PROMISC : 0) | (dev.allMulticast ? IFF_ALLMULTI : 0);
+  linux().setIfFlags(iface, want, MODE_FLAGS & ~want);
+}
+
+/**
+ * At stop: gives the netdev back the IFF_PROMISC/IFF_ALLMULTI it had at probe (the port's own
+ * modes stay as they are, for the next start). A netdev that has gone is left alone.
+ */
+export function netdevModesRestore(dev: EthDev, iface: string): void {
+  const was = probedFlags.get(dev);
+  if (was === undefined) return;
+  try {
+    linux().setIfFlags(iface, was, MODE_FLAGS & ~was);
+  } catch {
+    // the netdev was removed while the port ran: nothing to restore
+  }
 }
