@@ -12,4 +12,10 @@ fi
 if [ ! -d node_modules/.pnpm ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
   pnpm install --frozen-lockfile --reporter=silent >&2
 fi
+# the addon is built by @dpkit/eal's install step; rebuild it when its sources changed since
+addon=packages/eal/build/Release/dpkit_linux.node
+if [ -f "$addon" ] && [ -n "$(find packages/eal/native packages/eal/binding.gyp -newer "$addon" -print -quit)" ]; then
+  echo "setup: the Linux addon's sources changed; rebuilding it" >&2
+  (cd packages/eal && node scripts/build-native.mjs) >&2
+fi
 pnpm exec tsc -b >&2

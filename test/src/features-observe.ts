@@ -52,23 +52,7 @@ export async function observeFeatures(eal: Eal, drv: Driver, iface?: string): Pr
   const flagsOf = () => linux().ifInfo(iface!).flags;
   const set = (f: string, ok: boolean, why: string) => { out[f] = { value: ok ? 'Y' : 'N', why }; };
 
-  // modes and MTU, on the stopped port (and read back from the netdev where there is one)
-  for (const [f, on, flag, has] of [
-    ['Promiscuous mode', (v: boolean) => dev.promiscuousSet(v), IFF_PROMISC, dev.ops.promiscuousEnable && dev.ops.promiscuousDisable],
-    ['Allmulticast mode', (v: boolean) => dev.allmulticastSet(v), IFF_ALLMULTI, dev.ops.allmulticastEnable && dev.ops.allmulticastDisable],
-  ] as const) {
-    if (!has) { set(f, false, 'no enable/disable ops'); continue; }
-    const was = f === 'Promiscuous mode' ? dev.promiscuous : dev.allMulticast;
-    const get = () => (f === 'Promiscuous mode' ? dev.promiscuous : dev.allMulticast);
-    const err = await tries(async () => {
-      await on(true);
-      if (!get() || (iface && !(flagsOf() & flag))) throw new Error('enabling did not take');
-      await on(false);
-      if (get() || (iface && flagsOf() & flag)) throw new Error('disabling did not take');
-      await on(was);
-    });
-    set(f, !err, err ?? 'enabled and disabled' + (iface ? ` (the netdev's flag followed)` : ''));
-  }
+  // MTU on the stopped port
   if (!dev.ops.mtuSet) set('MTU update', false, 'no mtuSet op');
   else {
     const was = dev.mtu;
@@ -95,6 +79,24 @@ export async function observeFeatures(eal: Eal, drv: Driver, iface?: string): Pr
     await dev.txQueueSetup(q, 512, 0, {});
   }
   await dev.start();
+  // modes on the started port (a netdev PMD puts them on the netdev while it runs, and
+  // gives the netdev its own flags back at stop), read back from the netdev where there is one
+  for (const [f, on, flag, has] of [
+    ['Promiscuous mode', (v: boolean) => dev.promiscuousSet(v), IFF_PROMISC, dev.ops.promiscuousEnable && dev.ops.promiscuousDisable],
+    ['Allmulticast mode', (v: boolean) => dev.allmulticastSet(v), IFF_ALLMULTI, dev.ops.allmulticastEnable && dev.ops.allmulticastDisable],
+  ] as const) {
+    if (!has) { set(f, false, 'no enable/disable ops'); continue; }
+    const was = f === 'Promiscuous mode' ? dev.promiscuous : dev.allMulticast;
+    const get = () => (f === 'Promiscuous mode' ? dev.promiscuous : dev.allMulticast);
+    const err = await tries(async () => {
+      await on(true);
+      if (!get() || (iface && !(flagsOf() & flag))) throw new Error('enabling did not take');
+      await on(false);
+      if (get() || (iface && flagsOf() & flag)) throw new Error('disabling did not take');
+      await on(was);
+    });
+    set(f, !err, err ?? 'enabled and disabled' + (iface ? ` (the netdev's flag followed)` : ''));
+  }
   const linkUp = (await dev.linkGet()).up;
   const last = queues - 1;
   const sent = send(dev, pool, last, 7);
