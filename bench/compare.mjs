@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const seconds = Number(process.argv[2] ?? 8);
 const rounds = Number(process.argv[3] ?? 3);
+// optional: only the workloads whose mode is listed, e.g. `rxonly,io`
+const only = process.argv[4]?.split(',');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dpkit = `${root}node_modules/.bin/dpkit-testpmd`;
 
@@ -48,7 +50,7 @@ function rates(out, metric) {
 
 const common = ['-l', '0-1', '-n', '4', '--no-pci', '--vdev=net_null0'];
 const results = [];
-for (const w of workloads) {
+for (const w of workloads.filter((x) => !only || only.includes(x.name.split(' ')[0]))) {
   const dp = [];
   const dk = [];
   const gcs = [];
