@@ -1,6 +1,6 @@
 // `prepack`: builds the addon with prebuildify into prebuilds/linux-x64/ so that the published
 // tarball carries it and installs need neither a compiler nor an install script. Node-API
-// (node-addon-api, NAPI_VERSION 8) plus libuv 1.x's uv_poll, so one binary, tagged napi, uv1
+// (node-addon-api, NAPI_VERSION 8) plus libuv 1.x's uv_poll, so one binary, tagged uv1
 // and glibc, serves every Node >= 20 on glibc Linux x86-64. The build runs in a temporary copy
 // of native/ and binding.gyp, so the workspace's own build/Release is left as it was.
 // `postpack` (--clean) removes prebuilds/ again.
