@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-time (idempotent) set-up from a clean clone: pnpm, dependencies, build.
+# One-time (idempotent) set-up from a clean clone: pnpm, dependencies, the Linux addon, build.
 # Installs only from the npm registry; everything else comes from this repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,10 +12,10 @@ fi
 if [ ! -d node_modules/.pnpm ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
   pnpm install --frozen-lockfile --reporter=silent >&2
 fi
-# the addon is built by @dpkit/eal's install step; rebuild it when its sources changed since
+# the Linux addon from source (the published @dpkit/eal carries a prebuilt one instead and has
+# no install script): built when missing or older than its sources
 addon=packages/eal/build/Release/dpkit_linux.node
-if [ -f "$addon" ] && [ -n "$(find packages/eal/native packages/eal/binding.gyp -newer "$addon" -print -quit)" ]; then
-  echo "setup: the Linux addon's sources changed; rebuilding it" >&2
-  (cd packages/eal && node scripts/build-native.mjs) >&2
+if [ "$(uname -s)" = Linux ] && { [ ! -f "$addon" ] || [ -n "$(find packages/eal/native packages/eal/binding.gyp -newer "$addon" -print -quit)" ]; }; then
+  node packages/eal/scripts/build-native.mjs
 fi
 pnpm exec tsc -b >&2

@@ -1,43 +1,37 @@
 #!/usr/bin/env node
-// Builds the Linux addon (build/Release/dpkit_linux.node) with node-gyp at install time,
-// against this machine's Node headers (/usr/include/node when present: nothing is
-// downloaded). If it cannot be built, says why in one line and exits 0: the pure-TypeScript
-// parts of @dpkit/eal work without it, and the features that need it say so when used.
+// Builds the Linux addon from source into build/Release/dpkit_linux.node with node-gyp,
+// against this machine's Node headers. The loader (src/linux/native.ts, node-gyp-build)
+// prefers build/Release over the prebuilt prebuilds/linux-x64 one, so this is also how to
+// replace the prebuilt addon. Needs a C++17 compiler, make and python3. Exits 1 with one
+// line saying why when it cannot build. Run by the repository's scripts/setup.sh, and by
+// users as `npx @dpkit/eal build-native` (scripts/dpkit-eal.mjs).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { findNodeGyp, nodeDir, packageDir } from './node-gyp.mjs';
 
-const pkg = dirname(dirname(fileURLToPath(import.meta.url)));
-const require = createRequire(import.meta.url);
-const skip = (why) => {
-  process.stderr.write(`@dpkit/eal: Linux addon not built (${why}); AF_XDP, BPF, netdev and TAP features are unavailable\n`);
-  process.exit(0);
+const fail = (why, fix = 'it needs a C++17 compiler, make and python3 (Debian: apt-get install g++ make python3)') => {
+  process.stderr.write(`@dpkit/eal: could not build the Linux addon from source: ${why}; ${fix}\n`);
+  process.exit(1);
 };
 
-if (process.platform !== 'linux') skip(`${process.platform} is not Linux`);
-
-function findNodeGyp() {
-  const candidates = [];
-  if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
-  try { candidates.push(require.resolve('node-gyp/bin/node-gyp.js')); } catch { /* not installed locally */ }
-  // npm ships node-gyp inside its own installation
-  const npmDir = dirname(dirname(process.execPath));
-  for (const base of [join(npmDir, 'lib/node_modules/npm'), '/usr/lib/node_modules/npm', '/usr/local/lib/node_modules/npm', '/usr/share/nodejs/npm']) {
-    candidates.push(join(base, 'node_modules/node-gyp/bin/node-gyp.js'));
-  }
-  return candidates.find((c) => existsSync(c));
-}
-
+if (process.platform !== 'linux') fail(`${process.platform} is not Linux`, 'the Linux addon exists only for Linux');
+const onPath = (name) => (process.env.PATH ?? '').split(':').some((dir) => {
+  try { accessSync(join(dir || '.', name), constants.X_OK); return true; } catch { return false; }
+});
+const missing = [];
+if (!process.env.CXX && !['c++', 'g++', 'clang++'].some(onPath)) missing.push('no C++ compiler (c++, g++ or clang++; or set CXX)');
+if (!onPath('make')) missing.push('no make');
+if (!process.env.PYTHON && !['python3', 'python'].some(onPath)) missing.push('no python3');
+if (missing.length) fail(`${missing.join(', ')} on PATH`);
 const gyp = findNodeGyp();
-if (!gyp) skip('node-gyp not found; install it with npm install -g node-gyp');
+if (!gyp) fail('node-gyp not found', 'install it with npm install -g node-gyp');
 const args = [gyp, 'rebuild', '--loglevel=error'];
-const headers = ['/usr/include/node/node_api.h', join(dirname(dirname(process.execPath)), 'include/node/node_api.h')];
-const local = headers.find((h) => existsSync(h));
-if (local) args.push(`--nodedir=${dirname(dirname(dirname(local)))}`);
-const r = spawnSync(process.execPath, args, { cwd: pkg, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+const dir = nodeDir();
+if (dir) args.push(`--nodedir=${dir}`);
+const r = spawnSync(process.execPath, args, { cwd: packageDir, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+if (r.error) fail(`node-gyp did not run: ${r.error.message}`);
 if (r.status !== 0) {
   const last = (r.stderr || '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`;
-  skip(`node-gyp failed: ${last.slice(0, 200)}`);
+  fail(`node-gyp failed: ${last.slice(0, 200)}`);
 }

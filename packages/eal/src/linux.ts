@@ -1,7 +1,7 @@
 /**
  * @dpkit/eal/linux — the Linux kernel layer for drivers and tools: the addon's status, BPF
  * (assembler, maps, XDP load/attach, test runs), AF_XDP sockets and rings, and a veth/netns
- * helper for tests. Everything here needs the Linux addon (built at install) and, to act on
+ * helper for tests. Everything here needs the Linux addon (prebuilt for linux-x64, or built from source) and, to act on
  * real netdevs, root or CAP_NET_ADMIN/CAP_BPF.
  */
 export { hasLinux, linux, kernelError, type LinuxBinding, type PacketRingOptions, type RingMapping, type XskStatistics } from './linux/native.js';

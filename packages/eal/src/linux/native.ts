@@ -1,10 +1,16 @@
 /**
- * The loader of dpkit's Linux addon (build/Release/dpkit_linux.node, built at install from
- * native/). `linux()` returns it, or throws one DpkitError saying that the feature needs the
- * addon and how to get it. Everything else in @dpkit/eal works without it.
+ * The loader of dpkit's Linux addon (native/, see binding.gyp), through node-gyp-build: a
+ * build from source in build/Release when there is one (the repository's setup, or
+ * `npx @dpkit/eal build-native`), else the prebuilt prebuilds/linux-x64 one that the published
+ * tarball carries. `linux()` returns it, or throws one DpkitError saying that the feature needs
+ * the addon and how to get it. Everything else in @dpkit/eal works without it.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { DpkitError } from '../errors.js';
+
+/** The @dpkit/eal package directory (this file is dist/linux/native.js). */
+const packageDir = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface RingMapping {
   buffer: ArrayBuffer;
@@ -81,17 +87,20 @@ export interface LinuxBinding {
 
 let binding: LinuxBinding | undefined;
 let failure: string | undefined;
+let fix = 'build it from source with `npx @dpkit/eal build-native` in the application\'s directory (needs a C++17 compiler, make and python3)';
 
 function load(): LinuxBinding | undefined {
   if (binding || failure) return binding;
   if (process.platform !== 'linux') {
     failure = `${process.platform} is not Linux`;
+    fix = 'it exists only for Linux';
     return undefined;
   }
   try {
-    binding = createRequire(import.meta.url)('../../build/Release/dpkit_linux.node') as LinuxBinding;
+    const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as (dir: string) => unknown;
+    binding = nodeGypBuild(packageDir) as LinuxBinding;
   } catch (err) {
-    failure = `the addon was not built (${(err as Error).message.split('\n')[0]})`;
+    failure = `no addon loads (${(err as Error).message.split('\n')[0]!.trim()})`;
   }
   return binding;
 }
@@ -106,7 +115,7 @@ export function linux(feature = 'this feature'): LinuxBinding {
   const b = load();
   if (!b) {
     throw new DpkitError(
-      `${feature} needs dpkit's Linux addon, which is unavailable: ${failure}; reinstall @dpkit/eal on Linux with node-gyp and Node's headers`,
+      `${feature} needs dpkit's Linux addon, which is unavailable: ${failure}; ${fix}`,
       'ENOTSUP',
     );
   }

@@ -41,16 +41,17 @@ test('kernel tests: not root skips; root without ip fails with one line naming i
 (root ? test : test.skip)('kernel tests: root with no Linux addon fails with one line naming the addon', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dpkit-noaddon-'));
   try {
-    // the built package without build/Release: what a failed addon build leaves
+    // the built package with neither build/Release nor prebuilds/: what an install on a
+    // platform with no prebuild leaves until the addon is built from source
     const copy = join(dir, 'node_modules', '@dpkit', 'eal');
     mkdirSync(copy, { recursive: true });
     cpSync(join(ealPackageDir, 'package.json'), join(copy, 'package.json'));
     cpSync(join(ealPackageDir, 'dist'), join(copy, 'dist'), { recursive: true, filter: (p) => !/\/dist\/test(\/|$)/.test(p) });
-    for (const dep of ['tsyringe', 'reflect-metadata', 'eventemitter3']) symlinkSync(join(ealPackageDir, 'node_modules', dep), join(dir, 'node_modules', dep));
+    for (const dep of ['tsyringe', 'reflect-metadata', 'eventemitter3', 'node-gyp-build']) symlinkSync(join(ealPackageDir, 'node_modules', dep), join(dir, 'node_modules', dep));
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     const s = status(copy, process.env);
     t.is(s.skip, undefined, 'root never skips');
-    t.regex(s.broken ?? '', /^kernel testing needs dpkit's Linux addon, which is unavailable: the addon was not built \(.*\); reinstall @dpkit\/eal .*\(this process is root, so the kernel tests must run: they fail instead of being skipped\)$/);
+    t.regex(s.broken ?? '', /^kernel testing needs dpkit's Linux addon, which is unavailable: no addon loads \(No native build was found for platform=linux arch=x64 .*\); build it from source with `npx @dpkit\/eal build-native` in the application's directory \(needs a C\+\+17 compiler, make and python3\) \(this process is root, so the kernel tests must run: they fail instead of being skipped\)$/);
     t.false((s.broken ?? '').includes('\n'), 'one line');
   } finally {
     rmSync(dir, { recursive: true, force: true });
