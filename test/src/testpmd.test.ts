@@ -170,8 +170,11 @@ test('--nb-cores splits streams as DPDK does: streams/cores each, the remainder 
 });
 
 test('a forwarding lcore that throws stops the other forwarding lcores too', async (t) => {
-  // lcore 1 forwards net_null0 (stream 0), lcore 2 polls net_throw0 (stream 1), both on cpu 1
-  const p = new TestpmdProcess(['--lcores=0@0,1@1,2@1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=100000', prefix(), '--',
+  // lcore 1 forwards net_null0 (stream 0), lcore 2 polls net_throw0 (stream 1), both on cpu 1;
+  // lcore 2 throws after enough empty bursts (some 100 ms of its share of cpu 1) that lcore 1
+  // is forwarding by then, also on a loaded machine (with 100000, lcore 2 could throw before
+  // lcore 1 had entered its loop)
+  const p = new TestpmdProcess(['--lcores=0@0,1@1,2@1', '--no-pci', '-d', THROWING, '--vdev=net_null0', '--vdev=net_throw0,after=3000000', prefix(), '--',
     '-i', '--port-topology=loop', '--nb-cores=2']);
   try {
     await p.until((o) => o.includes('testpmd> '), 20_000, 'the first prompt');
@@ -187,6 +190,28 @@ test('a forwarding lcore that throws stops the other forwarding lcores too', asy
     const rxOf = (out: string) => Number(/RX-packets: (\d+)/.exec(out)?.[1]);
     await new Promise((r) => setTimeout(r, 200));
     t.is(rxOf(await p.command('show port stats 0')), fwd.rx);
+    p.child.stdin.write('quit\n');
+    t.is((await p.exit()).code, 0, p.stderr);
+  } finally {
+    p.kill();
+  }
+});
+
+test('an lcore that throws while another is still entering its loop is reported as a forwarding failure, with statistics', async (t) => {
+  // lcore 1's rx queue (net_throw0, which never throws here) takes 1 s to build, so lcore 2
+  // (net_throw1) throws at its first burst while lcore 1 is still on its way into its loop
+  const p = new TestpmdProcess(['--lcores=0@0,1@1,2@1', '--no-pci', '-d', THROWING, '--vdev=net_throw0,after=1000000000,setup_ms=1000',
+    '--vdev=net_throw1,after=0', prefix(), '--',
+    '-i', '--port-topology=loop', '--nb-cores=2']);
+  try {
+    await p.until((o) => o.includes('testpmd> '), 20_000, 'the first prompt');
+    const from = p.stdout.length;
+    p.child.stdin.write('start\n');
+    await p.until((o) => /\nDone\.\n/.test(o.slice(from)), 20_000, 'the failure report');
+    const report = p.stdout.slice(from);
+    t.regex(report, /lcore 2: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose; forwarding stopped on every lcore/);
+    t.true(forwardStats(report).has(0), report);
+    t.regex(await p.command('stop'), /Packet forwarding not started/);
     p.child.stdin.write('quit\n');
     t.is((await p.exit()).code, 0, p.stderr);
   } finally {

@@ -322,6 +322,9 @@ export class Testpmd {
     let failed: string | undefined;
     for (const f of this.finished) void f.then((r) => { if (r.error !== undefined) failed ??= r.error; });
     for (let waited = 0; Atomics.load(control, 1) < count; waited += 5) {
+      // an lcore failed in its loop while another was still on its way into its own: a
+      // forwarding failure like any other (start reports it, stops every lcore, shows stats)
+      if (failed !== undefined && Atomics.load(control, 1) > 0) return;
       if (failed !== undefined || waited > 30_000) {
         // the lcores that did start are stopped and waited for, so the next start finds them free
         Atomics.store(control, 0, 1);
