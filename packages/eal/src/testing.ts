@@ -11,15 +11,28 @@
  * a case is a name, an async function that throws on failure, and `skip` (why it cannot run
  * here), which a runner must report as a skip, never a pass. The cases are in
  * conformance/cases.ts, what they check in every received mbuf in conformance/frames.ts.
+ *
+ * And the features.ini checker (features/): every line of a PMD's features.ini is compared
+ * with what a real port of the driver does.
+ *
+ *   registerFeatures(test.serial, new URL('../../features.ini', import.meta.url), { drivers: [driver], vdev: 'net_null0' });
  */
 import './instance.js';
 import { spawnSync } from 'node:child_process';
 import { DpkitError } from './errors.js';
 import { linux } from './linux/native.js';
 import type { ConformanceCase } from './conformance/cases.js';
+import type { Driver } from './driver/types.js';
+import type { Eal } from './eal.js';
+import { compareFeatures, featuresFailures, observeDevice, readFeaturesIni, type FeaturesDevice, type FeaturesIni } from './features/check.js';
+import { observeFeatures, type ObservedFeatures } from './features/observe.js';
 
 export { ethdevConformance, conformanceWorkerBursts, type ConformanceCase } from './conformance/cases.js';
 export type { ConformanceOptions } from './conformance/rig.js';
+export {
+  checkFeatures, compareFeatures, featuresFailures, type FeatureVerdict, type FeaturesDevice, type FeaturesIni, type FeaturesPort,
+} from './features/check.js';
+export { OBSERVED_FEATURES, observeFeatures, type ObservedFeature, type ObservedFeatures } from './features/observe.js';
 
 /**
  * Runs conformance cases one after the other and prints one JSON line per case to stdout:
@@ -55,6 +68,39 @@ export function registerConformance(fn: TestRegistrar, cases: ConformanceCase[])
       t.pass(); // run() threw on any failure; the runner wants an assertion
     });
   }
+}
+
+/**
+ * Where registerFeatures gets what the port does: a device it probes in an EAL of its own
+ * (`{ drivers, vdev }`), or, for a port this process cannot create (a netdev in a network
+ * namespace of the test's own), `observe`, which returns what a child process printed with
+ * reportFeatures; `name` (the driver's) goes in the test's title.
+ */
+export type FeaturesTarget = FeaturesDevice | { name: string; observe: () => Promise<ObservedFeatures> | ObservedFeatures };
+
+/**
+ * Registers one test with a test runner (ava's `test.serial`, or `kernelTest(test.serial)`)
+ * that checks every line of features.ini against what the target's port does, and fails
+ * with one line per wrong line (see compareFeatures for what fails).
+ */
+export function registerFeatures(fn: TestRegistrar, ini: FeaturesIni, target: FeaturesTarget): void {
+  const name = 'observe' in target ? target.name : target.vdev.split(',')[0]!;
+  fn(`${name}: features.ini says what the port does`, async (t: { pass(): void }) => {
+    const { text, file } = readFeaturesIni(ini); // a missing file fails before anything is probed
+    const observed = 'observe' in target ? await target.observe() : await observeDevice(target);
+    const failed = featuresFailures(compareFeatures(text, observed), file);
+    if (failed) throw new Error(failed);
+    t.pass(); // every line held; the runner wants an assertion
+  });
+}
+
+/**
+ * For a fixture in a child process (a network namespace): observes port 0 of `eal` (driver
+ * `driver`, on netdev `iface`) and prints what it did as one JSON line to stdout, which the
+ * parent passes to registerFeatures' `observe` (or compareFeatures).
+ */
+export async function reportFeatures(eal: Eal, driver: Driver, iface?: string): Promise<void> {
+  process.stdout.write(JSON.stringify(await observeFeatures(eal, driver, iface)) + '\n');
 }
 
 /** What a test runner's test function looks like here (ava's `test` or `test.serial`). */
