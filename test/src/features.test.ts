@@ -5,13 +5,11 @@
  * sent and counted per port, per queue and in xstats, link up after start and down after
  * stop, queues stopped and started), and a feature the driver lacks the op for is N. A line
  * nothing observes fails, and so does a feature observed but left out. The drivers on netdevs
- * are observed on a veth pair in a namespace of the test's own (root only). Each PMD package
- * runs the same check in its own suite; this one keeps the whole matrix in one place.
+ * are observed on a veth pair in a namespace of the checker's own (root only). Each PMD
+ * package runs the same check in its own suite; this one keeps the whole matrix in one place.
  */
 import test from 'ava';
-import { fileURLToPath } from 'node:url';
-import { withVethPair } from '@dpkit/eal/linux';
-import { kernelTest, registerFeatures, type ObservedFeatures } from '@dpkit/eal/testing';
+import { kernelTest, registerFeatures } from '@dpkit/eal/testing';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
 
@@ -19,11 +17,5 @@ const ini = (pkg: string) => new URL(`../../packages/${pkg}/features.ini`, impor
 
 registerFeatures(test.serial, ini('pmd-null'), { drivers: [nullDriver], vdev: 'net_null0' });
 registerFeatures(test.serial, ini('pmd-ring'), { drivers: [ringDriver], vdev: 'net_ring0' });
-
-const fixture = fileURLToPath(new URL('./fixtures/features-netns.js', import.meta.url));
-for (const [pkg, name] of [['pmd-af-xdp', 'net_af_xdp'], ['pmd-af-packet', 'net_af_packet']] as const) {
-  registerFeatures(kernelTest(test.serial), ini(pkg), {
-    name: `${name} (on a veth pair)`,
-    observe: async () => JSON.parse(await withVethPair((p) => p.exec(process.execPath, [fixture, name, p.a], 60_000), { queues: 2 })) as ObservedFeatures,
-  });
-}
+registerFeatures(kernelTest(test.serial), ini('pmd-af-xdp'), { module: import.meta.resolve('@dpkit/pmd-af-xdp'), vdev: (iface) => `net_af_xdp0,iface=${iface}` });
+registerFeatures(kernelTest(test.serial), ini('pmd-af-packet'), { module: import.meta.resolve('@dpkit/pmd-af-packet'), vdev: (iface) => `net_af_packet0,iface=${iface}` });

@@ -24,13 +24,16 @@ import { linux } from './linux/native.js';
 import type { ConformanceCase } from './conformance/cases.js';
 import type { Driver } from './driver/types.js';
 import type { Eal } from './eal.js';
-import { compareFeatures, featuresFailures, observeDevice, readFeaturesIni, type FeaturesDevice, type FeaturesIni } from './features/check.js';
+import {
+  compareFeatures, featuresFailures, observeDevice, observeOnVeth, readFeaturesIni, type FeaturesDevice, type FeaturesIni, type FeaturesVethDevice,
+} from './features/check.js';
 import { observeFeatures, type ObservedFeatures } from './features/observe.js';
 
 export { ethdevConformance, conformanceWorkerBursts, type ConformanceCase } from './conformance/cases.js';
 export type { ConformanceOptions } from './conformance/rig.js';
 export {
   checkFeatures, compareFeatures, featuresFailures, type FeatureVerdict, type FeaturesDevice, type FeaturesIni, type FeaturesPort,
+  type FeaturesVethDevice,
 } from './features/check.js';
 export { OBSERVED_FEATURES, observeFeatures, type ObservedFeature, type ObservedFeatures } from './features/observe.js';
 
@@ -72,11 +75,24 @@ export function registerConformance(fn: TestRegistrar, cases: ConformanceCase[])
 
 /**
  * Where registerFeatures gets what the port does: a device it probes in an EAL of its own
- * (`{ drivers, vdev }`), or, for a port this process cannot create (a netdev in a network
- * namespace of the test's own), `observe`, which returns what a child process printed with
- * reportFeatures; `name` (the driver's) goes in the test's title.
+ * (`{ drivers, vdev }`); a device on a netdev (`{ module, vdev: (iface) => devargs }`), which
+ * it probes on a veth pair in a network namespace of its own, in a child process (root only:
+ * register it with `kernelTest(test.serial)`); or, for any other set-up, `observe`, which
+ * returns what a child process printed with reportFeatures (`name` goes in the test's title).
  */
-export type FeaturesTarget = FeaturesDevice | { name: string; observe: () => Promise<ObservedFeatures> | ObservedFeatures };
+export type FeaturesTarget = FeaturesDevice | FeaturesVethDevice | { name: string; observe: () => Promise<ObservedFeatures> | ObservedFeatures };
+
+function featuresTitle(target: FeaturesTarget): string {
+  if ('observe' in target) return target.name;
+  if ('module' in target) return `${target.vdev('veth').split(',')[0]} (on a veth pair)`;
+  return target.vdev.split(',')[0]!;
+}
+
+function observeTarget(target: FeaturesTarget): Promise<ObservedFeatures> | ObservedFeatures {
+  if ('observe' in target) return target.observe();
+  if ('module' in target) return observeOnVeth(target);
+  return observeDevice(target);
+}
 
 /**
  * Registers one test with a test runner (ava's `test.serial`, or `kernelTest(test.serial)`)
@@ -84,10 +100,9 @@ export type FeaturesTarget = FeaturesDevice | { name: string; observe: () => Pro
  * with one line per wrong line (see compareFeatures for what fails).
  */
 export function registerFeatures(fn: TestRegistrar, ini: FeaturesIni, target: FeaturesTarget): void {
-  const name = 'observe' in target ? target.name : target.vdev.split(',')[0]!;
-  fn(`${name}: features.ini says what the port does`, async (t: { pass(): void }) => {
+  fn(`${featuresTitle(target)}: features.ini says what the port does`, async (t: { pass(): void }) => {
     const { text, file } = readFeaturesIni(ini); // a missing file fails before anything is probed
-    const observed = 'observe' in target ? await target.observe() : await observeDevice(target);
+    const observed = await observeTarget(target);
     const failed = featuresFailures(compareFeatures(text, observed), file);
     if (failed) throw new Error(failed);
     t.pass(); // every line held; the runner wants an assertion

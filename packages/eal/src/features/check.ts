@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withVethPair } from '../linux/netns.js';
 import { Eal } from '../eal.js';
 import type { Bus, Driver } from '../driver/types.js';
 import { OBSERVED_FEATURES, observeFeatures, type ObservedFeatures } from './observe.js';
@@ -138,4 +139,26 @@ export async function observeDevice(o: FeaturesDevice): Promise<ObservedFeatures
     }
     await eal.cleanup();
   }
+}
+
+/**
+ * A device on a netdev, which the checker probes on veth end `a` of a pair in a network
+ * namespace of its own, in a child process (root only: register it with kernelTest).
+ */
+export interface FeaturesVethDevice {
+  /** the driver package's module, a file: URL or path, exporting `drivers` or `driver` (e.g. `new URL('../index.js', import.meta.url)`) */
+  module: string | URL;
+  /** devargs of the device on veth end `iface`, e.g. `(iface) => 'net_af_xdp0,iface=' + iface` */
+  vdev: (iface: string) => string;
+  /** rx and tx queues of each veth end (default 2: the checker sends on the last of two queues) */
+  queues?: number;
+}
+
+const vethChild = fileURLToPath(new URL('./veth-child.js', import.meta.url));
+
+/** Makes a veth pair in a namespace of its own and observes the device there, in a child process. */
+export async function observeOnVeth(o: FeaturesVethDevice): Promise<ObservedFeatures> {
+  const url = o.module instanceof URL ? o.module.href : o.module.startsWith('file:') ? o.module : pathToFileURL(o.module).href;
+  const out = await withVethPair((p) => p.exec(process.execPath, [vethChild, url, o.vdev(p.a), p.a], 60_000), { queues: o.queues ?? 2 });
+  return JSON.parse(out) as ObservedFeatures;
 }
