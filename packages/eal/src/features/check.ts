@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { withVethPair } from '../linux/netns.js';
 import { Eal } from '../eal.js';
 import type { Bus, Driver } from '../driver/types.js';
@@ -122,7 +123,7 @@ let prefixSeq = 0;
 
 /** Starts an EAL with the device (one lcore, a --file-prefix of its own), observes its first port, cleans up. */
 export async function observeDevice(o: FeaturesDevice): Promise<ObservedFeatures> {
-  const prefix = `features-${process.pid}-${prefixSeq++}`;
+  const prefix = `features-${process.pid}-${threadId}-${prefixSeq++}`; // test runners' worker threads share a pid
   const eal = await Eal.init(['-l', '0', '--no-pci', `--file-prefix=${prefix}`, `--vdev=${o.vdev}`, ...(o.eal ?? [])], {
     drivers: o.drivers, buses: o.buses?.(),
   });
