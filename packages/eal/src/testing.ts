@@ -11,15 +11,31 @@
  * a case is a name, an async function that throws on failure, and `skip` (why it cannot run
  * here), which a runner must report as a skip, never a pass. The cases are in
  * conformance/cases.ts, what they check in every received mbuf in conformance/frames.ts.
+ *
+ * And the features.ini checker (features/): every line of a PMD's features.ini is compared
+ * with what a real port of the driver does.
+ *
+ *   registerFeatures(test.serial, new URL('../../features.ini', import.meta.url), { drivers: [driver], vdev: 'net_null0' });
  */
 import './instance.js';
 import { spawnSync } from 'node:child_process';
 import { DpkitError } from './errors.js';
 import { linux } from './linux/native.js';
 import type { ConformanceCase } from './conformance/cases.js';
+import type { Driver } from './driver/types.js';
+import type { Eal } from './eal.js';
+import {
+  compareFeatures, featuresFailures, observeDevice, observeOnVeth, readFeaturesIni, type FeaturesDevice, type FeaturesIni, type FeaturesVethDevice,
+} from './features/check.js';
+import { observeFeatures, type ObservedFeatures } from './features/observe.js';
 
 export { ethdevConformance, conformanceWorkerBursts, type ConformanceCase } from './conformance/cases.js';
 export type { ConformanceOptions } from './conformance/rig.js';
+export {
+  checkFeatures, compareFeatures, featuresFailures, type FeatureVerdict, type FeaturesDevice, type FeaturesIni, type FeaturesPort,
+  type FeaturesVethDevice,
+} from './features/check.js';
+export { OBSERVED_FEATURES, observeFeatures, type ObservedFeature, type ObservedFeatures } from './features/observe.js';
 
 /**
  * Runs conformance cases one after the other and prints one JSON line per case to stdout:
@@ -55,6 +71,51 @@ export function registerConformance(fn: TestRegistrar, cases: ConformanceCase[])
       t.pass(); // run() threw on any failure; the runner wants an assertion
     });
   }
+}
+
+/**
+ * Where registerFeatures gets what the port does: a device it probes in an EAL of its own
+ * (`{ drivers, vdev }`); a device on a netdev (`{ module, vdev: (iface) => devargs }`), which
+ * it probes on a veth pair in a network namespace of its own, in a child process (root only:
+ * register it with `kernelTest(test.serial)`); or, for any other set-up, `observe`, which
+ * returns what a child process printed with reportFeatures (`name` goes in the test's title).
+ */
+export type FeaturesTarget = FeaturesDevice | FeaturesVethDevice | { name: string; observe: () => Promise<ObservedFeatures> | ObservedFeatures };
+
+function featuresTitle(target: FeaturesTarget): string {
+  if ('observe' in target) return target.name;
+  if ('module' in target) return `${target.vdev('veth').split(',')[0]} (on a veth pair)`;
+  return target.vdev.split(',')[0]!;
+}
+
+function observeTarget(target: FeaturesTarget): Promise<ObservedFeatures> | ObservedFeatures {
+  if ('observe' in target) return target.observe();
+  if ('module' in target) return observeOnVeth(target);
+  return observeDevice(target);
+}
+
+/**
+ * Registers one test with a test runner (ava's `test.serial`, or `kernelTest(test.serial)`)
+ * that checks every line of features.ini against what the target's port does, and fails
+ * with one line per wrong line (see compareFeatures for what fails).
+ */
+export function registerFeatures(fn: TestRegistrar, ini: FeaturesIni, target: FeaturesTarget): void {
+  fn(`${featuresTitle(target)}: features.ini says what the port does`, async (t: { pass(): void }) => {
+    const { text, file } = readFeaturesIni(ini); // a missing file fails before anything is probed
+    const observed = await observeTarget(target);
+    const failed = featuresFailures(compareFeatures(text, observed), file);
+    if (failed) throw new Error(failed);
+    t.pass(); // every line held; the runner wants an assertion
+  });
+}
+
+/**
+ * For a fixture in a child process (a network namespace): observes port 0 of `eal` (driver
+ * `driver`, on netdev `iface`) and prints what it did as one JSON line to stdout, which the
+ * parent passes to registerFeatures' `observe` (or compareFeatures).
+ */
+export async function reportFeatures(eal: Eal, driver: Driver, iface?: string): Promise<void> {
+  process.stdout.write(JSON.stringify(await observeFeatures(eal, driver, iface)) + '\n');
 }
 
 /** What a test runner's test function looks like here (ava's `test` or `test.serial`). */

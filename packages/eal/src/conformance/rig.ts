@@ -4,6 +4,7 @@
  * receiving them with every mbuf inspected). Internal to @dpkit/eal/testing.
  */
 import assert from 'node:assert/strict';
+import { threadId } from 'node:worker_threads';
 import { onlineCpus } from '../args/corelist.js';
 import type { Bus, Driver } from '../driver/types.js';
 import { Eal } from '../eal.js';
@@ -43,7 +44,7 @@ export interface Rig {
 
 export async function withRig(o: ConformanceOptions, fn: (r: Rig) => Promise<void>, setup = true): Promise<void> {
   const lcores = onlineCpus().length > 1 ? '0-1' : '0';
-  const prefix = `conformance-${process.pid}-${prefixSeq++}`;
+  const prefix = `conformance-${process.pid}-${threadId}-${prefixSeq++}`; // test runners' worker threads share a pid
   const eal = await Eal.init(['-l', lcores, '--no-pci', `--file-prefix=${prefix}`, `--vdev=${o.vdev}`, ...(o.eal ?? [])], {
     drivers: o.drivers, buses: o.buses?.(),
   });

@@ -1,17 +1,28 @@
 /**
- * What a port does, observed: each feature of DPDK's features/*.ini that dpkit's PMDs list is
- * exercised on a real port and answered Y only if it worked (and the op behind it exists),
- * N if the driver lacks it. Used by features.test.ts in this process (net_null, net_ring) and
- * by fixtures/features-netns.ts inside a network namespace (the drivers on netdevs, where
- * promiscuous mode and MTU are read back from the kernel).
+ * What a port does, observed: each feature of DPDK's doc/guides/nics/features/*.ini that the
+ * checker knows (OBSERVED_FEATURES) is exercised on a real port and answered Y only if it
+ * worked (and the op behind it exists), N if the driver lacks it. Internal to
+ * @dpkit/eal/testing (features/check.ts compares the answers with a features.ini).
  */
-import { DrvFlags, type Driver } from '@dpkit/eal/driver';
-import { mbufAppend, mbufDataOffset, mbufFreeBulk, mbufPool, rxPoolFits, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
-import { IFF_ALLMULTI, IFF_PROMISC, linux } from '@dpkit/eal/linux';
+import type { Eal } from '../eal.js';
+import { DrvFlags, type Driver } from '../driver/types.js';
+import type { EthDev } from '../ethdev/ethdev.js';
+import { rxPoolFits } from '../ethdev/types.js';
+import { mbufAppend, mbufDataOffset, mbufFreeBulk, mbufPool } from '../mbuf/mbuf.js';
+import type { Mempool } from '../mbuf/mempool.js';
+import { IFF_ALLMULTI, IFF_PROMISC } from '../linux/netdev.js';
+import { linux } from '../linux/native.js';
 
-export type Yn = 'Y' | 'N';
-/** feature → what the port did, and why */
-export type Observed = Record<string, { value: Yn; why: string }>;
+/** What the port was seen to do for one feature: Y (it worked) or N (no op, or it failed), and why. */
+export interface ObservedFeature { value: 'Y' | 'N'; why: string }
+/** feature name as in features.ini → what the port did (JSON-serialisable, for a child process to report) */
+export type ObservedFeatures = Record<string, ObservedFeature>;
+
+/** The features the checker observes, by their names in DPDK's features/*.ini. */
+export const OBSERVED_FEATURES = [
+  'Link status', 'Link status event', 'Queue start/stop', 'MTU update', 'Promiscuous mode', 'Allmulticast mode',
+  'Basic stats', 'Extended stats', 'Stats per queue', 'Multiprocess aware', 'Linux', 'x86-64',
+] as const;
 
 const FRAME = 60;
 
@@ -43,14 +54,16 @@ async function tries(fn: () => Promise<unknown> | unknown): Promise<string | und
 }
 
 /**
- * Exercises port 0 of `eal` (driver `drv`; on netdev `iface` when it has one) and reports
- * every feature. Leaves the port stopped, its modes and MTU as they were.
+ * Exercises port 0 of `eal` (driver `drv`; on netdev `iface` when it has one: promiscuous and
+ * all-multicast flags and the MTU are then read back from the kernel) and reports every
+ * feature of OBSERVED_FEATURES. The port must be fresh (not configured); it is left stopped,
+ * its modes and MTU as they were. Creates a mempool named `features`.
  */
-export async function observeFeatures(eal: Eal, drv: Driver, iface?: string): Promise<Observed> {
-  const out: Observed = {};
+export async function observeFeatures(eal: Eal, drv: Driver, iface?: string): Promise<ObservedFeatures> {
+  const out: ObservedFeatures = {};
   const dev = eal.ethdevs.get(0);
   const flagsOf = () => linux().ifInfo(iface!).flags;
-  const set = (f: string, ok: boolean, why: string) => { out[f] = { value: ok ? 'Y' : 'N', why }; };
+  const set = (f: (typeof OBSERVED_FEATURES)[number], ok: boolean, why: string) => { out[f] = { value: ok ? 'Y' : 'N', why }; };
 
   // MTU on the stopped port
   if (!dev.ops.mtuSet) set('MTU update', false, 'no mtuSet op');
