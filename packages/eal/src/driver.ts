@@ -17,3 +17,9 @@ export {
 } from './ethdev/fastpath.js';
 export { readPciDevice, normalizePciAddress, hasVfio } from './bus/pci.js';
 export { DpkitError } from './errors.js';
+// the mbuf header as a driver reads and writes it: the layout constants, the one header reset,
+// and the handle helpers (the same bindings `@dpkit/eal` exports)
+export * from './mbuf/layout.js';
+export {
+  mbufDataOffset, mbufFreeBulk, mbufHeader, mbufNext, mbufPool, mbufRead, mbufReset, mbufSetRx, mbufWrite,
+} from './mbuf/mbuf.js';
