@@ -21,5 +21,6 @@ export { DpkitError } from './errors.js';
 // and the handle helpers (the same bindings `@dpkit/eal` exports)
 export * from './mbuf/layout.js';
 export {
-  mbufDataOffset, mbufFreeBulk, mbufHeader, mbufNext, mbufPool, mbufRead, mbufReset, mbufSetRx, mbufWrite,
+  mbufDataLen, mbufDataOffset, mbufFreeBulk, mbufHeader, mbufNbSegs, mbufNext, mbufPktLen, mbufPool, mbufPort, mbufRead,
+  mbufReset, mbufSetRx, mbufWrite,
 } from './mbuf/mbuf.js';
