@@ -4,8 +4,14 @@
  *   rx: NullRx (set lengths only), CopyRx (also copies a dummy packet in), NoRx (`no-rx=1`)
  *   tx: NullTx (free), CopyTx (copy each packet out to a dummy buffer, then free)
  */
-import { Mempool, mbufFreeBulk, type RxQueue, type TxQueue } from '@dpkit/eal';
-import { QueueStat, mbufPktLen, mbufRead, mbufWrite, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+import { MBUF_HEADER_WORDS, MBUF_INDEX_MASK, M16_DATA_OFF, Mempool, mbufFreeBulk, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { QueueStat, mbufPktLen, mbufRead, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+
+// Imported constants are live bindings that V8 re-checks on every use; module-local
+// copies fold into the code (2.4x faster allocBulk, see bench/README.md).
+const _MBUF_INDEX_MASK = MBUF_INDEX_MASK;
+const _MBUF_HEADER_WORDS = MBUF_HEADER_WORDS;
+const _M16_DATA_OFF = M16_DATA_OFF;
 
 /** What rx/tx queue setup stores in the descriptor's `data`. */
 export interface NullQueueData {
@@ -51,10 +57,13 @@ class CopyRx extends NullRx {
   }
 
   protected override fill(pkts: Uint32Array, start: number, n: number): void {
-    const dummy = this.dummy;
-    const size = this.size;
-    // the whole dummy into one segment: one TypedArray.set each
-    for (let i = start, end = start + n; i < end; i++) mbufWrite(pkts[i]!, 0, size, dummy, 0);
+    // written out rather than mbufWrite: 3 ns/packet less (one pool, one segment, known length)
+    const pool = this.pool;
+    for (let i = start, end = start + n; i < end; i++) {
+      const m = pkts[i]!;
+      const off = pool.bufOffset(m) + pool.h16[(m & _MBUF_INDEX_MASK) * _MBUF_HEADER_WORDS * 2 + _M16_DATA_OFF]!;
+      pool.bytes.set(this.dummy, off);
+    }
   }
 }
 
