@@ -17,3 +17,10 @@ export {
 } from './ethdev/fastpath.js';
 export { readPciDevice, normalizePciAddress, hasVfio } from './bus/pci.js';
 export { DpkitError } from './errors.js';
+// the mbuf header as a driver reads and writes it: the layout constants, the one header reset,
+// and the handle helpers (the same bindings `@dpkit/eal` exports)
+export * from './mbuf/layout.js';
+export {
+  mbufDataLen, mbufDataOffset, mbufFreeBulk, mbufHeader, mbufNbSegs, mbufNext, mbufPktLen, mbufPool, mbufPort, mbufRead,
+  mbufReset, mbufSetRx, mbufWrite,
+} from './mbuf/mbuf.js';

@@ -28,7 +28,8 @@ export {
 export { fixPartialL4Checksum, l4ChecksumValid, sum16 } from './net/checksum.js';
 export {
   mbufAdj, mbufAppend, mbufChain, mbufDataLen, mbufDataOffset, mbufFree, mbufFreeBulk, mbufHeader, mbufNbSegs,
-  mbufPktLen, mbufPool, mbufPort, mbufRefcnt, mbufRefcntUpdate, mbufTailroom,
+  mbufNext, mbufPktLen, mbufPool, mbufPort, mbufRead, mbufRefcnt, mbufRefcntUpdate, mbufReset, mbufSetRx, mbufTailroom,
+  mbufWrite,
 } from './mbuf/mbuf.js';
 export { Ring, RING_F_SC_DEQ, RING_F_SP_ENQ, type RingDescriptor } from './ring/ring.js';
 export { LcoreManager, type LaunchTarget, type LcoreState } from './lcore/lcore.js';

@@ -12,11 +12,11 @@
  * `fix_csum=1`; the bursts test no option.
  */
 import {
-  MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_NB_SEGS, M_LEN_OFF, M_NEXT, M_PKT_LEN, M_PORT_SEGS, Mempool, fixPartialL4Checksum,
+  MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_NB_SEGS, M16_PORT, M_LEN_OFF, M_NEXT, M_PKT_LEN, Mempool, fixPartialL4Checksum,
   mbufFreeBulk, mempools,
   type RxQueue, type TxQueue,
 } from '@dpkit/eal';
-import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+import { QueueStat, mbufHeaderReset, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 import { XskRing, linux, type LinuxBinding } from '@dpkit/eal/linux';
 
 /** XDP_PACKET_HEADROOM: where the kernel puts a received frame's data in copy mode */
@@ -58,8 +58,10 @@ const POOL_SHIFT = MBUF_POOL_SHIFT;
 const H_NEXT = M_NEXT;
 const H_PKT_LEN = M_PKT_LEN;
 const H_LEN_OFF = M_LEN_OFF;
-const H_PORT_SEGS = M_PORT_SEGS;
 const H16_NB_SEGS = M16_NB_SEGS;
+const H16_PORT = M16_PORT;
+// small enough that V8 inlines it into the burst loops: the same stores as written out
+const headerReset = mbufHeaderReset;
 const NEED_WAKEUP = 1;
 const PACKETS = QueueStat.PACKETS;
 const BYTES = QueueStat.BYTES;
@@ -93,7 +95,7 @@ export class XdpRx implements RxQueue {
   private readonly idBits: number;
   private readonly shift: number;
   private readonly offMask: number;
-  private readonly portSegs: number;
+  private readonly port: number;
   private readonly freeThresh: number;
   private readonly scratch: Uint32Array;
   private readonly busyPoll: boolean;
@@ -112,7 +114,7 @@ export class XdpRx implements RxQueue {
     this.idBits = (this.pool.id << POOL_SHIFT) >>> 0;
     this.shift = x.shift;
     this.offMask = (1 << x.shift) - 1;
-    this.portSegs = ((1 << 16) | d.port) >>> 0;
+    this.port = d.port;
     this.freeThresh = x.freeThresh;
     this.scratch = new Uint32Array(this.subs[0]!.fill.size);
     this.busyPoll = x.busyPoll;
@@ -151,22 +153,15 @@ export class XdpRx implements RxQueue {
     const shift = this.shift;
     const offMask = this.offMask;
     const idBits = this.idBits;
-    const portSegs = this.portSegs;
+    const port = this.port;
     let bytes = 0;
     for (let k = 0; k < avail; k++) {
       const e = desc + (((cons + k) & mask) << 2);
       const addr = rw[e]!;
       const len = rw[e + 2]!;
       const idx = addr >>> shift;
-      const b = idx << 4;
-      const q = b >> 1;
-      h32[b + H_NEXT] = 0;
-      h32[b + H_PKT_LEN] = len;
-      h32[b + H_LEN_OFF] = (((addr & offMask) << 16) | len) >>> 0;
-      h32[b + H_PORT_SEGS] = portSegs;
-      h64[q + 3] = 0; // ol_flags
-      h64[q + 4] = 0; // packet_type, vlan
-      h64[q + 5] = 0; // tx_offload
+      // the frame's data starts where the kernel put it (XDP headroom in copy mode)
+      headerReset(h32, h64, idx << 4, addr & offMask, len, port);
       owned[idx] = 0;
       pkts[start + k] = (idBits | idx) >>> 0;
       bytes += len;
@@ -394,10 +389,7 @@ class XdpTx implements TxQueue {
       if (next === 0) break;
       s = next - 1;
     }
-    umem.h32[cb + H_NEXT] = 0;
-    umem.h32[cb + H_PKT_LEN] = pktLen;
-    umem.h32[cb + H_LEN_OFF] = ((umem.headroom << 16) | pktLen) >>> 0;
-    umem.h32[cb + H_PORT_SEGS] = (1 << 16) | (src.h32[sb + H_PORT_SEGS]! & 0xffff);
+    headerReset(umem.h32, umem.h64, cb, umem.headroom, pktLen, src.h16[(sb << 1) + H16_PORT]!);
     this.originals[this.nbOriginals++] = m;
     this.counters[XQ_COPIES]! += 1;
     return c;

@@ -4,18 +4,14 @@
  *   rx: NullRx (set lengths only), CopyRx (also copies a dummy packet in), NoRx (`no-rx=1`)
  *   tx: NullTx (free), CopyTx (copy each packet out to a dummy buffer, then free)
  */
-import {
-  MBUF_HEADER_WORDS, MBUF_INDEX_MASK, M16_DATA_LEN, M16_DATA_OFF, Mempool, mbufFreeBulk,
-  type RxQueue, type TxQueue,
-} from '@dpkit/eal';
-import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+import { MBUF_HEADER_WORDS, MBUF_INDEX_MASK, M16_DATA_OFF, Mempool, mbufFreeBulk, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { QueueStat, mbufPktLen, mbufRead, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 
 // Imported constants are live bindings that V8 re-checks on every use; module-local
 // copies fold into the code (2.4x faster allocBulk, see bench/README.md).
 const _MBUF_INDEX_MASK = MBUF_INDEX_MASK;
 const _MBUF_HEADER_WORDS = MBUF_HEADER_WORDS;
 const _M16_DATA_OFF = M16_DATA_OFF;
-const _M16_DATA_LEN = M16_DATA_LEN;
 
 /** What rx/tx queue setup stores in the descriptor's `data`. */
 export interface NullQueueData {
@@ -61,6 +57,7 @@ class CopyRx extends NullRx {
   }
 
   protected override fill(pkts: Uint32Array, start: number, n: number): void {
+    // written out rather than mbufWrite: 3 ns/packet less (one pool, one segment, known length)
     const pool = this.pool;
     for (let i = start, end = start + n; i < end; i++) {
       const m = pkts[i]!;
@@ -96,14 +93,12 @@ class CopyTx extends NullTx {
 
   override txBurst(pkts: Uint32Array, start: number, n: number): number {
     const dummy = this.dummy;
+    const size = dummy.length;
     for (let i = start, end = start + n; i < end; i++) {
+      // the first `size` bytes of the packet, across its segments
       const m = pkts[i]!;
-      const pool = Mempool.fromHandle(m);
-      const b2 = (m & _MBUF_INDEX_MASK) * _MBUF_HEADER_WORDS * 2;
-      const off = pool.bufOffset(m) + pool.h16[b2 + _M16_DATA_OFF]!;
-      const len = Math.min(pool.h16[b2 + _M16_DATA_LEN]!, dummy.length);
-      const bytes = pool.bytes;
-      for (let j = 0; j < len; j++) dummy[j] = bytes[off + j]!; // no subarray: views allocate
+      const len = mbufPktLen(m);
+      mbufRead(m, 0, len < size ? len : size, dummy, 0);
     }
     return super.txBurst(pkts, start, n);
   }

@@ -4,7 +4,7 @@
  * receiving port), tx enqueues them; a full ring refuses the rest (counted as tx errors, the
  * caller keeps those mbufs).
  */
-import { MBUF_INDEX_MASK, M16_PORT, M_PKT_LEN, Ring, mempools, type RingDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_PORT, M_PKT_LEN, Ring, mempools, type RingDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 
 export interface RingQueueData {
@@ -13,6 +13,7 @@ export interface RingQueueData {
 
 // module-local copies: imported bindings are re-checked on every use in hot loops
 const INDEX_MASK = MBUF_INDEX_MASK;
+const POOL_SHIFT = MBUF_POOL_SHIFT;
 const PKT_LEN = M_PKT_LEN;
 const PORT16 = M16_PORT;
 
@@ -20,7 +21,7 @@ function sumBytes(pkts: Uint32Array, start: number, n: number): number {
   let bytes = 0;
   for (let i = start, end = start + n; i < end; i++) {
     const m = pkts[i]!;
-    bytes += mempools[m >>> 24]!.h32[((m & INDEX_MASK) << 4) + PKT_LEN]!;
+    bytes += mempools[m >>> POOL_SHIFT]!.h32[((m & INDEX_MASK) << 4) + PKT_LEN]!;
   }
   return bytes;
 }
@@ -44,7 +45,7 @@ class RingRx implements RxQueue {
     let bytes = 0;
     for (let i = start, end = start + got; i < end; i++) {
       const m = pkts[i]!;
-      const pool = mempools[m >>> 24]!;
+      const pool = mempools[m >>> POOL_SHIFT]!;
       const b = (m & INDEX_MASK) << 4;
       pool.h16[(b << 1) + PORT16] = port;
       bytes += pool.h32[b + PKT_LEN]!;

@@ -5,7 +5,7 @@
 import { DpkitError } from '../errors.js';
 import {
   MBUF_HEADER_WORDS, MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_DATA_LEN, M16_DATA_OFF, M16_NB_SEGS,
-  M16_PORT, M16_REFCNT, M_NEXT, M_PKT_LEN,
+  M16_PORT, M16_REFCNT, M_LEN_OFF, M_NEXT, M_PKT_LEN, MBUF_PORT_INVALID, mbufHeaderReset,
 } from './layout.js';
 import { mempools, type Mempool } from './mempool.js';
 
@@ -15,10 +15,11 @@ const _MBUF_INDEX_MASK = MBUF_INDEX_MASK;
 const _MBUF_POOL_SHIFT = MBUF_POOL_SHIFT;
 const _M_NEXT = M_NEXT;
 const _M_PKT_LEN = M_PKT_LEN;
+const _M_LEN_OFF = M_LEN_OFF;
 const _M16_REFCNT = M16_REFCNT;
 const _M16_NB_SEGS = M16_NB_SEGS;
 
-/** The pool an mbuf belongs to. */
+/** The pool an mbuf belongs to; throws DpkitError if that pool is not attached in this thread. */
 export function mbufPool(m: number): Mempool {
   const pool = mempools[m >>> _MBUF_POOL_SHIFT];
   if (pool === undefined) throw new DpkitError(`mbuf ${m}: its pool ${m >>> _MBUF_POOL_SHIFT} is not attached in this thread`);
@@ -30,22 +31,27 @@ export function mbufHeader(m: number): number {
   return (m & _MBUF_INDEX_MASK) * MBUF_HEADER_WORDS;
 }
 
+/** `pkt_len`: bytes in all segments (rte_pktmbuf_pkt_len). */
 export function mbufPktLen(m: number): number {
   return mbufPool(m).h32[mbufHeader(m) + _M_PKT_LEN]!;
 }
 
+/** `data_len`: bytes in this segment (rte_pktmbuf_data_len). */
 export function mbufDataLen(m: number): number {
   return mbufPool(m).h16[mbufHeader(m) * 2 + M16_DATA_LEN]!;
 }
 
+/** `port`: the port that received the packet, `MBUF_PORT_INVALID` if none. */
 export function mbufPort(m: number): number {
   return mbufPool(m).h16[mbufHeader(m) * 2 + M16_PORT]!;
 }
 
+/** `nb_segs`: segments in the chain that starts here. */
 export function mbufNbSegs(m: number): number {
   return mbufPool(m).h16[mbufHeader(m) * 2 + _M16_NB_SEGS]!;
 }
 
+/** `refcnt`, read atomically (rte_mbuf_refcnt_read). */
 export function mbufRefcnt(m: number): number {
   return Atomics.load(mbufPool(m).h16, mbufHeader(m) * 2 + _M16_REFCNT);
 }
@@ -92,6 +98,109 @@ export function mbufAdj(m: number, len: number): number {
   pool.h16[b * 2 + M16_DATA_OFF] = pool.h16[b * 2 + M16_DATA_OFF]! + len;
   pool.h32[b + _M_PKT_LEN] = pool.h32[b + _M_PKT_LEN]! - len;
   return mbufDataOffset(m);
+}
+
+/** The next segment of a chain (`m->next`), or -1 after the last one. */
+export function mbufNext(m: number): number {
+  return mbufPool(m).h32[mbufHeader(m) + _M_NEXT]! - 1;
+}
+
+/**
+ * rte_pktmbuf_reset: a fresh header (data at the pool's headroom, lengths 0, port
+ * `MBUF_PORT_INVALID`, one segment, flags and offload fields 0), as `allocBulk` returns it.
+ * Resets this one header: give a chain's other segments back first (or keep them elsewhere).
+ */
+export function mbufReset(m: number): void {
+  const pool = mbufPool(m);
+  mbufHeaderReset(pool.h32, pool.h64, mbufHeader(m), pool.headroom, 0, MBUF_PORT_INVALID);
+}
+
+/**
+ * What an rx burst sets on a fresh single-segment mbuf (from `allocBulk`): `pkt_len` =
+ * `data_len` = `len` and `port`. Returns false, writing nothing, when `len` bytes do not fit
+ * the buffer after `data_off`. In a burst, `allocBulkLen` does allocation and this in one pass.
+ */
+export function mbufSetRx(m: number, len: number, port: number): boolean {
+  const pool = mbufPool(m);
+  const b = mbufHeader(m);
+  const h16 = pool.h16;
+  if (h16[b * 2 + M16_DATA_OFF]! + len > pool.eltSize) return false;
+  pool.h32[b + _M_PKT_LEN] = len;
+  h16[b * 2 + M16_DATA_LEN] = len;
+  h16[b * 2 + M16_PORT] = port;
+  return true;
+}
+
+/**
+ * rte_pktmbuf_read: copies `len` bytes of the packet, from byte `off` of its data, into
+ * `dst[dstOff..]`, walking the chain across segments. Returns `len`, or -1 with nothing copied
+ * when `off + len` passes `pkt_len` or `dst` is too short (and -1, after copying what there
+ * is, on a broken chain whose segments hold less than `pkt_len`). Allocates nothing (a byte loop: no
+ * `subarray` views); a driver with a native path copies in batches instead.
+ */
+export function mbufRead(m: number, off: number, len: number, dst: Uint8Array, dstOff: number): number {
+  let pool = mbufPool(m);
+  let b = mbufHeader(m);
+  if (off < 0 || len < 0 || dstOff < 0 || off + len > pool.h32[b + _M_PKT_LEN]! || dstOff + len > dst.length) return -1;
+  let at = dstOff;
+  const end = dstOff + len;
+  for (;;) {
+    const lenOff = pool.h32[b + _M_LEN_OFF]!;
+    const dataLen = lenOff & 0xffff;
+    if (off < dataLen) {
+      const src = pool.bytes;
+      const base = pool.bufOffset(m) + (lenOff >>> 16) + off;
+      const k = Math.min(dataLen - off, end - at);
+      for (let i = 0; i < k; i++) dst[at + i] = src[base + i]!;
+      at += k;
+      off = 0;
+      if (at === end) return len;
+    } else {
+      off -= dataLen;
+    }
+    const next = pool.h32[b + _M_NEXT]!;
+    if (next === 0) return at === end ? len : -1; // pkt_len larger than the segments hold
+    m = next - 1;
+    pool = mbufPool(m);
+    b = mbufHeader(m);
+  }
+}
+
+/**
+ * rte_pktmbuf_write: copies `src[srcOff..srcOff+len)` into the packet from byte `off` of its
+ * data, walking the chain, within the lengths the segments already have (it grows nothing: set
+ * them first, e.g. with `mbufSetRx`). Returns `len`, or -1 with nothing copied when `off + len`
+ * passes `pkt_len` or `src` is too short (and -1, after copying what fits, on a broken chain
+ * whose segments hold less than `pkt_len`). Allocates nothing: a whole `src` landing in one
+ * segment is one `TypedArray.set`, anything else a byte loop.
+ */
+export function mbufWrite(m: number, off: number, len: number, src: Uint8Array, srcOff: number): number {
+  let pool = mbufPool(m);
+  let b = mbufHeader(m);
+  if (off < 0 || len < 0 || srcOff < 0 || off + len > pool.h32[b + _M_PKT_LEN]! || srcOff + len > src.length) return -1;
+  let at = srcOff;
+  const end = srcOff + len;
+  for (;;) {
+    const lenOff = pool.h32[b + _M_LEN_OFF]!;
+    const dataLen = lenOff & 0xffff;
+    if (off < dataLen) {
+      const dst = pool.bytes;
+      const base = pool.bufOffset(m) + (lenOff >>> 16) + off;
+      const k = Math.min(dataLen - off, end - at);
+      if (k === src.length) dst.set(src, base);
+      else for (let i = 0; i < k; i++) dst[base + i] = src[at + i]!;
+      at += k;
+      off = 0;
+      if (at === end) return len;
+    } else {
+      off -= dataLen;
+    }
+    const next = pool.h32[b + _M_NEXT]!;
+    if (next === 0) return at === end ? len : -1;
+    m = next - 1;
+    pool = mbufPool(m);
+    b = mbufHeader(m);
+  }
 }
 
 /** rte_pktmbuf_chain: appends `tail`'s segments to `head`. */

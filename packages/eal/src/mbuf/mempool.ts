@@ -18,7 +18,7 @@ import { Ring } from '../ring/ring.js';
 import {
   MBUF_DEFAULT_BUF_SIZE, MBUF_DEFAULT_HEADROOM, MBUF_HEADER_WORDS, MBUF_INDEX_MASK, MBUF_MAX_POOLS,
   MBUF_POOL_SHIFT, MBUF_PORT_INVALID, M16_REFCNT, M_LEN_OFF, M_NEXT, M_PKT_LEN, M_PORT_SEGS, M_REFCNT_POOL,
-  assertLittleEndian,
+  assertLittleEndian, mbufHeaderReset,
 } from './layout.js';
 
 // Imported constants are live bindings that V8 re-checks on every use; module-local
@@ -36,16 +36,25 @@ export const MEMPOOL_CACHE_MAX_SIZE = 512;
 // a cache holds up to 1.5 × its size before a put, plus the put itself (at most 1.5 × size)
 const CACHE_WORDS = 1 + MEMPOOL_CACHE_MAX_SIZE * 3;
 
+/** What a worker needs to attach a pool (`Mempool.attach`): structured-cloneable. */
 export interface MempoolDescriptor {
+  /** the pool id (the top 8 bits of its handles) */
   id: number;
+  /** the pool's name (`Mempool.create`'s) */
   name: string;
+  /** number of mbufs */
   size: number;
+  /** per-lcore cache size */
   cacheSize: number;
+  /** bytes per buffer (headroom + data room) */
   eltSize: number;
+  /** `data_off` of a reset mbuf */
   headroom: number;
+  /** the shared memory holding ring, caches, headers and buffers */
   region: RegionDescriptor;
 }
 
+/** Options of `Mempool.create` (rte_pktmbuf_pool_create's arguments). */
 export interface PktmbufPoolOptions {
   /** number of mbufs */
   size: number;
@@ -53,7 +62,9 @@ export interface PktmbufPoolOptions {
   cacheSize?: number;
   /** bytes per buffer including the headroom (RTE_MBUF_DEFAULT_BUF_SIZE by default) */
   dataRoomSize?: number;
+  /** `data_off` of a reset mbuf (MBUF_DEFAULT_HEADROOM, 128, by default) */
   headroom?: number;
+  /** NUMA socket of the memory (0 by default) */
   socket?: number;
   /** `memfd` puts the pool in memfd memory (needs the Linux addon), which AF_XDP can register
    * as UMEM and workers map by fd; `shared` (default) a SharedArrayBuffer */
@@ -74,17 +85,25 @@ function layout(size: number, eltSize: number) {
   return { ringSize, ringOffset, cacheOffset, headerOffset, dataOffset, total };
 }
 
+/** A packet mbuf pool (rte_mempool of rte_mbufs); its header table layout is in `MBUF_HEADER_BYTES`. */
 export class Mempool {
+  /** the pool id: the top 8 bits of its handles, its index in `mempools` */
   readonly id: number;
+  /** the name given to `Mempool.create` */
   readonly name: string;
+  /** number of mbufs */
   readonly size: number;
+  /** per-lcore cache size (0: none) */
   readonly cacheSize: number;
   /** bytes per buffer (headroom + data room) */
   readonly eltSize: number;
+  /** `data_off` of a reset mbuf */
   readonly headroom: number;
+  /** the memory region holding the pool */
   readonly region: MemoryRegion;
-  /** header table views (see layout.ts) */
+  /** the header table as 32-bit words: header of `m` at `(m & MBUF_INDEX_MASK) << 4`, fields at `M_*` */
   readonly h32: Uint32Array;
+  /** the header table as 16-bit halves: fields at `(b << 1) + M16_*` */
   readonly h16: Uint16Array;
   /** the header table as 64-bit words, for clearing two header words in one store (store 0 only) */
   readonly h64: Float64Array;
@@ -92,6 +111,7 @@ export class Mempool {
   readonly words: Uint32Array;
   /** the whole region as bytes; a buffer starts at `dataOffset + index * eltSize` */
   readonly bytes: Uint8Array;
+  /** byte offset in `bytes` of the first buffer (4 KiB aligned) */
   readonly dataOffset: number;
   private readonly ring: Ring;
   private readonly caches: Uint32Array;
@@ -150,6 +170,7 @@ export class Mempool {
     return new Mempool({ id, name, size, cacheSize, eltSize, headroom, region: region.descriptor() }, true);
   }
 
+  /** What a worker passes to `Mempool.attach`. */
   descriptor(): MempoolDescriptor {
     return {
       id: this.id, name: this.name, size: this.size, cacheSize: this.cacheSize, eltSize: this.eltSize,
@@ -192,13 +213,7 @@ export class Mempool {
 
   /** rte_pktmbuf_reset on the header at word `b`. */
   private reset(b: number): void {
-    const h64 = this.h64;
-    h64[b >> 1] = 0; // next, pkt_len
-    this.h32[b + _M_LEN_OFF] = this.headroom << 16;
-    this.h32[b + _M_PORT_SEGS] = RESET_PORT_SEGS;
-    h64[(b >> 1) + 3] = 0; // ol_flags
-    h64[(b >> 1) + 4] = 0; // packet_type, vlan
-    h64[(b >> 1) + 5] = 0; // tx_offload
+    mbufHeaderReset(this.h32, this.h64, b, this.headroom, 0, MBUF_PORT_INVALID);
   }
 
   /** rte_mempool_get_bulk: `n` handles into objs[start..], all or none. No header reset. */
@@ -321,12 +336,18 @@ export class Mempool {
     return n;
   }
 
+  /** mbufs out of the pool: `size - availCount()` (rte_mempool_in_use_count). */
   inUseCount(): number {
     return this.size - this.availCount();
   }
 
   /** The data area (every mbuf's buffer, back to back): what AF_XDP registers as UMEM. */
-  dataArea(): { offset: number; length: number } {
+  dataArea(): {
+    /** byte offset in `bytes` (= `dataOffset`) */
+    offset: number;
+    /** `size * eltSize` bytes */
+    length: number;
+  } {
     return { offset: this.dataOffset, length: this.size * this.eltSize };
   }
 
@@ -337,5 +358,3 @@ export class Mempool {
 }
 
 const scratch = new Uint32Array(1);
-/** port = RTE_MBUF_PORT_INVALID, nb_segs = 1 */
-const RESET_PORT_SEGS = (MBUF_PORT_INVALID | (1 << 16)) >>> 0;

@@ -1,8 +1,11 @@
 /** What the engines that rewrite packets share: receive, rewrite each, send, drop the rest. */
-import { mbufFree } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, M16_DATA_LEN, mbufFree } from '@dpkit/eal';
 import { FwdStat, dataOffset, poolOf, transmit, type FwdStream } from '../engine.js';
 
 const RX = FwdStat.RX;
+// module-local copies: imported bindings are re-checked on every use in hot loops
+const INDEX_MASK = MBUF_INDEX_MASK;
+const DATA_LEN = M16_DATA_LEN;
 
 /** Rewrites packet data at `bytes[off..]` for stream `s`; returns false to drop the packet. */
 export type Rewrite = (s: FwdStream, bytes: Uint8Array, off: number, len: number) => boolean;
@@ -18,8 +21,8 @@ export function rewriteAndForward(s: FwdStream, rewrite: Rewrite): void {
   for (let i = 0; i < nbRx; i++) {
     const m = pkts[i]!;
     const pool = poolOf(m);
-    const idx = m & 0xffffff;
-    const len = pool.h16[(idx << 5) + 4]!;
+    const idx = m & INDEX_MASK;
+    const len = pool.h16[(idx << 5) + DATA_LEN]!;
     // a packet the engine does not answer is freed, not counted as dropped (as in DPDK)
     if (rewrite(s, pool.bytes, dataOffset(pool, m), len)) pkts[keep++] = m;
     else mbufFree(m);

@@ -3,11 +3,14 @@
  * port's MAC (macfwd.c). The 12 bytes are three precomputed 32-bit words per stream, stored
  * with three stores when the data is 4-byte aligned.
  */
-import { MBUF_INDEX_MASK, mempools } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_DATA_LEN, M16_DATA_OFF, mempools } from '@dpkit/eal';
 import { FwdStat, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 
 const RX = FwdStat.RX;
 const INDEX_MASK = MBUF_INDEX_MASK;
+const POOL_SHIFT = MBUF_POOL_SHIFT;
+const DATA_LEN = M16_DATA_LEN;
+const DATA_OFF = M16_DATA_OFF;
 
 interface MacState {
   words: Uint32Array;
@@ -33,11 +36,11 @@ export const engine: ForwardEngine = {
     const a2 = st.words[2]!;
     for (let i = 0; i < nbRx; i++) {
       const m = pkts[i]!;
-      const pool = mempools[m >>> 24]!;
+      const pool = mempools[m >>> POOL_SHIFT]!;
       const idx = m & INDEX_MASK;
       const h16 = pool.h16;
-      if (h16[(idx << 5) + 4]! < 14) continue;
-      const off = pool.dataOffset + idx * pool.eltSize + h16[(idx << 5) + 5]!;
+      if (h16[(idx << 5) + DATA_LEN]! < 14) continue;
+      const off = pool.dataOffset + idx * pool.eltSize + h16[(idx << 5) + DATA_OFF]!;
       if ((off & 3) === 0) {
         const w = pool.words;
         const k = off >>> 2;

@@ -4,12 +4,15 @@
  * bytes are three 32-bit words and the swap is three loads and three stores; an odd offset
  * takes the byte loop.
  */
-import { MBUF_INDEX_MASK, mempools } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_DATA_LEN, M16_DATA_OFF, mempools } from '@dpkit/eal';
 import { FwdStat, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { swapBytes } from './common.js';
 
 const RX = FwdStat.RX;
 const INDEX_MASK = MBUF_INDEX_MASK;
+const POOL_SHIFT = MBUF_POOL_SHIFT;
+const DATA_LEN = M16_DATA_LEN;
+const DATA_OFF = M16_DATA_OFF;
 
 export const engine: ForwardEngine = {
   name: 'macswap',
@@ -20,11 +23,11 @@ export const engine: ForwardEngine = {
     s.stats[RX] += nbRx;
     for (let i = 0; i < nbRx; i++) {
       const m = pkts[i]!;
-      const pool = mempools[m >>> 24]!;
+      const pool = mempools[m >>> POOL_SHIFT]!;
       const idx = m & INDEX_MASK;
       const h16 = pool.h16;
-      if (h16[(idx << 5) + 4]! < 14) continue; // data_len
-      const off = pool.dataOffset + idx * pool.eltSize + h16[(idx << 5) + 5]!; // + data_off
+      if (h16[(idx << 5) + DATA_LEN]! < 14) continue; // data_len
+      const off = pool.dataOffset + idx * pool.eltSize + h16[(idx << 5) + DATA_OFF]!; // + data_off
       if ((off & 3) === 0) {
         const w = pool.words;
         const k = off >>> 2;

@@ -3,11 +3,17 @@
  * as source and its peer's as destination, `--txpkts` long (several values make a chain of
  * segments), as DPDK's txonly.c. The headers are built once per stream and copied in.
  */
-import { MBUF_INDEX_MASK, mbufFreeBulk, type Mempool } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, M16_DATA_LEN, M16_DATA_OFF, M16_NB_SEGS, M_NEXT, M_PKT_LEN, mbufFreeBulk, type Mempool } from '@dpkit/eal';
 import { transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
 
 const INDEX_MASK = MBUF_INDEX_MASK;
+// module-local copies: imported bindings are re-checked on every use in hot loops
+const NEXT = M_NEXT;
+const PKT_LEN = M_PKT_LEN;
+const DATA_LEN = M16_DATA_LEN;
+const DATA_OFF = M16_DATA_OFF;
+const NB_SEGS = M16_NB_SEGS;
 export const HEADERS = 42;
 
 export interface TxonlyState {
@@ -89,9 +95,9 @@ export function buildBurst(s: FwdStream, st: TxonlyState): number {
       mbufFreeBulk(pkts, i, n - i);
       return i;
     }
-    h32[b + 1] = total; // pkt_len
-    h16[(b << 1) + 4] = first; // data_len
-    const off = dataBase + idx * elt + h16[(b << 1) + 5]!; // + data_off
+    h32[b + PKT_LEN] = total;
+    h16[(b << 1) + DATA_LEN] = first;
+    const off = dataBase + idx * elt + h16[(b << 1) + DATA_OFF]!;
     if ((off & 3) === 0) {
       // 11 word stores instead of a TypedArray.set call per packet; the 2 bytes past the
       // headers land in the payload (or the buffer's tailroom for a 42-byte packet)
@@ -121,11 +127,11 @@ function chainSegments(pool: Mempool, b: number, st: TxonlyState): boolean {
   for (let k = 1; k < nsegs; k++) {
     const seg = segs[k - 1]!;
     const sb = (seg & INDEX_MASK) << 4;
-    h16[(sb << 1) + 4] = st.segs[k]!; // data_len
-    h32[last] = seg + 1; // next
+    h16[(sb << 1) + DATA_LEN] = st.segs[k]!;
+    h32[last + NEXT] = seg + 1; // handle + 1
     last = sb;
   }
-  h16[(b << 1) + 7] = nsegs; // nb_segs
+  h16[(b << 1) + NB_SEGS] = nsegs;
   return true;
 }
 
