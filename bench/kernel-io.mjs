@@ -28,7 +28,10 @@ import { fileURLToPath } from 'node:url';
 
 const seconds = Number(process.argv[2] ?? 8);
 const rounds = Number(process.argv[3] ?? 3);
-const pmds = process.argv.length > 4 ? process.argv.slice(4) : ['af_xdp', 'af_packet'];
+// optional: PMD names (af_xdp, af_packet), each optionally with one mode (af_xdp/txonly)
+const picks = process.argv.length > 4 ? process.argv.slice(4) : ['af_xdp', 'af_packet'];
+const pmds = [...new Set(picks.map((p) => p.split('/')[0]))];
+const wanted = (pmd, mode) => picks.some((p) => p === pmd || p === `${pmd}/${mode}`);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dpkit = `${root}node_modules/.bin/dpkit-testpmd`;
 const tag = `${process.pid % 100000}`;
@@ -151,7 +154,7 @@ const modes = [
 const workloads = [];
 for (const pmd of pmds) {
   for (const busy of pmd === 'af_xdp' ? [0, 64] : [0]) {
-    for (const m of modes) {
+    for (const m of modes.filter((x) => wanted(pmd, x.name))) {
       workloads.push({ ...m, pmd, busy, label: `${pmd} ${m.name}${pmd === 'af_xdp' ? ` busy=${busy}` : ''}`, vdevs: () => vdevsFor(pmd, busy, m.ifaces), mode: m.name });
     }
   }
