@@ -14,7 +14,7 @@ const cases: [string, string[], RegExp][] = [
   ['vdev given twice', ['-l', '0-1', '--vdev=net_null0', '--vdev=net_null0'], /vdev 'net_null0' is given twice/],
   ['bad nodeaction', ['-l', '0-1', '--vdev=net_ring0,nodeaction=x'], /nodeaction='x' is not valid/],
   ['no forwarding lcore', ['-l', '0', '--vdev=net_null0'], /Empty set of forwarding logical cores/],
-  ['driver package that is not there', ['-d', 'no-such-dpkit-driver'], /-d no-such-dpkit-driver: cannot load driver module \(not found\)/],
+  ['driver package that is not there', ['-d', 'no-such-dpkit-driver'], /-d no-such-dpkit-driver: driver package not found from the application \(.+\) nor from @dpkit\/eal \(.+\); install it as a dependency of the application, or give a path to its module/],
   ['bad testpmd option', ['-l', '0-1', '--vdev=net_null0', '--', '--burst=0'], /invalid --burst '0'/],
   ['unknown forwarding mode', ['-l', '0-1', '--vdev=net_null0', '--', '--forward-mode=warp'], /unknown forwarding mode 'warp'/],
   ['too many queues for the driver', ['-l', '0-1', '--vdev=net_ring0', '--', '--rxq=17'], /supports at most 16 rx/],

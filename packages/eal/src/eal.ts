@@ -4,11 +4,12 @@
  * and probes, and starts the worker lcores. The registries are wired with tsyringe here and
  * only here: drivers get what they need through their probe context.
  */
-import './instance.js';
+import { ealPackageDir } from './instance.js';
 import 'reflect-metadata';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { container, type DependencyContainer } from 'tsyringe';
 import { BusRegistry, DriverRegistry } from './bus/registry.js';
 import { PciBus } from './bus/pci.js';
@@ -39,17 +40,55 @@ export interface EalInitOptions {
   print?: (text: string) => void;
 }
 
-/** A module loaded with `-d` exports `drivers` (an array), `driver`, or a default descriptor. */
+/**
+ * Where `-d NAME` resolves first: the application, as it resolves its own imports — the
+ * directory of its main module (process.argv[1], symlinks resolved), or the working directory
+ * when there is none (`node -e`, the REPL).
+ */
+function applicationDir(): string {
+  try {
+    if (process.argv[1]) return dirname(realpathSync(process.argv[1]));
+  } catch {
+    // not a file (the first argument of `node -e CODE ARG`)
+  }
+  return process.cwd();
+}
+
+/**
+ * A module loaded with `-d` exports `drivers` (an array), `driver`, or a default descriptor.
+ * A spec starting with `.` or `/` is a file; a package name resolves from the application
+ * (above), then from @dpkit/eal's own directory.
+ */
 async function loadDriverModule(spec: string): Promise<Driver[]> {
-  const target = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(spec)).href : spec;
+  const isPath = spec.startsWith('.') || isAbsolute(spec);
+  const app = isPath ? '' : applicationDir();
+  let fromEal = false; // the name is not below the application: @dpkit/eal's own import resolves it
   let mod: Record<string, unknown>;
   try {
+    let target = isPath ? pathToFileURL(resolve(spec)).href : spec;
+    if (!isPath) {
+      try {
+        target = pathToFileURL(createRequire(join(app, 'noop.js')).resolve(spec)).href;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+        fromEal = true;
+      }
+    }
     mod = (await import(target)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
     // a second copy of @dpkit/eal refused to load (instance.ts): its own line says it all
     if ((err as Error).name === 'DpkitError' && code === 'EEXIST') throw new DpkitError(`-d ${spec}: ${(err as Error).message}`, 'EEXIST');
-    const why = code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? 'not found' : (err as Error).message;
+    // the spec itself is missing (not a module the driver imports): Node names eal.js as the importer
+    const missing = code === 'ERR_MODULE_NOT_FOUND' && (err as Error).message.endsWith(`imported from ${fileURLToPath(import.meta.url)}`);
+    if (missing && fromEal) {
+      throw new DpkitError(
+        `-d ${spec}: driver package not found from the application (${app}) nor from @dpkit/eal (${ealPackageDir}); ` +
+          'install it as a dependency of the application, or give a path to its module (-d ./path/to/index.js)',
+        'ENOENT',
+      );
+    }
+    const why = missing ? 'not found' : (err as Error).message;
     throw new DpkitError(`-d ${spec}: cannot load driver module (${why}); give an installed package name or a path to a .js file`, 'ENOENT');
   }
   const found = [mod.drivers, mod.driver, mod.default].flat().filter((d): d is Driver => !!d && typeof (d as Driver).probe === 'function');
