@@ -11,6 +11,14 @@
 import { createInterface } from 'node:readline';
 import { BpfAsm, BpfMap, Helper, MapType, R0, R1, R2, FP, XdpAction, attachXdp, linux, loadXdpProgram } from '../packages/eal/dist/linux.js';
 
+import { errorLine } from '../packages/eal/dist/index.js';
+
+// a missing addon, netdev or privilege: one line, not a stack trace
+process.on('uncaughtException', (err) => {
+  console.error(`xdp-sink: ${errorLine(err)}`);
+  process.exit(1);
+});
+
 const l = linux();
 const sinks = process.argv.slice(2).map((iface) => {
   const map = new BpfMap(MapType.ARRAY, 4, 8, 1, 'bench_sink');
