@@ -3,6 +3,7 @@
  * Keep this surface small; it is the contract third-party drivers build on.
  */
 import './instance.js';
+import { mempools as poolTable, type Mempool } from './mbuf/mempool.js';
 export {
   DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches, removePorts,
   type Bus, type BusContext, type Device, type Driver, type DriverRegistryView, type PciDeviceInfo, type PciId,
@@ -17,6 +18,12 @@ export {
 } from './ethdev/fastpath.js';
 export { readPciDevice, normalizePciAddress, hasVfio } from './bus/pci.js';
 export { DpkitError } from './errors.js';
+/**
+ * This thread's pools by id (`mempools[m >>> MBUF_POOL_SHIFT]` is the pool of handle `m`), for
+ * burst loops that reach a pool's `h32`/`h16`/`data` without a call per packet. Read it;
+ * `Mempool.create`/`attach`/`release` maintain it.
+ */
+export const mempools: readonly (Mempool | undefined)[] = poolTable;
 // the mbuf header as a driver reads and writes it: the layout constants, the one header reset,
 // and the handle helpers (the same bindings `@dpkit/eal` exports)
 export * from './mbuf/layout.js';

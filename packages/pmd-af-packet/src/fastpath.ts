@@ -15,10 +15,10 @@
  */
 import {
   MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_VLAN_TCI, M_LEN_OFF, M_NEXT, M_OL_FLAGS, M_PKT_LEN, Mempool,
-  OlFlags, fixPartialL4Checksum, mbufFreeBulk, mempools,
+  OlFlags, fixPartialL4Checksum, mbufFreeBulk,
   type RxQueue, type TxQueue,
 } from '@dpkit/eal';
-import { QueueStat, mbufHeaderReset, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+import { QueueStat, mbufHeaderReset, mempools, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 import { linux, type LinuxBinding } from '@dpkit/eal/linux';
 
 /** A queue pair's socket and ring geometry, shared by the control path and every lcore. */

@@ -13,10 +13,10 @@
  */
 import {
   MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_NB_SEGS, M16_PORT, M_LEN_OFF, M_NEXT, M_PKT_LEN, Mempool, fixPartialL4Checksum,
-  mbufFreeBulk, mempools,
+  mbufFreeBulk,
   type RxQueue, type TxQueue,
 } from '@dpkit/eal';
-import { QueueStat, mbufHeaderReset, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+import { QueueStat, mbufHeaderReset, mempools, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 import { XskRing, linux, type LinuxBinding } from '@dpkit/eal/linux';
 
 /** XDP_PACKET_HEADROOM: where the kernel puts a received frame's data in copy mode */

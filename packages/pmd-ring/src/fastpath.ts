@@ -4,8 +4,8 @@
  * receiving port), tx enqueues them; a full ring refuses the rest (counted as tx errors, the
  * caller keeps those mbufs).
  */
-import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_PORT, M_PKT_LEN, Ring, mempools, type RingDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
-import { QueueStat, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
+import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_PORT, M_PKT_LEN, Ring, type RingDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { QueueStat, mempools, queueStats, type QueueDescriptor } from '@dpkit/eal/driver';
 
 export interface RingQueueData {
   ring: RingDescriptor;

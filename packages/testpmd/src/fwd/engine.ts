@@ -4,7 +4,8 @@
  * forwarding lcore imports it and calls `packetFwd(stream)` in a loop for each of its streams.
  * `packetFwd` moves one burst and must allocate nothing.
  */
-import { MBUF_INDEX_MASK, M16_DATA_OFF, mbufFreeBulk, mempools, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, M16_DATA_OFF, mbufFreeBulk, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { mempools } from '@dpkit/eal/driver';
 
 /** Slots of a stream's counters (Float64Array in shared memory). */
 export const FwdStat = { RX: 0, TX: 1, DROPPED: 2 } as const;

@@ -3,7 +3,8 @@
  * port's MAC (macfwd.c). The 12 bytes are three precomputed 32-bit words per stream, stored
  * with three stores when the data is 4-byte aligned.
  */
-import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_DATA_LEN, M16_DATA_OFF, mempools } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_DATA_LEN, M16_DATA_OFF } from '@dpkit/eal';
+import { mempools } from '@dpkit/eal/driver';
 import { FwdStat, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 
 const RX = FwdStat.RX;

@@ -4,7 +4,8 @@
  * bytes are three 32-bit words and the swap is three loads and three stores; an odd offset
  * takes the byte loop.
  */
-import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_DATA_LEN, M16_DATA_OFF, mempools } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M16_DATA_LEN, M16_DATA_OFF } from '@dpkit/eal';
+import { mempools } from '@dpkit/eal/driver';
 import { FwdStat, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { swapBytes } from './common.js';
 
