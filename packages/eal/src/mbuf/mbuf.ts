@@ -139,31 +139,7 @@ export function mbufSetRx(m: number, len: number, port: number): boolean {
  * `subarray` views); a driver with a native path copies in batches instead.
  */
 export function mbufRead(m: number, off: number, len: number, dst: Uint8Array, dstOff: number): number {
-  let pool = mbufPool(m);
-  let b = mbufHeader(m);
-  if (off < 0 || len < 0 || dstOff < 0 || off + len > pool.h32[b + _M_PKT_LEN]! || dstOff + len > dst.length) return -1;
-  let at = dstOff;
-  const end = dstOff + len;
-  for (;;) {
-    const lenOff = pool.h32[b + _M_LEN_OFF]!;
-    const dataLen = lenOff & 0xffff;
-    if (off < dataLen) {
-      const src = pool.bytes;
-      const base = pool.bufOffset(m) + (lenOff >>> 16) + off;
-      const k = Math.min(dataLen - off, end - at);
-      for (let i = 0; i < k; i++) dst[at + i] = src[base + i]!;
-      at += k;
-      off = 0;
-      if (at === end) return len;
-    } else {
-      off -= dataLen;
-    }
-    const next = pool.h32[b + _M_NEXT]!;
-    if (next === 0) return at === end ? len : -1; // pkt_len larger than the segments hold
-    m = next - 1;
-    pool = mbufPool(m);
-    b = mbufHeader(m);
-  }
+  return mbufCopy(m, off, len, dst, dstOff, false);
 }
 
 /**
@@ -175,20 +151,26 @@ export function mbufRead(m: number, off: number, len: number, dst: Uint8Array, d
  * segment is one `TypedArray.set`, anything else a byte loop.
  */
 export function mbufWrite(m: number, off: number, len: number, src: Uint8Array, srcOff: number): number {
+  return mbufCopy(m, off, len, src, srcOff, true);
+}
+
+/** The chain walk of mbufRead (`toMbuf` false) and mbufWrite (true): one branch per segment. */
+function mbufCopy(m: number, off: number, len: number, buf: Uint8Array, bufOff: number, toMbuf: boolean): number {
   let pool = mbufPool(m);
   let b = mbufHeader(m);
-  if (off < 0 || len < 0 || srcOff < 0 || off + len > pool.h32[b + _M_PKT_LEN]! || srcOff + len > src.length) return -1;
-  let at = srcOff;
-  const end = srcOff + len;
+  if (off < 0 || len < 0 || bufOff < 0 || off + len > pool.h32[b + _M_PKT_LEN]! || bufOff + len > buf.length) return -1;
+  let at = bufOff;
+  const end = bufOff + len;
   for (;;) {
     const lenOff = pool.h32[b + _M_LEN_OFF]!;
     const dataLen = lenOff & 0xffff;
     if (off < dataLen) {
-      const dst = pool.bytes;
+      const bytes = pool.bytes;
       const base = pool.bufOffset(m) + (lenOff >>> 16) + off;
       const k = Math.min(dataLen - off, end - at);
-      if (k === src.length) dst.set(src, base);
-      else for (let i = 0; i < k; i++) dst[base + i] = src[at + i]!;
+      if (!toMbuf) for (let i = 0; i < k; i++) buf[at + i] = bytes[base + i]!;
+      else if (k === buf.length) bytes.set(buf, base);
+      else for (let i = 0; i < k; i++) bytes[base + i] = buf[at + i]!;
       at += k;
       off = 0;
       if (at === end) return len;
@@ -196,7 +178,7 @@ export function mbufWrite(m: number, off: number, len: number, src: Uint8Array, 
       off -= dataLen;
     }
     const next = pool.h32[b + _M_NEXT]!;
-    if (next === 0) return at === end ? len : -1;
+    if (next === 0) return at === end ? len : -1; // pkt_len larger than the segments hold
     m = next - 1;
     pool = mbufPool(m);
     b = mbufHeader(m);
