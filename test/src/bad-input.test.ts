@@ -16,6 +16,7 @@ const cases: [string, string[], RegExp][] = [
   ['no forwarding lcore', ['-l', '0', '--vdev=net_null0'], /Empty set of forwarding logical cores/],
   ['driver package that is not there', ['-d', 'no-such-dpkit-driver'], /-d no-such-dpkit-driver: driver package not found from the application \(.+\) nor from @dpkit\/eal \(.+\); install it as a dependency of the application, or give a path to its module/],
   ['bad testpmd option', ['-l', '0-1', '--vdev=net_null0', '--', '--burst=0'], /invalid --burst '0'/],
+  ['flowgen packets shorter than their headers', ['-l', '0-1', '--vdev=net_null0', '--', '--forward-mode=flowgen', '--txpkts=42'], /flowgen needs --txpkts of at least 46 bytes \(42 for Ethernet, IPv4 and UDP headers, 4 for the FCS\); got 42/],
   ['unknown forwarding mode', ['-l', '0-1', '--vdev=net_null0', '--', '--forward-mode=warp'], /unknown forwarding mode 'warp'/],
   ['too many queues for the driver', ['-l', '0-1', '--vdev=net_ring0', '--', '--rxq=17'], /supports at most 16 rx/],
   ['AF_PACKET ring blocks not page multiples', ['-l', '0-1', '--vdev=net_af_packet0,iface=lo,blocksz=5000'], /net_af_packet0: blocksz=5000 must be a multiple of the page size \(4096\)/],

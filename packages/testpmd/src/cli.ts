@@ -53,14 +53,17 @@ async function main(argv: string[]): Promise<number> {
       await interactive(app, out);
     } else {
       out('No commandline core given, start packet forwarding');
+      // a forwarding lcore that throws stops forwarding (lcoreFailed): the run ends, exit 1;
+      // set before start, which may already report one
       let failure: string | undefined;
+      let ended: (() => void) | undefined;
+      app.onForwardingFailed = (error) => {
+        failure = error;
+        ended?.();
+      };
       await app.start(params.txFirst ? 1 : 0);
       await new Promise<void>((resolve) => {
-        // a forwarding lcore that throws stops forwarding (lcoreFailed): the run ends, exit 1
-        app!.onForwardingFailed = (error) => {
-          failure = error;
-          done();
-        };
+        ended = () => done();
         const done = (sig?: string) => {
           if (sig) out(`\nSignal ${sig === 'SIGINT' ? 2 : 15} received, preparing to exit...`);
           clearInterval(timer);
@@ -73,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
         process.on('SIGINT', onInt);
         process.on('SIGTERM', onTerm);
         const timer = params.statsPeriod > 0 ? setInterval(() => app!.showPeriodicStats(), params.statsPeriod * 1000) : undefined;
+        if (failure !== undefined) return done();
         if (!params.statsPeriod) {
           out('Press enter to exit');
           process.stdin.once('data', () => done());

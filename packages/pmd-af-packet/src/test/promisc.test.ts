@@ -4,10 +4,11 @@
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { canMakeNetns, hasLinux, withVethPair } from '@dpkit/eal/linux';
+import { withVethPair } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/promisc-netns.js', import.meta.url));
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 real('promiscuous and all-multicast are on the netdev while the port is started, off again after stop and close', async (t) => {
   const r = await withVethPair((p) => JSON.parse(p.exec(process.execPath, [fixture, p.a], 60_000)));

@@ -6,10 +6,11 @@
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { canMakeNetns, hasLinux, withVethPair } from '@dpkit/eal/linux';
+import { withVethPair } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/port-netns.js', import.meta.url));
-const real = hasLinux() && canMakeNetns() ? test.serial : test.serial.skip;
+const real = kernelTest(test.serial);
 
 const run = (scenario: string, mode: string) =>
   withVethPair((p) => JSON.parse(p.exec(process.execPath, [fixture, scenario, p.a, p.b, mode], 60_000)));

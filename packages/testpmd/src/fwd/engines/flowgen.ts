@@ -6,7 +6,7 @@
  * packet with its own IPv4 checksum. The flow number is per lcore (it runs on across the
  * lcore's streams) and is backed out for packets the tx queue refused.
  */
-import { mbufFreeBulk } from '@dpkit/eal';
+import { DpkitError, mbufFreeBulk } from '@dpkit/eal';
 import { FwdStat, dataOffset, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
 import { buildBurst, templateWords, udpTemplate, type TxonlyState } from './txonly.js';
@@ -27,6 +27,8 @@ export const engine: ForwardEngine = {
   name: 'flowgen',
   streamInit(s: FwdStream): void {
     const total = s.cfg.txpkts.reduce((a, b) => a + b, 0) - FCS;
+    // the 42 header bytes must fit once the FCS is taken off: refused, not sent malformed
+    if (total < 42) throw new DpkitError(`flowgen needs --txpkts of at least 46 bytes (42 for Ethernet, IPv4 and UDP headers, 4 for the FCS); got ${total + FCS}`);
     const template = udpTemplate(ETHER_DST, ETHER_SRC, total, IP_SRC, IP_DST, 1000, 1001);
     s.state = { template, templateWords: templateWords(template), total, segs: [total], segScratch: new Uint32Array(1) } satisfies TxonlyState;
   },
