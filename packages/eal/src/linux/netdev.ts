@@ -50,13 +50,22 @@ export function netdevRunning(iface: string): boolean {
 type NetdevPortOps = Pick<EthDevOps, 'linkUpdate' | 'promiscuousEnable' | 'promiscuousDisable' | 'allmulticastEnable' | 'allmulticastDisable' | 'mtuSet'>;
 
 const MODE_FLAGS = IFF_PROMISC | IFF_ALLMULTI;
-/** the netdev's IFF_PROMISC/IFF_ALLMULTI when each port was probed (set by netdevModes) */
-const probedFlags = new WeakMap<EthDev, number>();
+/** which of IFF_PROMISC/IFF_ALLMULTI each started port turned on and off on its netdev */
+const changedFlags = new WeakMap<EthDev, { on: number; off: number }>();
 
-/** Sets or clears `flag` on the netdev while the port is started; stopped, the port only keeps it. */
+/**
+ * Sets or clears `flag` on the netdev while the port is started, and notes the change for
+ * netdevModesRestore; stopped, the port only keeps it.
+ */
 function modeOp(ifaceOf: (dev: EthDev) => string, flag: number, on: boolean): (dev: EthDev) => void {
   return (dev) => {
-    if (dev.started) linux().setIfFlags(ifaceOf(dev), on ? flag : 0, on ? 0 : flag);
+    if (!dev.started) return;
+    linux().setIfFlags(ifaceOf(dev), on ? flag : 0, on ? 0 : flag);
+    const c = changedFlags.get(dev);
+    if (!c) return;
+    const [undo, record] = on ? ['off', 'on'] as const : ['on', 'off'] as const;
+    if (c[undo] & flag) c[undo] &= ~flag; // back to what the netdev had
+    else c[record] |= flag;
   };
 }
 
@@ -79,31 +88,35 @@ export function netdevPortOps(ifaceOf: (dev: EthDev) => string): NetdevPortOps {
   };
 }
 
-/**
- * Sets a new port's promiscuous and all-multicast state from the netdev's flags, and keeps
- * those flags for netdevModesRestore.
- */
+/** Sets a new port's promiscuous and all-multicast state from the netdev's flags. */
 export function netdevModes(dev: EthDev, id: NetdevIdentity): void {
   dev.promiscuous = (id.flags & IFF_PROMISC) !== 0;
   dev.allMulticast = (id.flags & IFF_ALLMULTI) !== 0;
-  probedFlags.set(dev, id.flags & MODE_FLAGS);
-}
-
-/** At start: puts the port's promiscuous and all-multicast modes on the netdev. */
-export function netdevModesApply(dev: EthDev, iface: string): void {
-  const want = (dev.promiscuous ? IFF_PROMISC : 0) | (dev.allMulticast ? IFF_ALLMULTI : 0);
-  linux().setIfFlags(iface, want, MODE_FLAGS & ~want);
 }
 
 /**
- * At stop: gives the netdev back the IFF_PROMISC/IFF_ALLMULTI it had at probe (the port's own
- * modes stay as they are, for the next start). A netdev that has gone is left alone.
+ * At start: puts the port's promiscuous and all-multicast modes on the netdev, and keeps which
+ * of the two flags it changed, so that stop undoes exactly those.
+ */
+export function netdevModesApply(dev: EthDev, iface: string): void {
+  const want = (dev.promiscuous ? IFF_PROMISC : 0) | (dev.allMulticast ? IFF_ALLMULTI : 0);
+  const had = linux().ifInfo(iface).flags & MODE_FLAGS;
+  linux().setIfFlags(iface, want, MODE_FLAGS & ~want);
+  changedFlags.set(dev, { on: want & ~had, off: had & ~want });
+}
+
+/**
+ * At stop: undoes what netdevModesApply changed on the netdev (a flag the port turned on goes
+ * off, one it turned off comes back), so a flag someone else set on the netdev while the port
+ * ran (another program, `ip link set promisc on`) stays. The port's own modes stay as they
+ * are, for the next start. A netdev that has gone is left alone.
  */
 export function netdevModesRestore(dev: EthDev, iface: string): void {
-  const was = probedFlags.get(dev);
-  if (was === undefined) return;
+  const c = changedFlags.get(dev);
+  if (c === undefined) return;
+  changedFlags.delete(dev);
   try {
-    linux().setIfFlags(iface, was, MODE_FLAGS & ~was);
+    linux().setIfFlags(iface, c.off, c.on);
   } catch {
     // the netdev was removed while the port ran: nothing to restore
   }
