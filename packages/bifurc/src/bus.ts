@@ -3,16 +3,20 @@
  * `rte_bifurc`) becomes a PCI-like device on this bus that carries the netdev's identity —
  * PCI address and ids from sysfs, or a documented virtual identity for netdevs without a PCI
  * device — and the bus probes the BIFURC driver whose id table matches it best (an exact
- * vendor/device match beats a wildcard). The device also carries the steering: the XDP flow
- * classifier, whose rules decide what user space gets; everything else stays with the kernel.
+ * vendor/device match beats a wildcard). The netdev is opened by the first registered
+ * direct-ring-access provider that claims it (the Linux AF_XDP provider last, for any netdev),
+ * and the device carries what that provider gives: its handle and its steering (the XDP flow
+ * classifier for AF_XDP, a NIC's flow director), whose rules decide what user space gets.
  */
 import { DpkitError, type Devargs } from '@dpkit/eal';
 import {
   DrvFlags, PCI_ANY_ID, defineDriver, defineParams, pciIdMatches, type Bus, type BusContext, type Device, type Driver,
   type PciDeviceInfo,
 } from '@dpkit/eal/driver';
-import { PIN_ENTRY_BYTES, XdpClassifier } from './classifier.js';
-import { linuxDirectRings, type DirectRingHandle, type IfInfo } from './dra.js';
+import { PIN_ENTRY_BYTES } from './classifier.js';
+import { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
+import type { DirectRingHandle, DraProvider, IfInfo, NetdevId } from './dra.js';
+import { linuxAfXdp, readNetdevId } from './dra-linux.js';
 
 export const params = defineParams({
   iface: { type: 'string', syntax: '<netdev>', help: 'the Linux netdev to share with the kernel' },
@@ -24,23 +28,8 @@ export const params = defineParams({
   rules: { type: 'int', default: 4096, min: 1, max: 1048576, help: 'flow rules at most' },
 });
 
-/** What a bifurc device carries for its driver (see @dpkit/pmd-af-xdp's BifurcAttachment). */
-export interface BifurcInfo {
-  iface: string;
-  ifinfo: IfInfo;
-  qpairs: number;
-  qoff: number;
-  queueMap: number[][];
-  mode: 'drv' | 'skb';
-  classifier: XdpClassifier;
-  steering: XdpClassifier;
-  flowOps: XdpClassifier;
-  /** the direct-ring-access handle of the netdev */
-  handle: DirectRingHandle;
-}
-
 export interface BifurcDevice extends Device {
-  bifurc: BifurcInfo;
+  bifurc: BifurcAttachment;
   parent: Device;
 }
 
@@ -56,10 +45,31 @@ export function queueMapFor(rxQueues: number, qpairs: number, qoff: number): num
   return map;
 }
 
+export interface BifurcOptions {
+  /** direct-ring-access providers, tried in this order; the Linux AF_XDP provider comes last */
+  providers?: readonly DraProvider[];
+}
+
 export class BifurcBus implements Bus {
   readonly name = 'bifurc';
   private ctx: BusContext | undefined;
   private readonly list: BifurcDevice[] = [];
+  readonly providers: readonly DraProvider[];
+
+  constructor(o: BifurcOptions = {}) {
+    const given = o.providers ?? [];
+    this.providers = given.includes(linuxAfXdp) ? [...given] : [...given, linuxAfXdp];
+  }
+
+  /** The provider that serves a netdev: the first that claims it. */
+  providerFor(netdev: NetdevId): DraProvider {
+    return this.providers.find((p) => p.claims(netdev)) ?? linuxAfXdp;
+  }
+
+  /** The attachment of a device of this bus (undefined for any other device). */
+  attachmentOf(device: Device): BifurcAttachment | undefined {
+    return this.list.find((d) => d === device)?.bifurc;
+  }
 
   scan(ctx: BusContext): void {
     this.ctx = ctx;
@@ -96,56 +106,66 @@ export class BifurcBus implements Bus {
   async create(parent: Device, v: { iface: string; qpairs: number; qoff: number; mode: 'drv' | 'skb'; pins: number; pinidle: number; rules: number }): Promise<BifurcDevice> {
     const ctx = this.ctx;
     if (!ctx) throw new DpkitError(`${parent.name}: the bifurc bus is not registered with the EAL; pass it in Eal.init's buses`, 'ENODEV');
-    const h = linuxDirectRings.open(v.iface);
-    const info = h.getIfinfo();
-    if (this.list.some((d) => d.bifurc.iface === v.iface)) {
-      throw new DpkitError(`${parent.name}: netdev '${v.iface}' is shared with user space by another device already`, 'EBUSY');
+    refuseNetdevRival(parent, v.iface);
+    const netdev = readNetdevId(v.iface, parent.name);
+    const provider = this.providerFor(netdev);
+    const h = provider.open(netdev);
+    let bifurc: BifurcAttachment;
+    try {
+      bifurc = this.attachment(parent, h, h.getIfinfo(), v, ctx);
+    } catch (err) {
+      h.close();
+      throw err;
     }
-    // a netdev queue takes one AF_XDP socket: net_af_xdp on the same netdev would fail only at
-    // start, after the EBUSY retries meant for a socket of our own that is still closing
-    const rival = parent.bus.devices().find((d) => d !== parent && d.name.startsWith('net_af_xdp') && ifaceOf(d.devargs?.args) === v.iface);
-    if (rival) {
-      throw new DpkitError(`${parent.name}: netdev '${v.iface}' is used by ${rival.name} as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both`, 'EBUSY');
-    }
-    if (v.qoff + v.qpairs > info.rxQueues) {
-      throw new DpkitError(`${parent.name}: qoff=${v.qoff} qpairs=${v.qpairs} needs netdev queues ${v.qoff}..${v.qoff + v.qpairs - 1}, '${v.iface}' has ${info.rxQueues} (0..${info.rxQueues - 1}); lower them or add channels with ethtool -L`, 'EINVAL');
-    }
+    const info = bifurc.ifinfo;
     const drv = this.driverFor(info.pci, ctx);
     if (!drv) {
+      bifurc.steering?.close();
+      h.close();
       throw new DpkitError(`${parent.name}: no BIFURC driver matches ${info.pci.address} (${hex4(info.pci.vendor)}:${hex4(info.pci.device)}); install @dpkit/pmd-af-xdp (any netdev) or load a driver with -d`, 'ENODEV');
     }
-    h.splitQueuePairs(v.qpairs, v.qoff);
-    if (parent.devargs) h.putDevargs(parent.devargs.args);
-    const classifier = new XdpClassifier({ queues: v.qpairs, pinEntries: v.pins, pinIdleSeconds: v.pinidle, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8) });
-    // above the default the reservation is worth a line the operator sees
-    const reserved = `${parent.name}: TCP pin table of ${v.pins} connections reserves ${Math.ceil((v.pins * PIN_ENTRY_BYTES) / 2 ** 20)} MiB of kernel memory`;
-    if (v.pins > (params.pins.default as number)) ctx.log.notice(reserved);
-    else ctx.log.info(reserved);
-    const queueMap = queueMapFor(info.rxQueues, v.qpairs, v.qoff);
     const dev: BifurcDevice = {
       name: info.pci.address, bus: this, devargs: undefined, numaNode: info.numaNode, pci: info.pci, driver: undefined, ports: [],
-      parent,
-      bifurc: { iface: v.iface, ifinfo: info, qpairs: v.qpairs, qoff: v.qoff, queueMap, mode: v.mode, classifier, steering: classifier, flowOps: classifier, handle: h },
+      parent, bifurc,
     };
     this.list.push(dev);
     try {
       await ctx.probe(dev, drv);
     } catch (err) {
       this.list.splice(this.list.indexOf(dev), 1);
-      classifier.close();
+      bifurc.steering?.close();
       h.close();
       throw err;
     }
-    ctx.log.info(`${parent.name}: ${v.iface} (${info.pci.address} ${hex4(info.pci.vendor)}:${hex4(info.pci.device)}${info.virtual ? ', virtual' : ''}) probed by ${drv.name}`);
+    ctx.log.info(`${parent.name}: ${v.iface} (${info.pci.address} ${hex4(info.pci.vendor)}:${hex4(info.pci.device)}${info.virtual ? ', virtual' : ''}) opened by ${provider.name}, probed by ${drv.name}`);
     return dev;
+  }
+
+  /** What the device hands its driver: the provider's handle and the steering it brings. */
+  private attachment(parent: Device, h: DirectRingHandle, info: IfInfo, v: { iface: string; qpairs: number; qoff: number; mode: 'drv' | 'skb'; pins: number; pinidle: number; rules: number }, ctx: BusContext): BifurcAttachment {
+    if (v.qoff + v.qpairs > info.rxQueues) {
+      throw new DpkitError(`${parent.name}: qoff=${v.qoff} qpairs=${v.qpairs} needs netdev queues ${v.qoff}..${v.qoff + v.qpairs - 1}, '${v.iface}' has ${info.rxQueues} (0..${info.rxQueues - 1}); lower them or add channels with ethtool -L`, 'EINVAL');
+    }
+    if (parent.devargs) h.putDevargs(parent.devargs.args);
+    const steeringOptions = {
+      queues: v.qpairs, pinEntries: v.pins, pinIdleSeconds: v.pinidle, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8),
+      label: parent.name, log: ctx.log,
+    };
+    const base = { iface: v.iface, ifinfo: info, qpairs: v.qpairs, qoff: v.qoff, provider: h.provider };
+    if (h.kind === 'xsk') {
+      const a: XskAttachment = { ...base, kind: 'xsk', rings: h, queueMap: queueMapFor(info.rxQueues, v.qpairs, v.qoff), mode: v.mode, steering: h.flowSteering(steeringOptions) };
+      return a;
+    }
+    const a: NicAttachment = { ...base, kind: 'nic', rings: h, steering: h.flowSteering(steeringOptions) };
+    return a;
   }
 
   /** Removes the device (its driver first), and frees its classifier. */
   async destroy(dev: BifurcDevice): Promise<void> {
     const ctx = this.ctx!;
     await ctx.remove(dev);
-    dev.bifurc.classifier.close();
-    dev.bifurc.handle.close();
+    dev.bifurc.steering?.close();
+    dev.bifurc.rings.close();
     const i = this.list.indexOf(dev);
     if (i >= 0) this.list.splice(i, 1);
   }
@@ -170,11 +190,44 @@ export class BifurcBus implements Bus {
 }
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
-const ifaceOf = (args: string | undefined) => /(?:^|,)iface=([^,]+)/.exec(args ?? '')?.[1];
 
-/** The bus and the net_bifurc vdev driver that feeds it. Register both with the EAL. */
-export function bifurc(): { bus: BifurcBus; drivers: Driver[] } {
-  const bus = new BifurcBus();
+/**
+ * The attachment a bifurc device hands its driver, or undefined if `device` is not one (a
+ * driver of another bus, say).
+ */
+export function bifurcAttachment(device: Device): BifurcAttachment | undefined {
+  return device.bus instanceof BifurcBus ? device.bus.attachmentOf(device) : undefined;
+}
+
+function needAttachment(device: Device): BifurcAttachment {
+  const a = bifurcAttachment(device);
+  if (!a) throw new DpkitError(`${device.name}: not a bifurc device (no netdev attached by the bus)`, 'EINVAL');
+  return a;
+}
+
+const wrongKind = (device: Device, a: BifurcAttachment, driver: string) => new DpkitError(
+  `${device.name}: ${a.iface} is served by provider ${a.provider} (${a.kind} rings), which ${driver} does not drive: install the driver for this NIC`, 'ENOTSUP');
+
+/** The attachment of an AF_XDP bifurc device for `driver`; one line if the device is not one. */
+export function xskAttachment(device: Device, driver: string): XskAttachment {
+  const a = needAttachment(device);
+  if (a.kind === 'xsk') return a;
+  throw wrongKind(device, a, driver);
+}
+
+/** The attachment of a descriptor-ring NIC's bifurc device for `driver`; one line if it is not one. */
+export function nicAttachment(device: Device, driver: string): NicAttachment {
+  const a = needAttachment(device);
+  if (a.kind === 'nic') return a;
+  throw wrongKind(device, a, driver);
+}
+
+/**
+ * The bus and the net_bifurc vdev driver that feeds it. Register both with the EAL. `providers`
+ * are tried before the Linux AF_XDP provider, which serves every netdev.
+ */
+export function bifurc(o: BifurcOptions = {}): { bus: BifurcBus; drivers: Driver[] } {
+  const bus = new BifurcBus(o);
   const children = new Map<Device, BifurcDevice>();
   const vdev = defineDriver({
     name: 'net_bifurc',

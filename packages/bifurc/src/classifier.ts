@@ -95,7 +95,7 @@ export class XdpClassifier implements FlowOps {
   private readonly byKey = new Map<string, number>();
   private readonly freeSlots: number[] = [];
   private nextId = 0;
-  private isolated = true;
+  private isolatedNow = true;
   private attached: { link: number; prog: number; xskMap: BpfMap; sweeper: ReturnType<typeof setInterval> } | undefined;
 
   constructor(o: ClassifierOptions) {
@@ -122,7 +122,7 @@ export class XdpClassifier implements FlowOps {
 
   /** The classifier program for the current shapes, redirecting user packets into `xskMap`. */
   program(xskMap: BpfMap): BpfAsm {
-    return classifierProgram({ rules: this.rulesMap, counters: this.counters, stats: this.stats, pins: this.pins }, this.shapes.values(), this.isolated, xskMap);
+    return classifierProgram({ rules: this.rulesMap, counters: this.counters, stats: this.stats, pins: this.pins }, this.shapes.values(), this.isolatedNow, xskMap);
   }
 
   /** Loads the program for `xskMap` (not attached): for tests through BPF_PROG_TEST_RUN. */
@@ -271,13 +271,18 @@ export class XdpClassifier implements FlowOps {
     for (const id of [...this.rules.keys()]) this.destroy(id);
   }
 
+  /** false after isolate(false): unmatched traffic goes to user space */
+  get isolated(): boolean {
+    return this.isolatedNow;
+  }
+
   isolate(on: boolean): void {
-    if (this.isolated === on) return;
-    this.isolated = on;
+    if (this.isolatedNow === on) return;
+    this.isolatedNow = on;
     try {
       this.reload();
     } catch (err) {
-      this.isolated = !on;
+      this.isolatedNow = !on;
       throw err;
     }
   }

@@ -1,16 +1,28 @@
 /**
- * The RFC's "direct ring access" API: what a bifurcated PMD asks of the kernel side of a NIC —
- * open a netdev, learn its identity (get_ifinfo, set_pci), keep devargs with it (get/put),
- * split queue pairs off the kernel and return them, register packet memory (map_umem), bind a
- * queue to it and map its descriptor rings (bind, map/unmap). This is the TypeScript interface
- * and its Linux provider, where queues are AF_XDP sockets and rings are the sockets' rings.
- * The emulated 82599 of a later issue will be a second provider, with real descriptor rings.
+ * The RFC's "direct ring access" (DRA) API: what a bifurcated PMD asks of the kernel side of a
+ * NIC. A provider claims netdevs and opens them as one of two shapes:
+ *
+ * - `XskRings` (kind 'xsk'): AF_XDP, where a queue is a socket with fill, completion, rx and tx
+ *   rings over registered UMEM (the Linux provider, dra-linux.ts, for any netdev);
+ * - `NicRings` (kind 'nic'): a NIC with descriptor rings and doorbell registers, whose owned
+ *   queues' register pages are mapped and whose DMA memory is registered at an IOVA. No real
+ *   provider has this shape yet: the emulated 82599 (issue 10) will be the first; a test
+ *   provider (test/fixtures/nic-test-provider.ts) proves the plug-in point.
+ *
+ * Both share the verbs of `DraHandleBase`: identity, devargs, split/return of queue pairs at any
+ * offset (locked across processes), the steering the netdev offers.
  */
-import { readlinkSync } from 'node:fs';
-import { basename } from 'node:path';
-import { DpkitError, type Mempool } from '@dpkit/eal';
-import { readPciDevice, type PciDeviceInfo } from '@dpkit/eal/driver';
-import { XdpBind, XskRing, linux, netdevQueueCount, openXsk, type XskRingSizes } from '@dpkit/eal/linux';
+import type { FlowOps, Mempool, Xstat } from '@dpkit/eal';
+import type { PciDeviceInfo } from '@dpkit/eal/driver';
+import type { BpfMap, XskRing, XskRingSizes, XskStatistics } from '@dpkit/eal/linux';
+
+/** What the bus reads of a netdev before a provider opens it: what `claims` decides on. */
+export interface NetdevId {
+  name: string;
+  ifindex: number;
+  /** the kernel driver (ETHTOOL_GDRVINFO), '' if it does not say */
+  driver: string;
+}
 
 export interface IfInfo {
   name: string;
@@ -29,44 +41,166 @@ export interface IfInfo {
   virtual: boolean;
 }
 
-/** A netdev's registered packet memory (UMEM over a mempool's buffers). */
-export interface Umem {
-  pool: Mempool;
-  chunkSize: number;
+/** What the bus passes when it asks a netdev for its steering (the pins/pinidle/rules devargs). */
+export interface SteeringOptions {
+  /** user queue pairs the rules may name */
+  queues: number;
+  pinEntries: number;
+  pinIdleSeconds: number;
+  maxRules: number;
+  /** a short name for the kernel objects (BPF maps) */
+  name: string;
+  /** the device, for the messages */
+  label: string;
+  log: { info(message: string): void; notice(message: string): void };
 }
 
-/** A queue bound to user space: its socket and, once mapped, its rings. */
-export interface BoundQueue {
-  queue: number;
-  fd: number;
-  sizes: XskRingSizes;
-}
-
-export type RingSet = Record<'fill' | 'completion' | 'rx' | 'tx', XskRing | undefined>;
-
-export interface DirectRingHandle {
+/** The verbs every provider has, whatever its rings. */
+export interface DraHandleBase {
+  /** the provider's name (e.g. 'linux-af-xdp') */
+  readonly provider: string;
   readonly iface: string;
+  readonly ifindex: number;
+  /** get_ifinfo: the netdev's identity now (MTU and queue counts may change) */
   getIfinfo(): IfInfo;
   /** presents another identity for the device (a provider that emulates a NIC sets its own) */
   setPci(pci: PciDeviceInfo): void;
   getDevargs(): string | undefined;
   putDevargs(devargs: string): void;
-  /** reserves netdev queues qoff..qoff+n-1 for user space; EBUSY if taken, EINVAL if absent */
-  splitQueuePairs(n: number, qoff: number): number[];
-  /** gives queues back to the kernel */
+  /**
+   * Splits netdev queue pairs qoff..qoff+n-1 off the kernel for `owner` (a port's name, for the
+   * messages), locking each against every other user in this network namespace. Fails with one
+   * line: EINVAL if the netdev lacks a queue, EBUSY (at once, naming the queue and the holder's
+   * PID or port) if any is split already; on failure none stays split.
+   */
+  splitQueuePairs(n: number, qoff: number, owner: string): Promise<number[]>;
+  /** gives queues back to the kernel (and releases their locks) */
   returnQueuePairs(queues: readonly number[]): void;
-  mapUmem(pool: Mempool): Umem;
-  /** binds a split queue to the UMEM (an AF_XDP socket here) */
-  bind(queue: number, umem: Umem, sizes: XskRingSizes, shareWith?: BoundQueue): BoundQueue;
-  map(q: BoundQueue): RingSet;
-  unmap(rings: RingSet): void;
-  /** closes a bound queue's socket */
-  unbind(q: BoundQueue): void;
+  /** returns what is still split and forgets the devargs */
   close(): void;
 }
 
-export interface DirectRingAccess {
-  open(iface: string): DirectRingHandle;
+// ---- the AF_XDP shape ----
+
+/** A netdev's registered packet memory: a mempool's buffers as UMEM chunks. */
+export interface XskUmem {
+  pool: Mempool;
+  chunkSize: number;
+}
+
+export type XskRingName = 'fill' | 'completion' | 'rx' | 'tx';
+
+/** A split queue bound to UMEM: its socket, whose rings `map` maps. */
+export interface XskQueue {
+  queue: number;
+  fd: number;
+  sizes: XskRingSizes;
+}
+
+export type XskRingSet = Record<XskRingName, XskRing | undefined>;
+
+export interface XskBindOptions {
+  /** share the UMEM registration of this bound queue (XDP_SHARED_UMEM) */
+  shareWith?: XskQueue;
+  /** copy mode even where the driver has zero-copy (XDP_COPY) */
+  copy?: boolean;
+  /** who binds, for the messages */
+  owner?: string;
+}
+
+/**
+ * What feeds the sockets: given the XSKMAP (netdev queue → socket), attach an XDP program to
+ * the netdev and return how to detach it.
+ */
+export interface XdpSteering {
+  attach(xskMap: BpfMap, ifindex: number, mode: 'drv' | 'skb'): { detach(): void };
+  /** the queues (netdev queue ids) packets may be steered to; the XSKMAP gets this many slots */
+  readonly mapSize?: number;
+  /** the steering's own counters, appended to the port's xstats */
+  xstats?(): Xstat[];
+  xstatsReset?(): void;
+}
+
+/** Steering that takes flow rules: what the port hands the application as its FlowOps. */
+export interface XdpFlowSteering extends XdpSteering, FlowOps {
+  /** false after `flow isolate PORT 0`: unmatched traffic goes to user space */
+  readonly isolated: boolean;
+  close(): void;
+}
+
+export interface XskRings extends DraHandleBase {
+  readonly kind: 'xsk';
+  /** map_umem: registers the pool's buffers (memfd memory, 2048- or 4096-byte buffers) */
+  mapUmem(pool: Mempool): XskUmem;
+  /**
+   * Binds a split queue to the UMEM (an AF_XDP socket with rings of `sizes`). EBUSY from the
+   * kernel on a queue this process has split is a socket still being released: retried for up
+   * to a second, then one line.
+   */
+  bind(queue: number, umem: XskUmem, sizes: XskRingSizes, opts?: XskBindOptions): Promise<XskQueue>;
+  /** maps a bound queue's rings (all of `sizes`, or `names`) into this thread */
+  map(q: XskQueue, names?: readonly XskRingName[]): XskRingSet;
+  unmap(rings: XskRingSet): void;
+  /** closes a bound queue's socket */
+  unbind(q: XskQueue): void;
+  /** the kernel's counters of a bound queue (XDP_STATISTICS) */
+  statistics(q: XskQueue): XskStatistics;
+  /** whether the queue runs zero-copy (XDP_OPTIONS) */
+  zeroCopy(q: XskQueue): boolean;
+  /** every packet of a bound queue to its socket: bpf_redirect_map(xskmap, rx_queue, XDP_PASS) */
+  redirectSteering(): XdpSteering;
+  /** the flow director of this shape: the XDP classifier (rules, TCP pins) */
+  flowSteering(o: SteeringOptions): XdpFlowSteering;
+}
+
+// ---- the descriptor-ring NIC shape (no real provider until issue 10) ----
+
+/** DMA memory registered with the device: the pool's memory is at `iova`..`iova + length`. */
+export interface DmaMapping {
+  pool: Mempool;
+  iova: number;
+  length: number;
+}
+
+/**
+ * The register page of an owned queue pair, mapped into this process: 32-bit registers, the
+ * rx and tx queue's base (RDBAL/TDBAL...) at word offsets `rx` and `tx` of `regs`; their tail
+ * registers are the doorbells. Registers of queues this process does not own are not mapped.
+ */
+export interface QueueRegisters {
+  queue: number;
+  regs: Uint32Array;
+  rx: number;
+  tx: number;
+}
+
+/** A NIC's flow director as rte_flow ops. */
+export interface NicFlowSteering extends FlowOps {
+  readonly isolated: boolean;
+  close(): void;
+}
+
+export interface NicRings extends DraHandleBase {
+  readonly kind: 'nic';
+  /** map_umem: registers the pool's memory for DMA at `iova` (page aligned) */
+  mapUmem(pool: Mempool, iova: number): DmaMapping;
+  unmapUmem(m: DmaMapping): void;
+  /** map: the register page of a split queue pair */
+  map(queue: number): QueueRegisters;
+  unmap(r: QueueRegisters): void;
+  /** the NIC's flow director, or undefined if it has none */
+  flowSteering(o: SteeringOptions): NicFlowSteering | undefined;
+}
+
+export type DirectRingHandle = XskRings | NicRings;
+
+/** A provider of direct ring access: claims netdevs and opens them. */
+export interface DraProvider {
+  readonly name: string;
+  readonly kind: DirectRingHandle['kind'];
+  /** whether this provider serves the netdev (the Linux AF_XDP provider: every netdev) */
+  claims(netdev: NetdevId): boolean;
+  open(netdev: NetdevId): DirectRingHandle;
 }
 
 /** Documented identity of a netdev without a PCI device: vendor 0x0000, device 0x0001, PCI
@@ -80,114 +214,3 @@ export function virtualPci(ifindex: number, driver: string): PciDeviceInfo {
     vendor: 0x0000, device: 0x0001, subVendor: 0, subDevice: 0, classId: 0x020000, kernelDriver: driver || undefined,
   };
 }
-
-/** queues split per netdev, across handles of this process */
-const split = new Map<string, Set<number>>();
-const devargsOf = new Map<string, string>();
-
-class LinuxHandle implements DirectRingHandle {
-  private pciOverride: PciDeviceInfo | undefined;
-
-  constructor(readonly iface: string) {}
-
-  getIfinfo(): IfInfo {
-    const l = linux(`the bifurcated device on ${this.iface}`);
-    let base: ReturnType<typeof l.ifInfo>;
-    try {
-      base = l.ifInfo(this.iface);
-    } catch {
-      throw new DpkitError(`no netdev '${this.iface}' in this network namespace; see 'ip link' for the names`, 'ENODEV');
-    }
-    let driver = '';
-    try {
-      driver = l.ethtoolDrvinfo(this.iface).driver;
-    } catch {
-      driver = '';
-    }
-    let pci: PciDeviceInfo | undefined;
-    let numaNode = 0;
-    try {
-      const dir = readlinkSync(`/sys/class/net/${this.iface}/device`);
-      if (basename(readlinkSync(`/sys/class/net/${this.iface}/device/subsystem`)) === 'pci') {
-        const d = readPciDevice(basename(dir));
-        numaNode = d.numaNode;
-        pci = d;
-      }
-    } catch {
-      pci = undefined;
-    }
-    return {
-      name: this.iface, ifindex: base.ifindex, mac: Uint8Array.from(base.mac), mtu: base.mtu, flags: base.flags, driver,
-      rxQueues: netdevQueueCount(this.iface, 'rx') || 1, txQueues: netdevQueueCount(this.iface, 'tx') || 1, numaNode,
-      pci: this.pciOverride ?? pci ?? virtualPci(base.ifindex, driver), virtual: !this.pciOverride && !pci,
-    };
-  }
-
-  setPci(p: PciDeviceInfo): void {
-    this.pciOverride = p;
-  }
-
-  getDevargs(): string | undefined {
-    return devargsOf.get(this.iface);
-  }
-
-  putDevargs(devargs: string): void {
-    devargsOf.set(this.iface, devargs);
-  }
-
-  splitQueuePairs(n: number, qoff: number): number[] {
-    const have = this.getIfinfo().rxQueues;
-    if (qoff + n > have) throw new DpkitError(`${this.iface}: queues ${qoff}..${qoff + n - 1} asked, it has ${have}`, 'EINVAL');
-    const taken = split.get(this.iface) ?? new Set<number>();
-    const want = Array.from({ length: n }, (_, i) => qoff + i);
-    const busy = want.filter((q) => taken.has(q));
-    if (busy.length) throw new DpkitError(`${this.iface}: queues ${busy.join(', ')} are split off already`, 'EBUSY');
-    for (const q of want) taken.add(q);
-    split.set(this.iface, taken);
-    return want;
-  }
-
-  returnQueuePairs(queues: readonly number[]): void {
-    const taken = split.get(this.iface);
-    for (const q of queues) taken?.delete(q);
-  }
-
-  mapUmem(pool: Mempool): Umem {
-    if (pool.region.kind !== 'memfd' || (pool.eltSize !== 2048 && pool.eltSize !== 4096)) {
-      throw new DpkitError(`mempool '${pool.name}' cannot be UMEM: it must be in memfd memory with 2048- or 4096-byte buffers`);
-    }
-    return { pool, chunkSize: pool.eltSize };
-  }
-
-  bind(queue: number, umem: Umem, sizes: XskRingSizes, shareWith?: BoundQueue): BoundQueue {
-    const area = umem.pool.dataArea();
-    const fd = openXsk({
-      ifindex: this.getIfinfo().ifindex, queue, sizes, bindFlags: XdpBind.USE_NEED_WAKEUP,
-      umem: { buffer: umem.pool.region.buffer, offset: area.offset, length: area.length, chunkSize: umem.chunkSize, headroom: 0 },
-      ...(shareWith ? { sharedUmemFd: shareWith.fd } : {}),
-    }, this.iface);
-    return { queue, fd, sizes };
-  }
-
-  map(q: BoundQueue): RingSet {
-    const ring = (name: 'fill' | 'completion' | 'rx' | 'tx') => (q.sizes[name] ? XskRing.map(q.fd, name, q.sizes[name]) : undefined);
-    return { fill: ring('fill'), completion: ring('completion'), rx: ring('rx'), tx: ring('tx') };
-  }
-
-  unmap(rings: RingSet): void {
-    for (const r of Object.values(rings)) r?.unmap();
-  }
-
-  unbind(q: BoundQueue): void {
-    linux().close(q.fd);
-  }
-
-  close(): void {
-    split.delete(this.iface);
-  }
-}
-
-/** The Linux provider: netdevs through sysfs, ethtool and AF_XDP. */
-export const linuxDirectRings: DirectRingAccess = {
-  open: (iface) => new LinuxHandle(iface),
-};

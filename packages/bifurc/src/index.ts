@@ -3,11 +3,17 @@
  *
  *   import { bifurc } from '@dpkit/bifurc';
  *   import { drivers as afXdp } from '@dpkit/pmd-af-xdp';
- *   const b = bifurc();
+ *   const b = bifurc();                      // or bifurc({ providers: [myProvider] })
  *   const eal = await Eal.init(argv, { drivers: [...b.drivers, ...afXdp], buses: [b.bus] });
  */
 export * from './classifier.js';
-export { BifurcBus, bifurc, params, queueMapFor, type BifurcDevice, type BifurcInfo } from './bus.js';
 export {
-  linuxDirectRings, virtualPci, type BoundQueue, type DirectRingAccess, type DirectRingHandle, type IfInfo, type RingSet, type Umem,
+  BifurcBus, bifurc, bifurcAttachment, nicAttachment, params, queueMapFor, xskAttachment, type BifurcDevice, type BifurcOptions,
+} from './bus.js';
+export { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
+export {
+  virtualPci, type DirectRingHandle, type DmaMapping, type DraHandleBase, type DraProvider, type IfInfo, type NetdevId,
+  type NicFlowSteering, type NicRings, type QueueRegisters, type SteeringOptions, type XdpFlowSteering, type XdpSteering,
+  type XskBindOptions, type XskQueue, type XskRingName, type XskRingSet, type XskRings, type XskUmem,
 } from './dra.js';
+export { linuxAfXdp, openAfXdp, readNetdevId } from './dra-linux.js';

@@ -1,16 +1,21 @@
 /**
  * net_af_xdp — a PMD for any Linux netdev through AF_XDP sockets (see README.md).
  *
- * Control path: probe reads the netdev; start opens one socket per queue pair over the rx
- * pool's memory (the UMEM), pre-fills the fill rings, puts the sockets in an XSKMAP and
- * attaches the steering program through a BPF link; stop undoes all of it and frees every mbuf
- * the kernel still held. The fast path (fastpath.ts) runs the rings.
+ * Control path, through @dpkit/bifurc's direct-ring-access API (XskRings), in both the vdev
+ * mode (the Linux AF_XDP provider, opened here) and the bifurc mode (the handle the bus's
+ * provider opened): probe reads the netdev; start splits the queues off the kernel (locked
+ * against every other process), registers the rx pool's memory (map_umem), binds one socket per
+ * netdev queue, pre-fills the fill rings (map/unmap), puts the sockets in an XSKMAP and attaches
+ * the steering program through a BPF link; stop undoes all of it, frees every mbuf the kernel
+ * still held and returns the queues. The fast path (fastpath.ts) runs the rings.
  */
-import { DpkitError, mbufFreeBulk, type EthDev, type FlowOps, type Mempool, type Xstat } from '@dpkit/eal';
+import {
+  openAfXdp, refuseNetdevRival, xskAttachment, type XdpFlowSteering, type XdpSteering, type XskQueue, type XskRings, type XskUmem,
+} from '@dpkit/bifurc';
+import { DpkitError, mbufFreeBulk, type EthDev, type Mempool, type Xstat } from '@dpkit/eal';
 import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, removePorts, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
 import {
-  BpfMap, XdpBind, XskRing, attachXdp, linux, loadXdpProgram, openXsk, xskMapClear, xskMapSet, xskRedirectProgram,
-  MapType, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps, netdevQueueCount, type XskStatistics,
+  BpfMap, linux, xskMapClear, xskMapSet, MapType, netdevModes, netdevModesApply, netdevModesRestore, netdevPortOps,
 } from '@dpkit/eal/linux';
 import * as fastPath from './fastpath.js';
 import { XDP_HEADROOM, type XdpQueueData, XQ_COPIES, XQ_SLOTS } from './fastpath.js';
@@ -42,35 +47,13 @@ const MIN_DESC = 64;
 const MAX_DESC = 4096;
 const NAME_MAX = 10;
 
-/**
- * What feeds the sockets: given the XSKMAP (netdev queue → socket), attach an XDP program to
- * the netdev and return how to detach it. The default redirects every packet of a queue that
- * has a socket; the bifurc bus passes its flow classifier instead.
- */
-export interface XdpSteering {
-  attach(xskMap: BpfMap, ifindex: number, mode: 'drv' | 'skb'): { detach(): void };
-  /** the queues (netdev queue ids) packets may be steered to; the XSKMAP gets this many slots */
-  readonly mapSize?: number;
-  /** the steering's own counters, appended to the port's xstats */
-  xstats?(): Xstat[];
-  xstatsReset?(): void;
-}
-
-/** The plain steering: bpf_redirect_map(xskmap, rx_queue_index, XDP_PASS). */
-export const redirectSteering: XdpSteering = {
-  attach(xskMap, ifindex, mode) {
-    const prog = loadXdpProgram(xskRedirectProgram(xskMap), 'dpkit_xsk');
-    try {
-      const link = attachXdp(prog, ifindex, mode);
-      return { detach: () => { linux().close(link); linux().close(prog); } };
-    } catch (err) {
-      linux().close(prog);
-      throw err;
-    }
-  },
-};
+export type { XdpSteering } from '@dpkit/bifurc';
 
 export interface AfXdpConfig {
+  /** the netdev, opened by a direct-ring-access provider */
+  rings: XskRings;
+  /** the port opened `rings` itself (vdev mode) and closes it with the port */
+  ownsRings: boolean;
   iface: string;
   /** port queue q serves netdev queues queueMap[q] (one AF_XDP socket each) */
   queueMap: number[][];
@@ -84,6 +67,7 @@ export interface AfXdpConfig {
 }
 
 interface Socket {
+  bq: XskQueue;
   fd: number;
   pool: Mempool;
   /** port queue and netdev queue */
@@ -113,14 +97,14 @@ interface AfXdpPrivate {
   steeringHandle: { detach(): void } | undefined;
   /** kernel XSK counters of sockets closed at earlier stops, per queue, minus the reset base */
   kstats: Record<KStat, number>[];
+  /** netdev queues split off at start (returned at stop) */
+  split: number[];
   zeroCopy: boolean;
-  flowOps: FlowOps | undefined;
+  flowOps: XdpFlowSteering | undefined;
   warn: (message: string) => void;
   /** a netdev MTU found too large while started, already warned about (0: none) */
   warnedMtu: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The started ports of this process by netdev (ifindex): each attaches its own XDP program to
@@ -193,30 +177,19 @@ function busyPoll(p: AfXdpPrivate, fd: number, kq: number): boolean {
   }
 }
 
-async function openSocket(p: AfXdpPrivate, kq: number, pool: Mempool, rx: XdpQueueData | undefined, tx: XdpQueueData | undefined, shareFd: number | undefined): Promise<number> {
-  const area = pool.dataArea();
+/** Binds a socket on split netdev queue `kq` (its rings sized for the port queue's rx/tx). */
+function bindSocket(p: AfXdpPrivate, kq: number, umem: XskUmem, rx: XdpQueueData | undefined, tx: XdpQueueData | undefined, shareWith: XskQueue | undefined): Promise<XskQueue> {
   const rxDesc = rx?.nbDesc ?? 0;
   const txDesc = tx?.nbDesc ?? 0;
   const sizes = { fill: Math.max(2 * rxDesc, MIN_DESC), completion: Math.max(txDesc, MIN_DESC), rx: rxDesc, tx: txDesc };
-  const bindFlags = XdpBind.USE_NEED_WAKEUP | (p.cfg.forceCopy ? XdpBind.COPY : 0);
-  // a socket closed at the last stop frees its queue asynchronously: retry EBUSY for a second
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return openXsk({
-        ifindex: p.ifindex, queue: kq, sizes, bindFlags,
-        umem: { buffer: pool.region.buffer, offset: area.offset, length: area.length, chunkSize: pool.eltSize, headroom: 0 },
-        ...(shareFd !== undefined ? { sharedUmemFd: shareFd } : {}),
-      }, p.label);
-    } catch (err) {
-      if ((err as DpkitError).code !== 'EBUSY' || attempt >= 50) throw err;
-      await sleep(20);
-    }
-  }
+  return p.cfg.rings.bind(kq, umem, sizes, { copy: p.cfg.forceCopy, owner: p.label, ...(shareWith ? { shareWith } : {}) });
 }
 
 /** Puts `d.nbDesc` mbufs on a fresh socket's fill ring (control path, main thread). */
-function prefill(fd: number, kq: number, d: XdpQueueData, pool: Mempool, fillSize: number): void {
-  const fill = XskRing.map(fd, 'fill', fillSize);
+function prefill(rings: XskRings, bq: XskQueue, d: XdpQueueData, pool: Mempool): void {
+  const mapped = rings.map(bq, ['fill']);
+  const fill = mapped.fill!;
+  const kq = bq.queue;
   try {
     const n = d.nbDesc;
     const mbufs = new Uint32Array(n);
@@ -235,19 +208,15 @@ function prefill(fd: number, kq: number, d: XdpQueueData, pool: Mempool, fillSiz
     }
     Atomics.store(w, fill.prod, (prod + n) >>> 0);
   } finally {
-    fill.unmap();
+    rings.unmap(mapped);
   }
-}
-
-function readKstats(fd: number): XskStatistics {
-  return linux().xskStatistics(fd);
 }
 
 function kstatsNow(p: AfXdpPrivate, q: number): Record<KStat, number> {
   const out = { ...p.kstats[q]! };
   for (const s of p.sockets) {
     if (s.q !== q || s.fd < 0) continue;
-    const live = readKstats(s.fd);
+    const live = p.cfg.rings.statistics(s.bq);
     for (const k of KSTATS) out[k] += live[k];
   }
   return out;
@@ -292,9 +261,9 @@ async function stopPort(dev: EthDev): Promise<void> {
   if (splitNetdevs.get(p.ifindex) === p.label) splitNetdevs.delete(p.ifindex);
   netdevModesRestore(dev, p.cfg.iface);
   for (const s of p.sockets) {
-    const live = readKstats(s.fd);
+    const live = p.cfg.rings.statistics(s.bq);
     for (const k of KSTATS) p.kstats[s.q]![k] += live[k];
-    linux().close(s.fd);
+    p.cfg.rings.unbind(s.bq);
     s.fd = -1;
   }
   // the sockets are gone (every lcore released its rings before stop): the kernel holds nothing
@@ -310,6 +279,25 @@ async function stopPort(dev: EthDev): Promise<void> {
   p.sockets = [];
   p.xskMap?.close();
   p.xskMap = undefined;
+  p.cfg.rings.returnQueuePairs(p.split);
+  p.split = [];
+}
+
+/** Splits netdev queues `kqs` off the kernel, in contiguous runs; all or none. */
+async function splitQueues(p: AfXdpPrivate, kqs: readonly number[]): Promise<void> {
+  const sorted = [...new Set(kqs)].sort((x, y) => x - y);
+  try {
+    for (let i = 0; i < sorted.length;) {
+      let j = i + 1;
+      while (j < sorted.length && sorted[j] === sorted[j - 1]! + 1) j++;
+      p.split.push(...await p.cfg.rings.splitQueuePairs(j - i, sorted[i]!, p.label));
+      i = j;
+    }
+  } catch (err) {
+    p.cfg.rings.returnQueuePairs(p.split);
+    p.split = [];
+    throw err;
+  }
 }
 
 const netdevOps = netdevPortOps((dev) => priv(dev).cfg.iface);
@@ -393,16 +381,18 @@ const ops: EthDevOps = {
   },
   async start(dev) {
     const p = priv(dev);
-    const l = linux(p.label);
     const n = dev.nbRxQueues;
     const holder = splitNetdevs.get(p.ifindex);
     if (holder !== undefined && holder !== p.label) {
       throw new DpkitError(`${p.label}: ${p.cfg.iface} is already split off the kernel by port ${holder} of this process (one XDP program per netdev): stop that port, or use one port with more queues`, 'EBUSY');
     }
-    checkMtu(p, l.ifInfo(p.cfg.iface).mtu);
+    checkMtu(p, p.cfg.rings.getIfinfo().mtu);
+    // one line at once if another process (or port) has any of these queues split
+    await splitQueues(p, p.cfg.queueMap.slice(0, n).flat());
     const slots = Math.max(p.cfg.steering.mapSize ?? 0, ...p.cfg.queueMap.flat().map((k) => k + 1));
-    p.xskMap = new BpfMap(MapType.XSKMAP, 4, 4, slots, `${p.label.replace(/[^A-Za-z0-9_]/g, "").slice(0, NAME_MAX)}_xsk`);
     try {
+      p.xskMap = new BpfMap(MapType.XSKMAP, 4, 4, slots, `${p.label.replace(/[^A-Za-z0-9_]/g, "").slice(0, NAME_MAX)}_xsk`);
+      const umems = new Map<Mempool, XskUmem>();
       for (let q = 0; q < n; q++) {
         const pool = p.rxPools[q]!;
         const rx = p.rxq[q]!;
@@ -418,20 +408,23 @@ const ops: EthDevOps = {
         for (const [i, kq] of p.cfg.queueMap[q]!.entries()) {
           // tx goes out through the first socket of the group
           const txHere = i === 0 ? tx : undefined;
-          const share = p.cfg.sharedUmem ? p.sockets.find((s) => s.pool === pool)?.fd : undefined;
-          const fd = await openSocket(p, kq, pool, rx, txHere, share);
-          p.sockets.push({ fd, pool, q, kq, rx, tx: txHere });
+          const share = p.cfg.sharedUmem ? p.sockets.find((s) => s.pool === pool)?.bq : undefined;
+          let umem = umems.get(pool);
+          if (!umem) umems.set(pool, umem = p.cfg.rings.mapUmem(pool));
+          const bq = await bindSocket(p, kq, umem, rx, txHere, share);
+          const fd = bq.fd;
+          p.sockets.push({ bq, fd, pool, q, kq, rx, tx: txHere });
           const busy = busyPoll(p, fd, kq);
           if (i === 0) rx.busyPoll = busy;
           else rx.busyPoll &&= busy;
           if (txHere) txHere.busyPoll = busy;
           rx.fds.push(fd);
           if (txHere) txHere.fds.push(fd);
-          prefill(fd, kq, rx, pool, Math.max(2 * rx.nbDesc, MIN_DESC));
+          prefill(p.cfg.rings, bq, rx, pool);
           xskMapSet(p.xskMap, kq, fd);
         }
       }
-      p.zeroCopy = p.sockets.length > 0 && (l.xskOptions(p.sockets[0]!.fd) & 1) !== 0;
+      p.zeroCopy = p.sockets.length > 0 && p.cfg.rings.zeroCopy(p.sockets[0]!.bq);
       p.steeringHandle = attachSteering(p);
       splitNetdevs.set(p.ifindex, p.label);
       netdevModesApply(dev, p.cfg.iface);
@@ -446,6 +439,7 @@ const ops: EthDevOps = {
     p.rxq = [];
     p.txq = [];
     p.rxPools = [];
+    if (p.cfg.ownsRings) p.cfg.rings.close();
   },
   extraStats(dev) {
     const p = priv(dev);
@@ -494,7 +488,7 @@ const ops: EthDevOps = {
     return [
       `Kernel netdev: ${p.cfg.iface} (ifindex ${p.ifindex}), XDP ${p.cfg.mode} mode`,
       `Split queues: ${groups}; ${state}`,
-      ...(p.flowOps ? [`Flow rules: ${p.flowOps.list().length}; unmatched traffic stays with the kernel`] : []),
+      ...(p.flowOps ? [`Flow rules: ${p.flowOps.list().length}; unmatched traffic ${p.flowOps.isolated ? 'stays with the kernel' : 'goes to user space (flow isolate off)'}`] : []),
     ];
   },
 };
@@ -505,8 +499,8 @@ const ops: EthDevOps = {
  */
 export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev' | 'log'>, cfg: AfXdpConfig): EthDev {
   const label = device.name;
-  const info = netdevOpen(cfg.iface, `${label} (AF_XDP)`);
-  const have = netdevQueueCount(cfg.iface);
+  const info = cfg.rings.getIfinfo();
+  const have = info.rxQueues;
   const top = Math.max(...cfg.queueMap.flat());
   if (have > 0 && top >= have) {
     throw new DpkitError(`${label}: netdev queue ${top} asked, '${cfg.iface}' has ${have} rx queues (0..${have - 1}); lower start_queue/queue_count or add channels with ethtool -L`, 'EINVAL');
@@ -514,14 +508,14 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   const p: AfXdpPrivate = {
     cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
     kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
-    zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m), warnedMtu: 0,
+    split: [], zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m), warnedMtu: 0,
   };
   const dev = ctx.ethdev.allocate<AfXdpPrivate>({
     name: device.name, device, driver: 'net_af_xdp', ops,
     fastPath: { module: new URL('./fastpath.js', import.meta.url).href, impl: fastPath },
     mac: Uint8Array.from(info.mac), mtu: info.mtu, priv: p,
   });
-  netdevModes(dev, info);
+  netdevModes(dev, { ifindex: info.ifindex, mac: [...info.mac], mtu: info.mtu, flags: info.flags });
   ctx.log.info(`${label}: ${cfg.iface} (ifindex ${info.ifindex}) netdev queues ${cfg.queueMap.map((g) => g.join('+')).join(', ')}, XDP ${cfg.mode} mode`);
   return dev;
 }
@@ -535,32 +529,21 @@ export const driver = defineDriver({
   probe(device, ctx) {
     const v = ctx.params;
     if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0`);
-    // a bifurc vdev on the same netdev would make bind fail only after the EBUSY retries
-    const rival = device.bus.devices().find((d) => /^(net|rte)_bifurc/.test(d.name) && /(?:^|,)iface=([^,]+)/.exec(d.devargs?.args ?? '')?.[1] === v.iface);
-    if (rival) throw new DpkitError(`${device.name}: netdev '${v.iface}' is used by ${rival.name} as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both`, 'EBUSY');
+    refuseNetdevRival(device, v.iface);
+    const rings = openAfXdp(v.iface, device.name);
     createAfXdpPort(device, ctx, {
-      iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
-      forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: redirectSteering, fixCsum: v.fix_csum,
+      rings, ownsRings: true, iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
+      forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: rings.redirectSteering(), fixCsum: v.fix_csum,
       busyBudget: v.busy_budget,
     });
   },
   remove: removePorts,
 });
 
-/** What the bifurc bus puts on a device for its BIFURC drivers. */
-export interface BifurcAttachment {
-  iface: string;
-  /** port queue q serves netdev queues queueMap[q] */
-  queueMap: number[][];
-  mode: 'drv' | 'skb';
-  steering: XdpSteering;
-  /** the port's flow rules, when the steering takes them */
-  flowOps?: FlowOps;
-}
-
 /**
- * The same PMD as the bifurc bus's generic driver: any netdev (any id), flagged BIFURC. The
- * bus puts the netdev, the queue map and the steering (its flow classifier) on the device.
+ * The same PMD as the bifurc bus's generic driver: any netdev (any id) that an AF_XDP provider
+ * opened, flagged BIFURC. The device's attachment (@dpkit/bifurc's XskAttachment) carries the
+ * provider's handle, the queue map and the provider's steering (its flow classifier).
  */
 export const bifurcDriver = defineDriver({
   name: 'net_af_xdp_bifurc',
@@ -569,13 +552,12 @@ export const bifurcDriver = defineDriver({
   idTable: [{ vendor: PCI_ANY_ID, device: PCI_ANY_ID }],
   params: {},
   probe(device, ctx) {
-    const b = (device as Device & { bifurc?: BifurcAttachment }).bifurc;
-    if (!b) throw new DpkitError(`${device.name}: not a bifurc device (no netdev attached by the bus)`);
+    const b = xskAttachment(device, 'net_af_xdp_bifurc');
     const dev = createAfXdpPort(device, ctx, {
-      iface: b.iface, queueMap: b.queueMap, sharedUmem: true, forceCopy: false, mode: b.mode, steering: b.steering, fixCsum: true,
+      rings: b.rings, ownsRings: false, iface: b.iface, queueMap: b.queueMap, sharedUmem: true, forceCopy: false, mode: b.mode, steering: b.steering, fixCsum: true,
       busyBudget: 0,
     });
-    priv(dev).flowOps = b.flowOps;
+    priv(dev).flowOps = b.steering;
   },
   remove: removePorts,
 });
