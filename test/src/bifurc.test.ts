@@ -110,6 +110,39 @@ real('kill -9 of testpmd: the kernel answers the steered flow again, and a new r
   });
 });
 
+real('two processes on one netdev: the second testpmd is refused at start in one line naming the queue and the first one\'s PID, and starts once the first stops or is killed', async (t) => {
+  await withLab('two', async (lab) => {
+    const first = await lab.startTestpmd(RFC('two1'));
+    const refused = await lab.runTestpmd(RFC('two2'), ['-i']);
+    const line = `va queue 0 is split off by process ${first.child.pid} (one user per queue): stop it, or split other queues (start_queue=/qoff=)`;
+    t.not(refused.code, 0, 'non-zero exit');
+    t.is(refused.output.split('\n').filter((l) => l.endsWith(line)).length, 1, `one line: ${refused.output.trim().split('\n').slice(-2).join(' | ')}`);
+    t.notRegex(refused.output, /\n\s+at /, 'no stack trace');
+    await first.cmd('port stop 0');
+    const second = await lab.startTestpmd(RFC('two2'));
+    t.regex(await second.cmd('show port info 0'), /Split queues: rxq 0 <- netdev queue 0; split off the kernel/, 'the stopped port returned its queue');
+    await second.quit();
+    await first.cmd('port start 0');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const third = await lab.startTestpmd(RFC('two3'));
+    t.regex(await third.cmd('show port info 0'), /Split queues: rxq 0 <- netdev queue 0; split off the kernel/, 'kill -9 released the queue');
+    await third.quit();
+  });
+});
+
+real('flow isolate 0 0: show port info says unmatched traffic goes to user space, and back', async (t) => {
+  await withLab('iso', async (lab) => {
+    const tp = await lab.startTestpmd(RFC('iso'));
+    t.regex(await tp.cmd('show port info 0'), /Flow rules: 0; unmatched traffic stays with the kernel$/m);
+    await tp.cmd('flow isolate 0 0');
+    t.regex(await tp.cmd('show port info 0'), /Flow rules: 0; unmatched traffic goes to user space \(flow isolate off\)$/m);
+    await tp.cmd('flow isolate 0 1');
+    t.regex(await tp.cmd('show port info 0'), /Flow rules: 0; unmatched traffic stays with the kernel$/m);
+    await tp.quit();
+  });
+});
+
 real('port attach / detach of a bifurcated device at run time', async (t) => {
   await withLab('att', async (lab) => {
     const tp = await lab.startTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_null0', `--file-prefix=att-${process.pid}`]);
@@ -238,6 +271,11 @@ real('bifurc devargs an operator gets wrong are refused at once in one line', as
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', '--vdev=net_af_xdp0,iface=va', fp], ['-i']), both, 'bifurc, then net_af_xdp on one netdev');
     const tp = await lab.startTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', fp]);
     t.regex(await tp.cmd('port attach net_af_xdp1,iface=va'), /^[^\n]*netdev 'va' is used by net_bifurc0 as well[^\n]*$/m, 'net_af_xdp attached to a bifurc netdev at run time');
+    t.regex(await tp.cmd('port attach eth_af_xdp1,iface=va'), /^[^\n]*eth_af_xdp1: netdev 'va' is used by net_bifurc0 as well[^\n]*$/m, 'the alias too');
     await tp.quit();
+    const alias = await lab.startTestpmd(['-l', '0-1', '--vdev=eth_af_xdp0,iface=va', fp]);
+    t.regex(await alias.cmd('port attach net_bifurc1,iface=va'), /^[^\n]*net_bifurc1: netdev 'va' is used by eth_af_xdp0 as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both$/m,
+      'a bifurc vdev attached to a netdev of eth_af_xdp (net_af_xdp\'s alias) is refused at probe');
+    await alias.quit();
   }, 2);
 });
