@@ -530,7 +530,7 @@ export const driver = defineDriver({
     const v = ctx.params;
     if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0`);
     refuseNetdevRival(device, v.iface);
-    const rings = openAfXdp(v.iface, device.name);
+    const rings = openAfXdp(v.iface, `${device.name} (AF_XDP)`);
     createAfXdpPort(device, ctx, {
       rings, ownsRings: true, iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
       forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: rings.redirectSteering(), fixCsum: v.fix_csum,
