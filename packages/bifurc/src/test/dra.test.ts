@@ -23,6 +23,8 @@ real('direct ring access on Linux: identity, devargs, split/return, map_umem, bi
     t.is(out.devargs, 'iface=va,qpairs=1');
     t.deepEqual(out.split, [0]);
     t.is(out.splitAgain, 'EBUSY', 'a queue is split once');
+    t.is(out.splitAgainLine, 'dra-c: va queue 0 is split off by dra-a of this process (one user per queue): stop that port, or split other queues (start_queue=/qoff=)');
+    t.is(out.bindUnsplit, 'dra-a: va queue 1 is not split off (splitQueuePairs first)', 'bind takes only a queue split by this process');
     t.is(out.splitAbsent, 'EINVAL', 'a queue the netdev lacks');
     t.not(out.umemHeap, 'ok', 'heap memory cannot be UMEM');
     t.is(out.received, 100, 'every frame through the bound, mapped rings');
