@@ -109,19 +109,19 @@ export class BifurcBus implements Bus {
     refuseNetdevRival(parent, v.iface);
     const netdev = readNetdevId(v.iface, parent.name);
     const provider = this.providerFor(netdev);
-    const h = provider.open(netdev);
+    const h = await provider.open(netdev);
     let bifurc: BifurcAttachment;
     try {
       bifurc = this.attachment(parent, h, h.getIfinfo(), v, ctx);
     } catch (err) {
-      h.close();
+      await h.close();
       throw err;
     }
     const info = bifurc.ifinfo;
     const drv = this.driverFor(info.pci, ctx);
     if (!drv) {
       bifurc.steering?.close();
-      h.close();
+      await h.close();
       throw new DpkitError(`${parent.name}: no BIFURC driver matches ${info.pci.address} (${hex4(info.pci.vendor)}:${hex4(info.pci.device)}); install @dpkit/pmd-af-xdp (any netdev) or load a driver with -d`, 'ENODEV');
     }
     const dev: BifurcDevice = {
@@ -134,7 +134,7 @@ export class BifurcBus implements Bus {
     } catch (err) {
       this.list.splice(this.list.indexOf(dev), 1);
       bifurc.steering?.close();
-      h.close();
+      await h.close();
       throw err;
     }
     ctx.log.info(`${parent.name}: ${v.iface} (${info.pci.address} ${hex4(info.pci.vendor)}:${hex4(info.pci.device)}${info.virtual ? ', virtual' : ''}) opened by ${provider.name}, probed by ${drv.name}`);
@@ -165,7 +165,7 @@ export class BifurcBus implements Bus {
     const ctx = this.ctx!;
     await ctx.remove(dev);
     dev.bifurc.steering?.close();
-    dev.bifurc.rings.close();
+    await dev.bifurc.rings.close();
     const i = this.list.indexOf(dev);
     if (i >= 0) this.list.splice(i, 1);
   }

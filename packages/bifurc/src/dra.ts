@@ -55,7 +55,11 @@ export interface SteeringOptions {
   log: { info(message: string): void; notice(message: string): void };
 }
 
-/** The verbs every provider has, whatever its rings. */
+/**
+ * The verbs every provider has, whatever its rings. Verbs a remote kernel side answers (the
+ * emulated 82599's control socket) may be asynchronous; `getIfinfo` answers from what the
+ * provider learned when it opened the netdev, or reads the netdev again.
+ */
 export interface DraHandleBase {
   /** the provider's name (e.g. 'linux-af-xdp') */
   readonly provider: string;
@@ -75,9 +79,9 @@ export interface DraHandleBase {
    */
   splitQueuePairs(n: number, qoff: number, owner: string): Promise<number[]>;
   /** gives queues back to the kernel (and releases their locks) */
-  returnQueuePairs(queues: readonly number[]): void;
+  returnQueuePairs(queues: readonly number[]): void | Promise<void>;
   /** returns what is still split and forgets the devargs */
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 // ---- the AF_XDP shape ----
@@ -183,11 +187,11 @@ export interface NicFlowSteering extends FlowOps {
 export interface NicRings extends DraHandleBase {
   readonly kind: 'nic';
   /** map_umem: registers the pool's memory for DMA at `iova` (page aligned) */
-  mapUmem(pool: Mempool, iova: number): DmaMapping;
-  unmapUmem(m: DmaMapping): void;
-  /** map: the register page of a split queue pair */
-  map(queue: number): QueueRegisters;
-  unmap(r: QueueRegisters): void;
+  mapUmem(pool: Mempool, iova: number): Promise<DmaMapping>;
+  unmapUmem(m: DmaMapping): Promise<void>;
+  /** map: the register page of a split queue pair (EINVAL for a queue this process has not split) */
+  map(queue: number): Promise<QueueRegisters>;
+  unmap(r: QueueRegisters): Promise<void>;
   /** the NIC's flow director, or undefined if it has none */
   flowSteering(o: SteeringOptions): NicFlowSteering | undefined;
 }
@@ -200,7 +204,8 @@ export interface DraProvider {
   readonly kind: DirectRingHandle['kind'];
   /** whether this provider serves the netdev (the Linux AF_XDP provider: every netdev) */
   claims(netdev: NetdevId): boolean;
-  open(netdev: NetdevId): DirectRingHandle;
+  /** opens the netdev (a provider with a control channel connects here) */
+  open(netdev: NetdevId): DirectRingHandle | Promise<DirectRingHandle>;
 }
 
 /** Documented identity of a netdev without a PCI device: vendor 0x0000, device 0x0001, PCI

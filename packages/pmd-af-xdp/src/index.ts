@@ -279,7 +279,7 @@ async function stopPort(dev: EthDev): Promise<void> {
   p.sockets = [];
   p.xskMap?.close();
   p.xskMap = undefined;
-  p.cfg.rings.returnQueuePairs(p.split);
+  await p.cfg.rings.returnQueuePairs(p.split);
   p.split = [];
 }
 
@@ -294,7 +294,7 @@ async function splitQueues(p: AfXdpPrivate, kqs: readonly number[]): Promise<voi
       i = j;
     }
   } catch (err) {
-    p.cfg.rings.returnQueuePairs(p.split);
+    await p.cfg.rings.returnQueuePairs(p.split);
     p.split = [];
     throw err;
   }
@@ -434,12 +434,12 @@ const ops: EthDevOps = {
     }
   },
   stop: (dev) => stopPort(dev),
-  close(dev) {
+  async close(dev) {
     const p = priv(dev);
     p.rxq = [];
     p.txq = [];
     p.rxPools = [];
-    if (p.cfg.ownsRings) p.cfg.rings.close();
+    if (p.cfg.ownsRings) await p.cfg.rings.close();
   },
   extraStats(dev) {
     const p = priv(dev);
