@@ -6,8 +6,8 @@
  * attaches the steering program through a BPF link; stop undoes all of it and frees every mbuf
  * the kernel still held. The fast path (fastpath.ts) runs the rings.
  */
-import { DpkitError, mbufFreeBulk, type EthDev, type FlowOps, type Mempool, type Xstat } from '@dpkit/eal';
-import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, removePorts, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
+import { DpkitError, mbufFreeBulk, type FlowOps, type Mempool, type Xstat } from '@dpkit/eal';
+import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, removePorts, type Device, type DriverPort, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
 import {
   BpfMap, XdpBind, XskRing, attachXdp, linux, loadXdpProgram, openXsk, xskMapClear, xskMapSet, xskRedirectProgram,
   MapType, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps, netdevQueueCount, type XskStatistics,
@@ -138,11 +138,11 @@ export const maxFrameFor = (eltSize: number) => eltSize - XDP_HEADROOM;
 export const maxMtuFor = (eltSize: number) => maxFrameFor(eltSize) - FRAME_OVERHEAD;
 const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
-function priv(dev: EthDev): AfXdpPrivate {
-  return (dev as EthDev<AfXdpPrivate>).priv;
+function priv(dev: DriverPort<AfXdpPrivate>): AfXdpPrivate {
+  return dev.priv;
 }
 
-function queueData(dev: EthDev, kind: 'rx' | 'tx', q: number, nbDesc: number, conf: { freeThresh?: number }, pool?: Mempool): XdpQueueData {
+function queueData(dev: DriverPort<AfXdpPrivate>, kind: 'rx' | 'tx', q: number, nbDesc: number, conf: { freeThresh?: number }, pool?: Mempool): XdpQueueData {
   const p = priv(dev);
   if (!isPow2(nbDesc)) {
     throw new DpkitError(`${p.label}: ${nbDesc} ${kind} descriptors asked; AF_XDP rings need a power of two from ${MIN_DESC} to ${MAX_DESC}`);
@@ -284,7 +284,7 @@ function attachSteering(p: AfXdpPrivate): { detach(): void } {
   }
 }
 
-async function stopPort(dev: EthDev): Promise<void> {
+async function stopPort(dev: DriverPort<AfXdpPrivate>): Promise<void> {
   const p = priv(dev);
   for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, s.kq);
   p.steeringHandle?.detach();
@@ -312,14 +312,14 @@ async function stopPort(dev: EthDev): Promise<void> {
   p.xskMap = undefined;
 }
 
-const netdevOps = netdevPortOps((dev) => priv(dev).cfg.iface);
+const netdevOps = netdevPortOps<AfXdpPrivate>((dev) => priv(dev).cfg.iface);
 
 /**
  * An MTU raised on the netdev while the port runs cannot be refused: each link query (start,
  * `show port info`, link status) checks it and warns once per value, naming the counter that
  * shows the drops.
  */
-function watchMtu(dev: EthDev): void {
+function watchMtu(dev: DriverPort<AfXdpPrivate>): void {
   const p = priv(dev);
   let mtu: number;
   try {
@@ -338,7 +338,7 @@ function watchMtu(dev: EthDev): void {
   }
 }
 
-const ops: EthDevOps = {
+const ops: EthDevOps<AfXdpPrivate, XdpQueueData, XdpQueueData> = {
   ...netdevOps,
   linkUpdate(dev, wait) {
     if (dev.started) watchMtu(dev);
@@ -503,7 +503,7 @@ const ops: EthDevOps = {
  * Creates an AF_XDP port for `device` on a netdev: what both net_af_xdp (vdev) and the bifurc
  * bus's generic driver call from their probe.
  */
-export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev' | 'log'>, cfg: AfXdpConfig): EthDev {
+export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev' | 'log'>, cfg: AfXdpConfig): DriverPort<AfXdpPrivate> {
   const label = device.name;
   const info = netdevOpen(cfg.iface, `${label} (AF_XDP)`);
   const have = netdevQueueCount(cfg.iface);
