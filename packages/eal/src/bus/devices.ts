@@ -1,6 +1,7 @@
 /**
  * Probing and removing devices, and attaching and detaching them at run time (rte_dev_probe,
- * rte_dev_remove). Built by the EAL's container from the registries it needs.
+ * rte_dev_remove). The one service the EAL's container builds (`container.resolve`): its
+ * dependencies are the registries and the memory manager the composition root registered.
  */
 import { inject, injectable } from 'tsyringe';
 import { DpkitError } from '../errors.js';
