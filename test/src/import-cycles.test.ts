@@ -89,6 +89,34 @@ for (const pkg of sources) {
   });
 }
 
+/** Every file `from` reaches through its imports (itself excluded). */
+function reach(graph: Graph, from: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...(graph[from] ?? [])];
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    todo.push(...(graph[f] ?? []));
+  }
+  return seen;
+}
+
+// packages/eal/README.md "Layering": the driver contract and the netdev helpers never reach
+// the application's port, the buses or the composition root
+const APP_SIDE = /^(ethdev\/ethdev\.ts|ethdev\/binding\.ts|bus\/.*|eal\.ts|index\.ts)$/;
+const CONTRACT = ['driver/port.ts', 'driver/types.ts', 'ethdev/ops.ts', 'ethdev/fastpath.ts', 'ethdev/types.ts', 'linux/netdev.ts'];
+
+test('layering of packages/eal/src: the driver contract does not reach the application side', async (t) => {
+  const dir = join(root, 'packages/eal');
+  const graph = (await madge(join(dir, 'src'), {
+    fileExtensions: ['ts'], tsConfig: join(dir, 'tsconfig.json'), detectiveOptions: { ts: { skipTypeImports: false } },
+  })).obj();
+  const found = Object.fromEntries(CONTRACT.map((f) => [f, [...reach(graph, f)].filter((g) => APP_SIDE.test(g)).sort()]));
+  t.true(CONTRACT.every((f) => f in graph), 'madge read every contract file');
+  t.deepEqual(found, Object.fromEntries(CONTRACT.map((f) => [f, []])));
+});
+
 test('no dependency cycles between the workspace packages', (t) => {
   const graph: Graph = {};
   for (const pkg of sources) {
