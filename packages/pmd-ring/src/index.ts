@@ -41,7 +41,7 @@ const LINK_UP: EthLink = { speed: 10000, duplex: 'full', autoneg: true, up: true
 function parseNodeAction(text: string): { name: string; node: number; action: 'CREATE' | 'ATTACH' } {
   const m = /^([^:]+):(\d+):(CREATE|ATTACH)$/.exec(text);
   if (!m) throw new DpkitError(`net_ring: devarg nodeaction='${text}' is not valid: expected <name>:<node>:CREATE|ATTACH`);
-  return { name: m[1]!, node: Number(m[2]), action: m[3] as 'CREATE' | 'ATTACH' };
+  return { name: m[1]!, node: Number(m[2]), action: m[3] === 'CREATE' ? 'CREATE' : 'ATTACH' };
 }
 
 function drain(r: SharedRing): void {
