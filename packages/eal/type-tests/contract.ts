@@ -108,5 +108,7 @@ void dev.ops;
 dev.mac = new Uint8Array(6);
 // @ts-expect-error a port starts with start()
 dev.started = true;
+// @ts-expect-error a port closes with close()
+dev.closed = true;
 // @ts-expect-error an application's EthDev is not the driver's port
 ops.start(dev);

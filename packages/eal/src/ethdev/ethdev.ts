@@ -30,8 +30,8 @@ import {
 export class EthDev extends EventEmitter<EthDevEvents> {
   /** the driver side: the DriverPort the ops see, and the driver's ops and fast path */
   readonly #drv: BoundDriver;
-  configured = false;
-  closed = false;
+  #configured = false;
+  #closed = false;
   /** interrupt-mode waits in progress (cancelled at stop, before the sockets close) */
   private readonly intrWaits = new Set<ReadableWait>();
   private rxq: RxQueue[] = [];
@@ -63,6 +63,10 @@ export class EthDev extends EventEmitter<EthDevEvents> {
   get nbRxQueues(): number { return this.#drv.port.nbRxQueues; }
   get nbTxQueues(): number { return this.#drv.port.nbTxQueues; }
   get started(): boolean { return this.#drv.port.started; }
+  /** configure succeeded (and no reset or close since) */
+  get configured(): boolean { return this.#configured; }
+  /** close ran: the port is unusable until the device is attached again */
+  get closed(): boolean { return this.#closed; }
   /** the link as last reported (linkGet asks the driver) */
   get link(): Readonly<EthLink> { return { ...this.#drv.port.link }; }
 
@@ -119,7 +123,7 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     if (conf.rxmode?.mtu !== undefined) this.checkMtu(conf.rxmode.mtu, info);
     this.releaseQueues();
     const port = this.#drv.port;
-    this.configured = false;
+    this.#configured = false;
     port.conf = conf;
     port.nbRxQueues = nbRxQueues;
     port.nbTxQueues = nbTxQueues;
@@ -129,7 +133,7 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     this.statsBase = new Float64Array(this.counters.length);
     if (conf.rxmode?.mtu !== undefined) port.mtu = conf.rxmode.mtu;
     await this.#drv.configure();
-    this.configured = true;
+    this.#configured = true;
   }
 
   private checkDesc(kind: 'rx' | 'tx', nbDesc: number, info: DevInfo): void {
@@ -223,8 +227,8 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     if (this.started) this.fail('cannot close a started port; stop it first', 'EBUSY');
     this.releaseQueues();
     await this.#drv.close();
-    this.closed = true;
-    this.configured = false;
+    this.#closed = true;
+    this.#configured = false;
   }
 
   /** rte_eth_dev_reset: stops the port and returns it to its state after probe. */
@@ -234,7 +238,7 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     await this.stop();
     this.releaseQueues();
     await this.#drv.reset();
-    this.configured = false;
+    this.#configured = false;
     this.#drv.port.nbRxQueues = 0;
     this.#drv.port.nbTxQueues = 0;
   }
