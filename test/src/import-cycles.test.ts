@@ -4,12 +4,9 @@
  * package dependencies are checked for cycles between packages.
  *
  * Precise, not madge's list of the cycles its search happened to meet: every strongly
- * connected component of each package's import graph must be a single file. The one
- * exception is KNOWN below, the type-level cycle driver/types.ts - ethdev/ethdev.ts -
- * ethdev/ops.ts that issue 9 item 1 ("A driver-side contract, typed end to end": drivers
- * do not receive the application's EthDev) removes. It is allowed as exactly those files
- * and exactly those imports among them; any other cycle, a file joining it or a new import
- * inside it fails, and so does the exception once the cycle is gone (remove it then).
+ * connected component of each package's import graph must be a single file. No cycle is
+ * allowed (the type-level one driver/types.ts - ethdev/ethdev.ts - ethdev/ops.ts went with
+ * issue 9 item 1: drivers see a DriverPort, not the application's EthDev).
  */
 import test from 'ava';
 import madge from 'madge';
@@ -19,16 +16,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sources = ['packages/eal', 'packages/pmd-null', 'packages/pmd-ring', 'packages/pmd-af-xdp', 'packages/pmd-af-packet', 'packages/bifurc', 'packages/testpmd', 'test'];
-
-/** Cycles allowed until the item named above removes them: package → import edges "from -> to". */
-const KNOWN: Record<string, string[]> = {
-  'packages/eal': [
-    'driver/types.ts -> ethdev/ethdev.ts',
-    'ethdev/ethdev.ts -> driver/types.ts',
-    'ethdev/ethdev.ts -> ethdev/ops.ts',
-    'ethdev/ops.ts -> ethdev/ethdev.ts',
-  ],
-};
 
 type Graph = Record<string, string[]>;
 
@@ -74,7 +61,7 @@ function edgesWithin(graph: Graph, scc: string[]): string[] {
   return scc.flatMap((from) => (graph[from] ?? []).filter((to) => scc.includes(to)).map((to) => `${from} -> ${to}`)).sort();
 }
 
-/** Cycles of `graph` and their edges, as lines to compare with KNOWN. */
+/** Cycles of `graph` and their edges, one list of "from -> to" lines per cycle. */
 function cycleReport(graph: Graph): string[][] {
   return cycles(graph).map((scc) => edgesWithin(graph, scc));
 }
@@ -87,7 +74,7 @@ test('the cycle finder finds what madge must not hide: every cycle, including on
 });
 
 for (const pkg of sources) {
-  test(`no import cycles in ${pkg}/src (type-only imports included)${KNOWN[pkg] ? ' except the known one of issue 9 item 1' : ''}`, async (t) => {
+  test(`no import cycles in ${pkg}/src (type-only imports included)`, async (t) => {
     const dir = join(root, pkg);
     const result = await madge(join(dir, 'src'), {
       fileExtensions: ['ts'],
@@ -98,9 +85,37 @@ for (const pkg of sources) {
     t.true(Object.keys(graph).length > 1, `madge read ${Object.keys(graph).length} files of ${pkg}/src`);
     // an import madge cannot resolve would hide its edges: only other @dpkit packages may be unresolved
     t.deepEqual(result.warnings().skipped.filter((s) => !/^@dpkit\//.test(s)), [], 'imports madge could not resolve');
-    t.deepEqual(cycleReport(graph), KNOWN[pkg] ? [KNOWN[pkg]] : [], `import cycles in ${pkg}/src`);
+    t.deepEqual(cycleReport(graph), [], `import cycles in ${pkg}/src`);
   });
 }
+
+/** Every file `from` reaches through its imports (itself excluded). */
+function reach(graph: Graph, from: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...(graph[from] ?? [])];
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    todo.push(...(graph[f] ?? []));
+  }
+  return seen;
+}
+
+// packages/eal/README.md "Layering": the driver contract and the netdev helpers never reach
+// the application's port, the buses or the composition root
+const APP_SIDE = /^(ethdev\/ethdev\.ts|ethdev\/binding\.ts|bus\/.*|eal\.ts|index\.ts)$/;
+const CONTRACT = ['driver/port.ts', 'driver/types.ts', 'ethdev/ops.ts', 'ethdev/fastpath.ts', 'ethdev/types.ts', 'linux/netdev.ts'];
+
+test('layering of packages/eal/src: the driver contract does not reach the application side', async (t) => {
+  const dir = join(root, 'packages/eal');
+  const graph = (await madge(join(dir, 'src'), {
+    fileExtensions: ['ts'], tsConfig: join(dir, 'tsconfig.json'), detectiveOptions: { ts: { skipTypeImports: false } },
+  })).obj();
+  const found = Object.fromEntries(CONTRACT.map((f) => [f, [...reach(graph, f)].filter((g) => APP_SIDE.test(g)).sort()]));
+  t.true(CONTRACT.every((f) => f in graph), 'madge read every contract file');
+  t.deepEqual(found, Object.fromEntries(CONTRACT.map((f) => [f, []])));
+});
 
 test('no dependency cycles between the workspace packages', (t) => {
   const graph: Graph = {};

@@ -7,11 +7,11 @@ import { mempools as poolTable, type Mempool } from './mbuf/mempool.js';
 export {
   DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches, removePorts,
   type Bus, type BusContext, type Device, type Driver, type DriverRegistryView, type PciDeviceInfo, type PciId,
-  type ProbeContext, type RemoveContext,
+  type EthDevAllocator, type EthDevSpec, type ProbeContext, type RemoveContext,
 } from './driver/types.js';
+export type { DriverPort, PortDevice } from './driver/port.js';
 export { defineParams, paramString, parseParams, type ParamSchema, type ParamSpec, type ParamValues } from './devargs/kvargs.js';
-export type { EthDevOps } from './ethdev/ops.js';
-export type { EthDevAllocator, EthDevSpec } from './ethdev/ethdev.js';
+export type { EthDevOps, OptionalOp } from './ethdev/ops.js';
 export {
   QUEUE_STAT_SLOTS, QueueStat, idleQueue, queueStats,
   type FastPathModule, type QueueDescriptor, type QueueStatsDescriptor, type RxQueue, type TxQueue,

@@ -1,8 +1,9 @@
 /**
  * EAL initialisation (rte_eal_init) and the composition root. `Eal.init(argv, { drivers })`
  * parses the EAL arguments, loads `-d` driver packages, registers the built-in buses, scans
- * and probes, and starts the worker lcores. The registries are wired with tsyringe here and
- * only here: drivers get what they need through their probe context.
+ * and probes, and starts the worker lcores. The registries, the memory manager and the Linux
+ * binding are registered in a tsyringe container here and only here, which builds the device
+ * manager from them; drivers get what they need through their probe context.
  */
 import { ealPackageDir } from './instance.js';
 import 'reflect-metadata';
@@ -10,7 +11,7 @@ import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { container, type DependencyContainer } from 'tsyringe';
+import { container, instanceCachingFactory } from 'tsyringe';
 import { BusRegistry, DriverRegistry } from './bus/registry.js';
 import { PciBus } from './bus/pci.js';
 import { VdevBus } from './bus/vdev.js';
@@ -24,6 +25,7 @@ import { setLcoreId } from './lcore/current.js';
 import { logs, type LogType } from './log/log.js';
 import { Mempool, type PktmbufPoolOptions } from './mbuf/mempool.js';
 import { MemoryManager } from './memory/region.js';
+import { hasLinux, linux, type LinuxBinding } from './linux/native.js';
 import type { Bus, Device, Driver } from './driver/types.js';
 import { Tokens } from './tokens.js';
 
@@ -38,6 +40,11 @@ export interface EalInitOptions {
   program?: string;
   /** where -h and -v print (stdout by default) */
   print?: (text: string) => void;
+  /**
+   * The Linux binding the EAL itself uses (pinning the main lcore); default: the addon, when
+   * it loads. Drivers and fast paths call `linux()` of @dpkit/eal/linux, not this one.
+   */
+  linux?: LinuxBinding;
 }
 
 /**
@@ -104,7 +111,7 @@ export class Eal {
 
   private constructor(
     readonly options: EalOptions,
-    readonly container: DependencyContainer,
+    devices: DeviceManager,
     readonly drivers: DriverRegistry,
     readonly buses: BusRegistry,
     readonly ethdevs: EthDevRegistry,
@@ -113,7 +120,7 @@ export class Eal {
     private readonly pools: Map<string, Mempool>,
   ) {
     this.log = logs.register('eal', 6);
-    this.devices = container.resolve(DeviceManager);
+    this.devices = devices;
   }
 
   /**
@@ -140,17 +147,19 @@ export class Eal {
       options.socketMem?.map((m) => m << 20),
     );
     const pools = new Map<string, Mempool>();
-    const lcores = new LcoreManager({ lcores: options.lcores, mainLcore: options.mainLcore, pools: () => [...pools.values()].map((p) => p.descriptor()) });
     const ethdevs = new EthDevRegistry();
-    c.register(Tokens.EalOptions, { useValue: options });
     c.register(Tokens.DriverRegistry, { useValue: drivers });
     c.register(Tokens.BusRegistry, { useValue: buses });
     c.register(Tokens.EthDevRegistry, { useValue: ethdevs });
     c.register(Tokens.MemoryManager, { useValue: memory });
-    c.register(Tokens.LcoreManager, { useValue: lcores });
-    c.register(Tokens.LogRegistry, { useValue: logs });
-    const eal = new Eal(options, c, drivers, buses, ethdevs, memory, lcores, pools);
-    c.register(Tokens.Eal, { useValue: eal });
+    // the addon is loaded when first resolved (at lcore start), not at init
+    if (o.linux) c.register<LinuxBinding>(Tokens.LinuxBinding, { useValue: o.linux });
+    else c.register<LinuxBinding | undefined>(Tokens.LinuxBinding, { useFactory: instanceCachingFactory(() => (hasLinux() ? linux() : undefined)) });
+    const lcores = new LcoreManager({
+      lcores: options.lcores, mainLcore: options.mainLcore, pools: () => [...pools.values()].map((p) => p.descriptor()),
+      kernel: () => c.resolve<LinuxBinding | undefined>(Tokens.LinuxBinding),
+    });
+    const eal = new Eal(options, c.resolve(DeviceManager), drivers, buses, ethdevs, memory, lcores, pools);
     eal.lockRuntimeDir();
     try {
       const vdevs = options.vdevs.map(parseDevargs);

@@ -346,10 +346,10 @@ class PacketTx implements TxQueue {
   }
 }
 
-export function createRxQueue(d: QueueDescriptor): RxQueue {
-  return new PacketRx(d as QueueDescriptor<PacketQueueData>);
+export function createRxQueue(d: QueueDescriptor<PacketQueueData>): RxQueue {
+  return new PacketRx(d);
 }
 
-export function createTxQueue(d: QueueDescriptor): TxQueue {
-  return new PacketTx(d as QueueDescriptor<PacketQueueData>);
+export function createTxQueue(d: QueueDescriptor<PacketQueueData>): TxQueue {
+  return new PacketTx(d);
 }

@@ -7,8 +7,8 @@
  * when there are several) with its rx and tx rings; stop closes them after every lcore has
  * released its mapping. The fast path (fastpath.ts) runs the rings.
  */
-import { DpkitError, type EthDev, type Xstat } from '@dpkit/eal';
-import { defineDriver, defineParams, removePorts, type EthDevOps } from '@dpkit/eal/driver';
+import { DpkitError, type Xstat } from '@dpkit/eal';
+import { defineDriver, defineParams, removePorts, type DriverPort, type EthDevOps } from '@dpkit/eal/driver';
 import { kernelError, linux, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps } from '@dpkit/eal/linux';
 import * as fastPath from './fastpath.js';
 import { PC_RX_TOO_LONG, PC_SLOTS, PC_TX_RING_FULL, PC_TX_TOO_LONG, PS_SLOTS, TX_DATA_OFFSET, type PacketQueueData } from './fastpath.js';
@@ -56,9 +56,8 @@ interface PacketPrivate {
 
 let fanoutSeq = 0;
 
-function priv(dev: EthDev): PacketPrivate {
-  return (dev as EthDev<PacketPrivate>).priv;
-}
+/** The port as this driver's ops see it; rx and tx queue q share the queue pair's data. */
+type PacketPort = DriverPort<PacketPrivate>;
 
 /** Checks the devargs' ring geometry the way the kernel will, with a fix in the message. */
 function geometry(label: string, v: { blocksz: number; framesz: number; framecnt: number; retire_tov: number; qdisc_bypass: boolean }): Geometry {
@@ -92,10 +91,10 @@ function closeSockets(p: PacketPrivate): void {
   });
 }
 
-const ops: EthDevOps = {
-  ...netdevPortOps((dev) => priv(dev).iface),
+const ops: EthDevOps<PacketPrivate, PacketQueueData, PacketQueueData> = {
+  ...netdevPortOps((dev: PacketPort) => dev.priv.iface),
   infoGet(dev) {
-    const p = priv(dev);
+    const p = dev.priv;
     const maxRxPktLen = p.geo.frameSize - TX_DATA_OFFSET;
     return {
       ifName: p.iface, maxRxQueues: p.qpairs, maxTxQueues: p.qpairs, maxMacAddrs: 1,
@@ -110,13 +109,13 @@ const ops: EthDevOps = {
   rxQueueSetup(dev, q, _nbDesc, _socket, _conf, pool) {
     const room = pool.eltSize - pool.headroom;
     if (room < dev.mtu + 18) {
-      throw new DpkitError(`${priv(dev).label}: rx pool '${pool.name}' holds ${room} bytes per mbuf; frames of MTU ${dev.mtu} need ${dev.mtu + 18}: use a pool with a larger data room or lower the MTU`, 'EINVAL');
+      throw new DpkitError(`${dev.priv.label}: rx pool '${pool.name}' holds ${room} bytes per mbuf; frames of MTU ${dev.mtu} need ${dev.mtu + 18}: use a pool with a larger data room or lower the MTU`, 'EINVAL');
     }
     return queueData(dev, q);
   },
   txQueueSetup: (dev, q) => queueData(dev, q),
   async start(dev) {
-    const p = priv(dev);
+    const p = dev.priv;
     const l = linux(p.label);
     const n = Math.max(dev.nbRxQueues, dev.nbTxQueues);
     const mtu = l.ifInfo(p.iface).mtu;
@@ -149,18 +148,18 @@ const ops: EthDevOps = {
   },
   stop(dev) {
     // every lcore released its ring mappings before stop; the sockets go now
-    closeSockets(priv(dev));
-    netdevModesRestore(dev, priv(dev).iface);
+    closeSockets(dev.priv);
+    netdevModesRestore(dev, dev.priv.iface);
   },
   close(dev) {
-    priv(dev).queues = [];
+    dev.priv.queues = [];
   },
   extraStats(dev) {
-    const k = kernelNow(priv(dev));
+    const k = kernelNow(dev.priv);
     return { imissed: k.reduce((a, c) => a + c.drops, 0), oerrors: 0 };
   },
   statsReset(dev) {
-    const p = priv(dev);
+    const p = dev.priv;
     kernelNow(p);
     for (const k of p.kernel) {
       k.drops = 0;
@@ -169,7 +168,7 @@ const ops: EthDevOps = {
     for (const d of p.queues) if (d) new Float64Array(d.counters).fill(0);
   },
   xstatsGet(dev): Xstat[] {
-    const p = priv(dev);
+    const p = dev.priv;
     const k = kernelNow(p);
     const out: Xstat[] = [];
     for (let q = 0; q < dev.nbRxQueues; q++) {
@@ -189,11 +188,11 @@ const ops: EthDevOps = {
     ops.statsReset!(dev);
   },
   rxQueueIntrFds: (dev, q) => {
-    const d = priv(dev).queues[q];
+    const d = dev.priv.queues[q];
     return d && d.fd >= 0 ? [d.fd] : [];
   },
   describe(dev) {
-    const p = priv(dev);
+    const p = dev.priv;
     const g = p.geo;
     return [
       `Kernel netdev: ${p.iface} (ifindex ${p.ifindex}), AF_PACKET TPACKET_V3; not split: the kernel also receives every frame`,
@@ -203,8 +202,8 @@ const ops: EthDevOps = {
 };
 
 /** Queue pair q's shared data (rx and tx queue q share one socket). */
-function queueData(dev: EthDev, q: number): PacketQueueData {
-  const p = priv(dev);
+function queueData(dev: PacketPort, q: number): PacketQueueData {
+  const p = dev.priv;
   let d = p.queues[q];
   if (!d) {
     d = {
@@ -233,7 +232,7 @@ export const driver = defineDriver({
       kernel: Array.from({ length: v.qpairs }, () => ({ drops: 0, freezeCount: 0 })),
       fanoutId: ((process.pid * 31 + id.ifindex * 7 + fanoutSeq++) & 0xffff) >>> 0,
     };
-    const dev = ctx.ethdev.allocate<PacketPrivate>({
+    const dev = ctx.ethdev.allocate({
       name: device.name, device, driver: 'net_af_packet', ops,
       fastPath: { module: new URL('./fastpath.js', import.meta.url).href, impl: fastPath },
       mac: Uint8Array.from(id.mac), mtu: id.mtu, priv: p,

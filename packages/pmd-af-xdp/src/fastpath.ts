@@ -415,11 +415,10 @@ class XdpTx implements TxQueue {
   }
 }
 
-export function createRxQueue(d: QueueDescriptor): RxQueue {
-  const q = d as QueueDescriptor<XdpQueueData>;
-  return q.data.fixCsum ? new XdpRxFixCsum(q) : new XdpRx(q);
+export function createRxQueue(d: QueueDescriptor<XdpQueueData>): RxQueue {
+  return d.data.fixCsum ? new XdpRxFixCsum(d) : new XdpRx(d);
 }
 
-export function createTxQueue(d: QueueDescriptor): TxQueue {
-  return new XdpTx(d as QueueDescriptor<XdpQueueData>);
+export function createTxQueue(d: QueueDescriptor<XdpQueueData>): TxQueue {
+  return new XdpTx(d);
 }

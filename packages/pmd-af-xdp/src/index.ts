@@ -12,8 +12,8 @@
 import {
   openAfXdp, refuseNetdevRival, xskAttachment, type XdpFlowSteering, type XdpSteering, type XskQueue, type XskRings, type XskUmem,
 } from '@dpkit/bifurc';
-import { DpkitError, mbufFreeBulk, type EthDev, type Mempool, type Xstat } from '@dpkit/eal';
-import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, removePorts, type Device, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
+import { DpkitError, mbufFreeBulk, type Mempool, type Xstat } from '@dpkit/eal';
+import { DrvFlags, PCI_ANY_ID, defineDriver, defineParams, removePorts, type Device, type DriverPort, type EthDevOps, type ProbeContext } from '@dpkit/eal/driver';
 import {
   BpfMap, linux, xskMapClear, xskMapSet, MapType, netdevModes, netdevModesApply, netdevModesRestore, netdevPortOps,
 } from '@dpkit/eal/linux';
@@ -122,11 +122,11 @@ export const maxFrameFor = (eltSize: number) => eltSize - XDP_HEADROOM;
 export const maxMtuFor = (eltSize: number) => maxFrameFor(eltSize) - FRAME_OVERHEAD;
 const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
-function priv(dev: EthDev): AfXdpPrivate {
-  return (dev as EthDev<AfXdpPrivate>).priv;
+function priv(dev: DriverPort<AfXdpPrivate>): AfXdpPrivate {
+  return dev.priv;
 }
 
-function queueData(dev: EthDev, kind: 'rx' | 'tx', q: number, nbDesc: number, conf: { freeThresh?: number }, pool?: Mempool): XdpQueueData {
+function queueData(dev: DriverPort<AfXdpPrivate>, kind: 'rx' | 'tx', q: number, nbDesc: number, conf: { freeThresh?: number }, pool?: Mempool): XdpQueueData {
   const p = priv(dev);
   if (!isPow2(nbDesc)) {
     throw new DpkitError(`${p.label}: ${nbDesc} ${kind} descriptors asked; AF_XDP rings need a power of two from ${MIN_DESC} to ${MAX_DESC}`);
@@ -253,7 +253,7 @@ function attachSteering(p: AfXdpPrivate): { detach(): void } {
   }
 }
 
-async function stopPort(dev: EthDev): Promise<void> {
+async function stopPort(dev: DriverPort<AfXdpPrivate>): Promise<void> {
   const p = priv(dev);
   for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, s.kq);
   p.steeringHandle?.detach();
@@ -300,14 +300,14 @@ async function splitQueues(p: AfXdpPrivate, kqs: readonly number[]): Promise<voi
   }
 }
 
-const netdevOps = netdevPortOps((dev) => priv(dev).cfg.iface);
+const netdevOps = netdevPortOps<AfXdpPrivate>((dev) => priv(dev).cfg.iface);
 
 /**
  * An MTU raised on the netdev while the port runs cannot be refused: each link query (start,
  * `show port info`, link status) checks it and warns once per value, naming the counter that
  * shows the drops.
  */
-function watchMtu(dev: EthDev): void {
+function watchMtu(dev: DriverPort<AfXdpPrivate>): void {
   const p = priv(dev);
   let mtu: number;
   try {
@@ -326,7 +326,7 @@ function watchMtu(dev: EthDev): void {
   }
 }
 
-const ops: EthDevOps = {
+const ops: EthDevOps<AfXdpPrivate, XdpQueueData, XdpQueueData> = {
   ...netdevOps,
   linkUpdate(dev, wait) {
     if (dev.started) watchMtu(dev);
@@ -497,7 +497,7 @@ const ops: EthDevOps = {
  * Creates an AF_XDP port for `device` on a netdev: what both net_af_xdp (vdev) and the bifurc
  * bus's generic driver call from their probe.
  */
-export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev' | 'log'>, cfg: AfXdpConfig): EthDev {
+export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev' | 'log'>, cfg: AfXdpConfig): DriverPort<AfXdpPrivate> {
   const label = device.name;
   const info = cfg.rings.getIfinfo();
   const have = info.rxQueues;
@@ -510,7 +510,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
     kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
     split: [], zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m), warnedMtu: 0,
   };
-  const dev = ctx.ethdev.allocate<AfXdpPrivate>({
+  const dev = ctx.ethdev.allocate({
     name: device.name, device, driver: 'net_af_xdp', ops,
     fastPath: { module: new URL('./fastpath.js', import.meta.url).href, impl: fastPath },
     mac: Uint8Array.from(info.mac), mtu: info.mtu, priv: p,

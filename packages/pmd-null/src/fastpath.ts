@@ -104,13 +104,11 @@ class CopyTx extends NullTx {
   }
 }
 
-export function createRxQueue(d: QueueDescriptor): RxQueue {
-  const q = d as QueueDescriptor<NullQueueData>;
-  if (q.data.noRx) return noRx;
-  return q.data.copy ? new CopyRx(q) : new NullRx(q);
+export function createRxQueue(d: QueueDescriptor<NullQueueData>): RxQueue {
+  if (d.data.noRx) return noRx;
+  return d.data.copy ? new CopyRx(d) : new NullRx(d);
 }
 
-export function createTxQueue(d: QueueDescriptor): TxQueue {
-  const q = d as QueueDescriptor<NullQueueData>;
-  return q.data.copy ? new CopyTx(q) : new NullTx(q);
+export function createTxQueue(d: QueueDescriptor<NullQueueData>): TxQueue {
+  return d.data.copy ? new CopyTx(d) : new NullTx(d);
 }

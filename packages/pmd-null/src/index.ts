@@ -9,8 +9,8 @@
  * a real copy costs. With `no-rx=1` rx returns nothing.
  */
 import { randomBytes } from 'node:crypto';
-import type { EthDev, EthLink } from '@dpkit/eal';
-import { defineDriver, defineParams, type EthDevOps, type ParamValues } from '@dpkit/eal/driver';
+import type { EthLink } from '@dpkit/eal';
+import { defineDriver, defineParams, type DriverPort, type EthDevOps, type ParamValues } from '@dpkit/eal/driver';
 import * as fastPath from './fastpath.js';
 import type { NullQueueData } from './fastpath.js';
 
@@ -30,8 +30,8 @@ const MAX_QUEUES = 1024;
 const LINK_UP: EthLink = { speed: 10000, duplex: 'full', autoneg: false, up: true };
 const LINK_DOWN: EthLink = { ...LINK_UP, up: false };
 
-// Control ops
-const ops: EthDevOps = {
+// Control ops: typed by the private state and by what queue setup gives the fast path
+const ops: EthDevOps<NullPrivate, NullQueueData, NullQueueData> = {
   infoGet: () => ({
     maxRxQueues: MAX_QUEUES,
     maxTxQueues: MAX_QUEUES,
@@ -44,9 +44,9 @@ const ops: EthDevOps = {
   stop: () => undefined, // the queues hold no mbufs between bursts
   close: () => undefined,
   reset: () => undefined,
-  rxQueueSetup: (dev): NullQueueData => queueData(dev as EthDev<NullPrivate>),
-  txQueueSetup: (dev): NullQueueData => queueData(dev as EthDev<NullPrivate>),
-  linkUpdate: (dev) => (dev.started ? LINK_UP : LINK_DOWN),
+  rxQueueSetup: queueData,
+  txQueueSetup: queueData,
+  linkUpdate: (port) => (port.started ? LINK_UP : LINK_DOWN),
   promiscuousEnable: () => undefined,
   promiscuousDisable: () => undefined,
   allmulticastEnable: () => undefined,
@@ -55,8 +55,8 @@ const ops: EthDevOps = {
   mtuSet: () => undefined,
 };
 
-function queueData(dev: EthDev<NullPrivate>): NullQueueData {
-  const a = dev.priv.args;
+function queueData(port: DriverPort<NullPrivate>): NullQueueData {
+  const a = port.priv.args;
   return { size: a.size, copy: a.copy, noRx: a['no-rx'] };
 }
 
@@ -70,7 +70,7 @@ export const driver = defineDriver({
   probe(device, ctx) {
     const mac = randomBytes(6);
     mac[0] = (mac[0]! & 0xfe) | 0x02; // locally administered unicast, as eth_random_addr
-    ctx.ethdev.allocate<NullPrivate>({
+    ctx.ethdev.allocate({
       name: device.name,
       device,
       driver: 'net_null',

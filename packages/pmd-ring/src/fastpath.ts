@@ -74,10 +74,10 @@ class RingTx implements TxQueue {
   }
 }
 
-export function createRxQueue(d: QueueDescriptor): RxQueue {
-  return new RingRx(d as QueueDescriptor<RingQueueData>);
+export function createRxQueue(d: QueueDescriptor<RingQueueData>): RxQueue {
+  return new RingRx(d);
 }
 
-export function createTxQueue(d: QueueDescriptor): TxQueue {
-  return new RingTx(d as QueueDescriptor<RingQueueData>);
+export function createTxQueue(d: QueueDescriptor<RingQueueData>): TxQueue {
+  return new RingTx(d);
 }

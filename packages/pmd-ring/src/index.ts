@@ -8,7 +8,7 @@
  * Unlike DPDK's, stopping a port frees the mbufs left in its rings (when no other started
  * port shares them), so every mbuf is back in its pool after stop.
  */
-import { DpkitError, Ring, RING_F_SC_DEQ, RING_F_SP_ENQ, mbufFreeBulk, type EthDev, type EthLink } from '@dpkit/eal';
+import { DpkitError, Ring, RING_F_SC_DEQ, RING_F_SP_ENQ, mbufFreeBulk, type EthLink } from '@dpkit/eal';
 import { defineDriver, defineParams, removePorts, type EthDevOps } from '@dpkit/eal/driver';
 import * as fastPath from './fastpath.js';
 import type { RingQueueData } from './fastpath.js';
@@ -41,7 +41,7 @@ const LINK_UP: EthLink = { speed: 10000, duplex: 'full', autoneg: true, up: true
 function parseNodeAction(text: string): { name: string; node: number; action: 'CREATE' | 'ATTACH' } {
   const m = /^([^:]+):(\d+):(CREATE|ATTACH)$/.exec(text);
   if (!m) throw new DpkitError(`net_ring: devarg nodeaction='${text}' is not valid: expected <name>:<node>:CREATE|ATTACH`);
-  return { name: m[1]!, node: Number(m[2]), action: m[3] as 'CREATE' | 'ATTACH' };
+  return { name: m[1]!, node: Number(m[2]), action: m[3] === 'CREATE' ? 'CREATE' : 'ATTACH' };
 }
 
 function drain(r: SharedRing): void {
@@ -51,29 +51,29 @@ function drain(r: SharedRing): void {
 }
 
 // Control ops
-const ops: EthDevOps = {
+const ops: EthDevOps<RingPrivate, RingQueueData, RingQueueData> = {
   infoGet: () => ({ maxRxQueues: MAX_QUEUES, maxTxQueues: MAX_QUEUES, maxMacAddrs: 1, maxRxPktLen: 0xffffffff, minRxBufSize: 0 }),
   configure: () => undefined,
-  start(dev) {
-    for (const r of (dev as EthDev<RingPrivate>).priv.rings) r.started++;
+  start(port) {
+    for (const r of port.priv.rings) r.started++;
   },
-  stop(dev) {
-    for (const r of (dev as EthDev<RingPrivate>).priv.rings) {
+  stop(port) {
+    for (const r of port.priv.rings) {
       r.started--;
       drain(r);
     }
   },
-  close(dev) {
-    const priv = (dev as EthDev<RingPrivate>).priv;
+  close(port) {
+    const priv = port.priv;
     for (const [i, r] of priv.rings.entries()) {
       drain(r);
       if (--r.users === 0) rings.delete(ringName(priv.ringsName, i));
     }
     priv.rings = [];
   },
-  rxQueueSetup: (dev, q): RingQueueData => ({ ring: (dev as EthDev<RingPrivate>).priv.rings[q]!.ring.descriptor() }),
-  txQueueSetup: (dev, q): RingQueueData => ({ ring: (dev as EthDev<RingPrivate>).priv.rings[q]!.ring.descriptor() }),
-  linkUpdate: (dev) => ({ ...LINK_UP, up: dev.started }),
+  rxQueueSetup: (port, q) => ({ ring: port.priv.rings[q]!.ring.descriptor() }),
+  txQueueSetup: (port, q) => ({ ring: port.priv.rings[q]!.ring.descriptor() }),
+  linkUpdate: (port) => ({ ...LINK_UP, up: port.started }),
 };
 
 function ringName(base: string, q: number): string {
@@ -112,7 +112,7 @@ export const driver = defineDriver({
       r.users++;
       list.push(r);
     }
-    const dev = ctx.ethdev.allocate<RingPrivate>({
+    const port = ctx.ethdev.allocate({
       name: device.name,
       device,
       driver: 'net_ring',
@@ -121,8 +121,8 @@ export const driver = defineDriver({
       priv: { ringsName: base, rings: list },
     });
     // like DPDK's ring PMD: promiscuous and all-multicast are always on
-    dev.promiscuous = true;
-    dev.allMulticast = true;
+    port.promiscuous = true;
+    port.allMulticast = true;
     if (device.numaNode !== (na?.node ?? device.numaNode)) device.numaNode = na!.node;
     ctx.log.info(`created ${device.name} on rings '${base}' (${attach ? 'attached' : 'created'})`);
   },

@@ -113,7 +113,7 @@ export function portInfo(dev: EthDev, info: DevInfo): string {
     `TXDs number alignment: ${info.txDescLimits.align}`,
     ...(info.ifName ? [`Kernel interface: ${info.ifName}`] : []),
     ...(dev.device.pci ? [`PCI device: ${dev.device.pci.address} ${hex4(dev.device.pci.vendor)}:${hex4(dev.device.pci.device)}${dev.device.pci.kernelDriver ? ` (kernel driver ${dev.device.pci.kernelDriver})` : ''}`] : []),
-    ...(dev.closed ? [] : dev.ops.describe?.(dev) ?? []),
+    ...(dev.closed ? [] : dev.describe()),
   ].join('\n');
 }
 

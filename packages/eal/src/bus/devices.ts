@@ -1,12 +1,13 @@
 /**
  * Probing and removing devices, and attaching and detaching them at run time (rte_dev_probe,
- * rte_dev_remove). Built by the EAL's container from the registries it needs.
+ * rte_dev_remove). The one service the EAL's container builds (`container.resolve`): its
+ * dependencies are the registries and the memory manager the composition root registered.
  */
 import { inject, injectable } from 'tsyringe';
 import { DpkitError } from '../errors.js';
 import { parseDevargs, parseParams } from '../devargs/kvargs.js';
 import type { BusContext, Device, Driver } from '../driver/types.js';
-import type { EthDevRegistry } from '../ethdev/ethdev.js';
+import { EthDevRegistry } from '../ethdev/ethdev.js';
 import { logs, type LogType } from '../log/log.js';
 import type { MemoryManager } from '../memory/region.js';
 import { Tokens } from '../tokens.js';
@@ -40,7 +41,7 @@ export class DeviceManager {
     const params = parseParams(drv.name, drv.params, dev.devargs?.args ?? '');
     dev.driver = drv;
     try {
-      await drv.probe(dev, { params, log: this.driverLog(drv), ethdev: this.ethdevs, memory: this.memory });
+      await drv.probe(dev, { params, log: this.driverLog(drv), ethdev: EthDevRegistry.allocatorOf(this.ethdevs), memory: this.memory });
     } catch (err) {
       dev.driver = undefined;
       for (const p of [...dev.ports]) this.ethdevs.release(this.ethdevs.get(p));
@@ -53,7 +54,7 @@ export class DeviceManager {
   async remove(dev: Device): Promise<void> {
     const drv = dev.driver;
     if (!drv) return;
-    await drv.remove(dev, { log: this.driverLog(drv), ethdev: this.ethdevs });
+    await drv.remove(dev, { log: this.driverLog(drv), ethdev: EthDevRegistry.allocatorOf(this.ethdevs) });
     for (const p of [...dev.ports]) this.ethdevs.release(this.ethdevs.get(p));
     dev.driver = undefined;
   }

@@ -1,13 +1,12 @@
 /**
  * The bus and driver registries. Drivers and buses may register in any order; the EAL scans
- * buses and probes drivers only once everything is registered.
+ * buses and probes drivers only once everything is registered. Plain classes: the composition
+ * root (eal.ts) makes one of each and registers it in its container as a value.
  */
-import { injectable } from 'tsyringe';
 import { DpkitError } from '../errors.js';
 import { paramString } from '../devargs/kvargs.js';
 import type { Bus, Driver, DriverRegistryView } from '../driver/types.js';
 
-@injectable()
 export class DriverRegistry implements DriverRegistryView {
   private readonly drivers: Driver[] = [];
 
@@ -45,7 +44,6 @@ export class DriverRegistry implements DriverRegistryView {
   }
 }
 
-@injectable()
 export class BusRegistry {
   private readonly buses: Bus[] = [];
 

@@ -287,7 +287,7 @@ export function ethdevConformance(o: ConformanceOptions): ConformanceCase[] {
     {
       name: name('rx interrupts: a wait ends when packets arrive, times out when idle, ends at stop'),
       run: () => withRig(o, async (r) => {
-        if (!r.dev.ops.rxQueueIntrFds) {
+        if (!r.dev.supports('rxQueueIntrFds')) {
           await rejects(async () => r.dev.rxIntrWait(0, 10), 'ENOTSUP', 'interrupt wait on a port without rx interrupts');
           return;
         }

@@ -7,7 +7,9 @@
 import type { Devargs, ParamSchema, ParamValues } from '../devargs/kvargs.js';
 import type { LogType } from '../log/log.js';
 import type { MemoryManager } from '../memory/region.js';
-import type { EthDevAllocator } from '../ethdev/ethdev.js';
+import type { EthDevOps } from '../ethdev/ops.js';
+import type { FastPathModule } from '../ethdev/fastpath.js';
+import type { DriverPort, PortDevice } from './port.js';
 
 /** Driver flags, after RTE_PCI_DRV_*. */
 export const DrvFlags = {
@@ -51,7 +53,7 @@ export interface PciDeviceInfo {
 }
 
 /** rte_device */
-export interface Device {
+export interface Device extends PortDevice {
   readonly name: string;
   readonly bus: Bus;
   devargs: Devargs | undefined;
@@ -98,6 +100,39 @@ export interface Bus {
   usage?(): string[];
 }
 
+/**
+ * What a driver gives to create a port (rte_eth_dev_allocate and the fields a probe fills
+ * in). `ops`, `priv` and `fastPath` are typed by the driver's own types and must agree: the
+ * ops see `priv` as `port.priv`, and what rxQueueSetup/txQueueSetup return is the `data` the
+ * fast-path module's createRxQueue/createTxQueue receive.
+ */
+export interface EthDevSpec<Priv, RxData, TxData> {
+  name: string;
+  device: Device;
+  driver: string;
+  ops: EthDevOps<Priv, RxData, TxData>;
+  /** the fast-path module: `module` is its URL (for workers), `impl` the loaded module */
+  fastPath: { module: string; impl: FastPathModule<RxData, TxData> };
+  mac?: Uint8Array;
+  mtu?: number;
+  /** driver-private control-path state */
+  priv: Priv;
+  /** the driver raises link-state-change events */
+  lsc?: boolean;
+}
+
+/** The port table as drivers use it (rte_eth_dev_allocate, rte_eth_dev_allocated, rte_eth_dev_release_port). */
+export interface EthDevAllocator {
+  /** A new port with the lowest free id; EEXIST for a name taken, ENOSPC when all are used. */
+  allocate<Priv, RxData = unknown, TxData = unknown>(spec: EthDevSpec<Priv, RxData, TxData>): DriverPort<Priv>;
+  /** The driver's view of port `port`; ENODEV naming the valid ones. */
+  get(port: number): DriverPort;
+  /** rte_eth_dev_close as a remove calls it: stops the port if it is started, then closes it. */
+  close(port: DriverPort): Promise<void>;
+  /** Gives the port id back (the port must not be used afterwards). */
+  release(port: DriverPort): void;
+}
+
 /** What a driver's probe is given. */
 export interface ProbeContext<S extends ParamSchema = ParamSchema> {
   /** the device's devargs, checked and typed against the driver's `params` */
@@ -135,11 +170,10 @@ export interface Driver<S extends ParamSchema = ParamSchema> {
  * device. Use it as `remove: removePorts`.
  */
 export async function removePorts(dev: Device, ctx: RemoveContext): Promise<void> {
-  for (const port of [...dev.ports]) {
-    const e = ctx.ethdev.get(port);
-    if (e.started) await e.stop();
-    if (!e.closed) await e.close();
-    ctx.ethdev.release(e);
+  for (const id of [...dev.ports]) {
+    const port = ctx.ethdev.get(id);
+    await ctx.ethdev.close(port);
+    ctx.ethdev.release(port);
   }
 }
 

@@ -9,76 +9,31 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { DpkitError, check } from '../errors.js';
-import type { Device } from '../driver/types.js';
+import type { Device, EthDevAllocator, EthDevSpec } from '../driver/types.js';
+import type { DriverPort } from '../driver/port.js';
 import type { Mempool } from '../mbuf/mempool.js';
-import {
-  QUEUE_STAT_SLOTS, QueueStat, idleQueue, type FastPathModule, type QueueDescriptor, type RxQueue, type TxQueue,
-} from './fastpath.js';
-import type { EthDevOps } from './ops.js';
+import { QUEUE_STAT_SLOTS, QueueStat, idleQueue, type QueueDescriptor, type RxQueue, type TxQueue } from './fastpath.js';
+import type { OptionalOp } from './ops.js';
+import { bindDriver, type BoundDriver } from './binding.js';
 import type { FlowOps } from '../flow/flow.js';
 import { waitReadable, type ReadableWait } from '../linux/poll.js';
 import {
-  ETHER_MTU, MAX_ETHPORTS, type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink,
+  MAX_ETHPORTS, type DevInfo, type EthConf, type EthDevEvents, type EthDevRegistryEvents, type EthLink,
   type EthStats, type QueueState, type RxConf, type TxConf, type Xstat, rxPoolFits,
 } from './types.js';
 
-/** What a driver gives to create a port. */
-export interface EthDevSpec<P = unknown> {
-  name: string;
-  device: Device;
-  driver: string;
-  ops: EthDevOps;
-  /** the fast-path module: `module` is its URL (for workers), `impl` the loaded module */
-  fastPath: { module: string; impl: FastPathModule };
-  mac?: Uint8Array;
-  mtu?: number;
-  /** driver-private control-path state */
-  priv: P;
-  /** the driver raises link-state-change events */
-  lsc?: boolean;
-}
-
-/** The part of the port registry drivers see. */
-export interface EthDevAllocator {
-  allocate<P>(spec: EthDevSpec<P>): EthDev<P>;
-  release(dev: EthDev): void;
-  get(port: number): EthDev;
-}
-
-interface QueueSetup {
-  nbDesc: number;
-  socket: number;
-  descriptor: QueueDescriptor;
-  state: QueueState;
-  deferredStart: boolean;
-}
-
-const DEFAULT_LINK: EthLink = { speed: 0, duplex: 'full', autoneg: false, up: false };
-
-export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
-  readonly portId: number;
-  readonly name: string;
-  readonly device: Device;
-  readonly driverName: string;
-  readonly ops: EthDevOps;
-  readonly fastPath: { module: string; impl: FastPathModule };
-  readonly lsc: boolean;
-  priv: P;
-  mac: Uint8Array;
-  mtu: number;
-  promiscuous = false;
-  allMulticast = false;
-  conf: EthConf = {};
-  nbRxQueues = 0;
-  nbTxQueues = 0;
-  configured = false;
-  started = false;
-  closed = false;
+/**
+ * A port, as the application uses it. Its state is read-only here; it changes through the
+ * checked calls below, which call the driver's ops with the port's driver side (DriverPort,
+ * which the application never sees).
+ */
+export class EthDev extends EventEmitter<EthDevEvents> {
+  /** the driver side: the DriverPort the ops see, and the driver's ops and fast path */
+  readonly #drv: BoundDriver;
+  #configured = false;
+  #closed = false;
   /** interrupt-mode waits in progress (cancelled at stop, before the sockets close) */
   private readonly intrWaits = new Set<ReadableWait>();
-  link: EthLink = { ...DEFAULT_LINK };
-  private rxSetup: (QueueSetup | undefined)[] = [];
-  private txSetup: (QueueSetup | undefined)[] = [];
   private rxq: RxQueue[] = [];
   private txq: TxQueue[] = [];
   private statsBuffer = new SharedArrayBuffer(8);
@@ -86,18 +41,38 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   private statsBase = new Float64Array(1);
   private xstatsBase = new Map<string, number>();
 
-  constructor(portId: number, spec: EthDevSpec<P>) {
+  /** @internal the registry makes ports (allocate); `drv` is the driver side it bound */
+  constructor(drv: BoundDriver) {
     super();
-    this.portId = portId;
-    this.name = spec.name;
-    this.device = spec.device;
-    this.driverName = spec.driver;
-    this.ops = spec.ops;
-    this.fastPath = spec.fastPath;
-    this.priv = spec.priv;
-    this.mac = spec.mac ?? new Uint8Array(6);
-    this.mtu = spec.mtu ?? ETHER_MTU;
-    this.lsc = spec.lsc ?? false;
+    this.#drv = drv;
+  }
+
+  get portId(): number { return this.#drv.port.portId; }
+  get name(): string { return this.#drv.port.name; }
+  get device(): Device { return this.#drv.port.device; }
+  get driverName(): string { return this.#drv.port.driverName; }
+  /** the driver raises link-state-change events (driver flag INTR_LSC) */
+  get lsc(): boolean { return this.#drv.port.lsc; }
+  /** rte_eth_macaddr_get: a copy of the port's MAC address */
+  get mac(): Uint8Array { return Uint8Array.from(this.#drv.port.mac); }
+  get mtu(): number { return this.#drv.port.mtu; }
+  get promiscuous(): boolean { return this.#drv.port.promiscuous; }
+  get allMulticast(): boolean { return this.#drv.port.allMulticast; }
+  /** the configuration of the last configure */
+  get conf(): Readonly<EthConf> { return this.#drv.port.conf; }
+  get nbRxQueues(): number { return this.#drv.port.nbRxQueues; }
+  get nbTxQueues(): number { return this.#drv.port.nbTxQueues; }
+  get started(): boolean { return this.#drv.port.started; }
+  /** configure succeeded (and no reset or close since) */
+  get configured(): boolean { return this.#configured; }
+  /** close ran: the port is unusable until the device is attached again */
+  get closed(): boolean { return this.#closed; }
+  /** the link as last reported (linkGet asks the driver) */
+  get link(): Readonly<EthLink> { return { ...this.#drv.port.link }; }
+
+  /** Does the port's driver have the optional op `op` (without it, the matching call fails with ENOTSUP)? */
+  supports(op: OptionalOp): boolean {
+    return this.#drv.has(op);
   }
 
   private fail(what: string, code = 'EINVAL'): never {
@@ -115,7 +90,7 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
 
   /** rte_eth_dev_info_get: the driver's limits, with defaults for what it leaves out. */
   info(): DevInfo {
-    const d = this.ops.infoGet(this);
+    const d = this.#drv.infoGet();
     return {
       driverName: this.driverName, ifName: undefined, minMtu: 68, maxMtu: 9000, maxRxPktLen: 9018, minRxBufSize: 0,
       maxRxQueues: 1, maxTxQueues: 1, maxMacAddrs: 1, rxOffloadCapa: 0, txOffloadCapa: 0, flowTypeRssOffloads: 0,
@@ -147,17 +122,18 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     if (conf.lsc && !this.lsc) this.fail(`${this.driverName} raises no link-state-change interrupts (driver flag INTR_LSC)`, 'ENOTSUP');
     if (conf.rxmode?.mtu !== undefined) this.checkMtu(conf.rxmode.mtu, info);
     this.releaseQueues();
-    this.conf = conf;
-    this.nbRxQueues = nbRxQueues;
-    this.nbTxQueues = nbTxQueues;
-    this.rxSetup = new Array(nbRxQueues).fill(undefined);
-    this.txSetup = new Array(nbTxQueues).fill(undefined);
+    const port = this.#drv.port;
+    this.#configured = false;
+    port.conf = conf;
+    port.nbRxQueues = nbRxQueues;
+    port.nbTxQueues = nbTxQueues;
+    this.#drv.resetQueues(nbRxQueues, nbTxQueues);
     this.statsBuffer = new SharedArrayBuffer(Math.max(1, (nbRxQueues + nbTxQueues) * QUEUE_STAT_SLOTS) * 8);
     this.counters = new Float64Array(this.statsBuffer);
     this.statsBase = new Float64Array(this.counters.length);
-    if (conf.rxmode?.mtu !== undefined) this.mtu = conf.rxmode.mtu;
-    await this.ops.configure(this);
-    this.configured = true;
+    if (conf.rxmode?.mtu !== undefined) port.mtu = conf.rxmode.mtu;
+    await this.#drv.configure();
+    this.#configured = true;
   }
 
   private checkDesc(kind: 'rx' | 'tx', nbDesc: number, info: DevInfo): void {
@@ -185,15 +161,11 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
       const want = [needs.memory && `in ${needs.memory} memory`, needs.bufSizes && `with buffers of ${needs.bufSizes.join(' or ')} bytes`].filter(Boolean).join(' ');
       this.fail(`rx queue ${queue}: mempool '${pool.name}' (${pool.region.kind} memory, ${pool.eltSize}-byte buffers) cannot be used: ${this.driverName} needs pools ${want} (${needs.why})`);
     }
-    if (this.rxSetup[queue]) this.releaseQueue('rx', queue);
-    const data = await this.ops.rxQueueSetup(this, queue, nbDesc, socket, conf, pool);
-    this.rxSetup[queue] = {
-      nbDesc, socket, state: 'stopped', deferredStart: conf.deferredStart ?? false,
-      descriptor: {
-        module: this.fastPath.module, driver: this.driverName, port: this.portId, queue, pool: pool.descriptor(),
-        stats: { buffer: this.statsBuffer, index: queue * QUEUE_STAT_SLOTS }, data,
-      },
-    };
+    if (this.#drv.rxSetup[queue]) this.#drv.queueRelease('rx', queue);
+    await this.#drv.rxQueueSetup(queue, nbDesc, socket, conf, pool, {
+      module: this.#drv.fastPathModule, driver: this.driverName, port: this.portId, queue, pool: pool.descriptor(),
+      stats: { buffer: this.statsBuffer, index: queue * QUEUE_STAT_SLOTS },
+    });
   }
 
   /** rte_eth_tx_queue_setup */
@@ -205,15 +177,11 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     if (conf.rsThresh !== undefined && conf.freeThresh !== undefined && conf.rsThresh > conf.freeThresh && conf.freeThresh > 0) {
       this.fail(`tx_rs_thresh (${conf.rsThresh}) must not exceed tx_free_thresh (${conf.freeThresh})`);
     }
-    if (this.txSetup[queue]) this.releaseQueue('tx', queue);
-    const data = await this.ops.txQueueSetup(this, queue, nbDesc, socket, conf);
-    this.txSetup[queue] = {
-      nbDesc, socket, state: 'stopped', deferredStart: conf.deferredStart ?? false,
-      descriptor: {
-        module: this.fastPath.module, driver: this.driverName, port: this.portId, queue, pool: undefined,
-        stats: { buffer: this.statsBuffer, index: (this.nbRxQueues + queue) * QUEUE_STAT_SLOTS }, data,
-      },
-    };
+    if (this.#drv.txSetup[queue]) this.#drv.queueRelease('tx', queue);
+    await this.#drv.txQueueSetup(queue, nbDesc, socket, conf, {
+      module: this.#drv.fastPathModule, driver: this.driverName, port: this.portId, queue, pool: undefined,
+      stats: { buffer: this.statsBuffer, index: (this.nbRxQueues + queue) * QUEUE_STAT_SLOTS },
+    });
   }
 
   /** rte_eth_dev_start: starts the device and builds the burst functions of its queues. */
@@ -221,19 +189,20 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     this.checkOpen();
     if (this.started) return;
     if (!this.configured) this.fail('the port is not configured; configure it first');
-    for (let q = 0; q < this.nbRxQueues; q++) if (!this.rxSetup[q]) this.fail(`rx queue ${q} is not set up`);
-    for (let q = 0; q < this.nbTxQueues; q++) if (!this.txSetup[q]) this.fail(`tx queue ${q} is not set up`);
-    await this.ops.start(this);
-    this.started = true;
-    this.rxq = this.rxSetup.map((s, q) => {
+    const drv = this.#drv;
+    for (let q = 0; q < this.nbRxQueues; q++) if (!drv.rxSetup[q]) this.fail(`rx queue ${q} is not set up`);
+    for (let q = 0; q < this.nbTxQueues; q++) if (!drv.txSetup[q]) this.fail(`tx queue ${q} is not set up`);
+    await drv.start();
+    drv.port.started = true;
+    this.rxq = drv.rxSetup.map((s, q) => {
       if (s!.deferredStart) return idleQueue;
       s!.state = 'started';
-      return this.fastPath.impl.createRxQueue(this.queueDescriptor('rx', q));
+      return drv.createRxQueue(q);
     });
-    this.txq = this.txSetup.map((s, q) => {
+    this.txq = drv.txSetup.map((s, q) => {
       if (s!.deferredStart) return idleQueue;
       s!.state = 'started';
-      return this.fastPath.impl.createTxQueue(this.queueDescriptor('tx', q));
+      return drv.createTxQueue(q);
     });
     await this.updateLink(false);
   }
@@ -246,9 +215,9 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     for (const q of [...this.rxq, ...this.txq]) q.release?.();
     this.rxq = this.rxq.map(() => idleQueue);
     this.txq = this.txq.map(() => idleQueue);
-    for (const s of [...this.rxSetup, ...this.txSetup]) if (s) s.state = 'stopped';
-    await this.ops.stop(this);
-    this.started = false;
+    for (const s of [...this.#drv.rxSetup, ...this.#drv.txSetup]) if (s) s.state = 'stopped';
+    await this.#drv.stop();
+    this.#drv.port.started = false;
     await this.updateLink(false);
   }
 
@@ -257,36 +226,27 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     if (this.closed) return;
     if (this.started) this.fail('cannot close a started port; stop it first', 'EBUSY');
     this.releaseQueues();
-    await this.ops.close(this);
-    this.closed = true;
-    this.configured = false;
+    await this.#drv.close();
+    this.#closed = true;
+    this.#configured = false;
   }
 
   /** rte_eth_dev_reset: stops the port and returns it to its state after probe. */
   async reset(): Promise<void> {
     this.checkOpen();
-    if (!this.ops.reset) this.fail(`${this.driverName} does not support reset`, 'ENOTSUP');
+    if (!this.#drv.has('reset')) this.fail(`${this.driverName} does not support reset`, 'ENOTSUP');
     await this.stop();
     this.releaseQueues();
-    await this.ops.reset(this);
-    this.configured = false;
-    this.nbRxQueues = 0;
-    this.nbTxQueues = 0;
-  }
-
-  private releaseQueue(kind: 'rx' | 'tx', q: number): void {
-    if (kind === 'rx') {
-      this.ops.rxQueueRelease?.(this, q);
-      this.rxSetup[q] = undefined;
-    } else {
-      this.ops.txQueueRelease?.(this, q);
-      this.txSetup[q] = undefined;
-    }
+    await this.#drv.reset();
+    this.#configured = false;
+    this.#drv.port.nbRxQueues = 0;
+    this.#drv.port.nbTxQueues = 0;
   }
 
   private releaseQueues(): void {
-    for (let q = 0; q < this.rxSetup.length; q++) if (this.rxSetup[q]) this.releaseQueue('rx', q);
-    for (let q = 0; q < this.txSetup.length; q++) if (this.txSetup[q]) this.releaseQueue('tx', q);
+    const drv = this.#drv;
+    for (let q = 0; q < drv.rxSetup.length; q++) if (drv.rxSetup[q]) drv.queueRelease('rx', q);
+    for (let q = 0; q < drv.txSetup.length; q++) if (drv.txSetup[q]) drv.queueRelease('tx', q);
   }
 
   /**
@@ -296,9 +256,9 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   rxIntrFds(queue: number): number[] {
     this.checkOpen();
     this.checkQueueIndex('rx', queue);
-    if (!this.ops.rxQueueIntrFds) this.fail(`${this.driverName} has no rx interrupts; poll the queue`, 'ENOTSUP');
+    if (!this.#drv.has('rxQueueIntrFds')) this.fail(`${this.driverName} has no rx interrupts; poll the queue`, 'ENOTSUP');
     if (!this.started) this.fail('rx interrupts need a started port; start it first', 'EINVAL');
-    return this.ops.rxQueueIntrFds(this, queue);
+    return this.#drv.rxQueueIntrFds(queue);
   }
 
   /**
@@ -325,14 +285,14 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   /** The structured-cloneable description of a queue, to rebuild its burst function on another lcore. */
   queueDescriptor(kind: 'rx' | 'tx', queue: number): QueueDescriptor {
     this.checkQueueIndex(kind, queue);
-    const s = (kind === 'rx' ? this.rxSetup : this.txSetup)[queue];
+    const s = (kind === 'rx' ? this.#drv.rxSetup : this.#drv.txSetup)[queue];
     if (!s) this.fail(`${kind} queue ${queue} is not set up`);
     return s.descriptor;
   }
 
   queueInfo(kind: 'rx' | 'tx', queue: number): { nbDesc: number; state: QueueState } {
     this.checkQueueIndex(kind, queue);
-    const s = (kind === 'rx' ? this.rxSetup : this.txSetup)[queue];
+    const s = (kind === 'rx' ? this.#drv.rxSetup : this.#drv.txSetup)[queue];
     if (!s) this.fail(`${kind} queue ${queue} is not set up`);
     return { nbDesc: s.nbDesc, state: s.state };
   }
@@ -342,22 +302,20 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     this.checkOpen();
     this.checkQueueIndex(kind, queue);
     if (!this.started) this.fail(`cannot start ${kind} queue ${queue}: the port is not started`);
-    const op = kind === 'rx' ? this.ops.rxQueueStart : this.ops.txQueueStart;
-    if (!op) this.fail(`${this.driverName} cannot start ${kind} queues one by one`, 'ENOTSUP');
-    const s = (kind === 'rx' ? this.rxSetup : this.txSetup)[queue]!;
+    if (!this.#drv.has(kind === 'rx' ? 'rxQueueStart' : 'txQueueStart')) this.fail(`${this.driverName} cannot start ${kind} queues one by one`, 'ENOTSUP');
+    const s = (kind === 'rx' ? this.#drv.rxSetup : this.#drv.txSetup)[queue]!;
     if (s.state === 'started') return;
-    op.call(this.ops, this, queue);
+    this.#drv.queueStart(kind, queue);
     s.state = 'started';
-    if (kind === 'rx') this.rxq[queue] = this.fastPath.impl.createRxQueue(s.descriptor);
-    else this.txq[queue] = this.fastPath.impl.createTxQueue(s.descriptor);
+    if (kind === 'rx') this.rxq[queue] = this.#drv.createRxQueue(queue);
+    else this.txq[queue] = this.#drv.createTxQueue(queue);
   }
 
   async queueStop(kind: 'rx' | 'tx', queue: number): Promise<void> {
     this.checkOpen();
     this.checkQueueIndex(kind, queue);
-    const op = kind === 'rx' ? this.ops.rxQueueStop : this.ops.txQueueStop;
-    if (!op) this.fail(`${this.driverName} cannot stop ${kind} queues one by one`, 'ENOTSUP');
-    const s = (kind === 'rx' ? this.rxSetup : this.txSetup)[queue]!;
+    if (!this.#drv.has(kind === 'rx' ? 'rxQueueStop' : 'txQueueStop')) this.fail(`${this.driverName} cannot stop ${kind} queues one by one`, 'ENOTSUP');
+    const s = (kind === 'rx' ? this.#drv.rxSetup : this.#drv.txSetup)[queue]!;
     if (s.state === 'stopped') return;
     if (kind === 'rx') {
       this.rxq[queue]!.release?.();
@@ -366,14 +324,14 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
       this.txq[queue]!.release?.();
       this.txq[queue] = idleQueue;
     }
-    op.call(this.ops, this, queue);
+    this.#drv.queueStop(kind, queue);
     s.state = 'stopped';
   }
 
   /** The port's flow rules (rte_flow), or ENOTSUP. */
   flow(): FlowOps {
     this.checkOpen();
-    const f = this.ops.flowOps?.(this);
+    const f = this.#drv.flowOps();
     if (!f) this.fail(`${this.driverName} takes no flow rules (rte_flow)`, 'ENOTSUP');
     return f;
   }
@@ -385,16 +343,15 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   }
 
   private async updateLink(wait: boolean): Promise<EthLink> {
-    const link = await this.ops.linkUpdate(this, wait);
-    this.setLink(link);
+    const link = await this.#drv.linkUpdate(wait);
+    this.#drv.port.setLink(link);
     return link;
   }
 
-  /** For drivers: the link changed (an LSC interrupt). Emits 'link-state' when `up` flips. */
-  setLink(link: EthLink): void {
-    const was = this.link.up;
-    this.link = { ...link };
-    if (was !== link.up) this.emit('link-state', this.portId, link.up);
+  /** Extra lines for `show port info` from the driver (a kernel netdev, split queues...). */
+  describe(): string[] {
+    this.checkOpen();
+    return this.#drv.describe();
   }
 
   private raw(kind: 'rx' | 'tx', q: number, slot: number): number {
@@ -422,7 +379,7 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
       s.opackets += p; s.obytes += b; s.oerrors += this.raw('tx', q, QueueStat.ERRORS);
       s.qOpackets.push(p); s.qObytes.push(b);
     }
-    const extra = this.ops.extraStats?.(this);
+    const extra = this.#drv.extraStats();
     if (extra) {
       s.imissed += extra.imissed ?? 0;
       s.ierrors += extra.ierrors ?? 0;
@@ -435,7 +392,7 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   statsReset(): void {
     this.checkOpen();
     this.statsBase.set(this.counters);
-    this.ops.statsReset?.(this);
+    this.#drv.statsReset();
   }
 
   /** rte_eth_xstats_get: the standard names DPDK uses, then the driver's own. */
@@ -454,7 +411,7 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     for (let q = 0; q < this.nbTxQueues; q++) {
       out.push({ name: `tx_q${q}_packets`, value: s.qOpackets[q]! }, { name: `tx_q${q}_bytes`, value: s.qObytes[q]! });
     }
-    for (const x of this.ops.xstatsGet?.(this) ?? []) {
+    for (const x of this.#drv.xstatsGet()) {
       out.push({ name: x.name, value: x.value - (this.xstatsBase.get(x.name) ?? 0) });
     }
     return out;
@@ -462,24 +419,22 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
 
   xstatsReset(): void {
     this.statsReset();
-    if (this.ops.xstatsReset) this.ops.xstatsReset(this);
-    else for (const x of this.ops.xstatsGet?.(this) ?? []) this.xstatsBase.set(x.name, x.value);
+    if (this.#drv.has('xstatsReset')) this.#drv.xstatsReset();
+    else for (const x of this.#drv.xstatsGet()) this.xstatsBase.set(x.name, x.value);
   }
 
   async promiscuousSet(on: boolean): Promise<void> {
     this.checkOpen();
-    const op = on ? this.ops.promiscuousEnable : this.ops.promiscuousDisable;
-    if (!op) this.fail(`${this.driverName} cannot change promiscuous mode`, 'ENOTSUP');
-    await op.call(this.ops, this);
-    this.promiscuous = on;
+    if (!this.#drv.has(on ? 'promiscuousEnable' : 'promiscuousDisable')) this.fail(`${this.driverName} cannot change promiscuous mode`, 'ENOTSUP');
+    await this.#drv.promiscuousSet(on);
+    this.#drv.port.promiscuous = on;
   }
 
   async allmulticastSet(on: boolean): Promise<void> {
     this.checkOpen();
-    const op = on ? this.ops.allmulticastEnable : this.ops.allmulticastDisable;
-    if (!op) this.fail(`${this.driverName} cannot change all-multicast mode`, 'ENOTSUP');
-    await op.call(this.ops, this);
-    this.allMulticast = on;
+    if (!this.#drv.has(on ? 'allmulticastEnable' : 'allmulticastDisable')) this.fail(`${this.driverName} cannot change all-multicast mode`, 'ENOTSUP');
+    await this.#drv.allmulticastSet(on);
+    this.#drv.port.allMulticast = on;
   }
 
   /** rte_eth_dev_default_mac_addr_set */
@@ -488,9 +443,9 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
     if (mac.length !== 6) this.fail('a MAC address has 6 bytes');
     if (mac[0]! & 1) this.fail('cannot use a multicast address as the port address');
     if (mac.every((b) => b === 0)) this.fail('cannot use the all-zero address as the port address');
-    if (!this.ops.macAddrSet) this.fail(`${this.driverName} cannot change its MAC address`, 'ENOTSUP');
-    await this.ops.macAddrSet(this, mac);
-    this.mac = Uint8Array.from(mac);
+    if (!this.#drv.has('macAddrSet')) this.fail(`${this.driverName} cannot change its MAC address`, 'ENOTSUP');
+    await this.#drv.macAddrSet(mac);
+    this.#drv.port.mac = Uint8Array.from(mac);
   }
 
   private checkMtu(mtu: number, info: DevInfo): void {
@@ -503,30 +458,63 @@ export class EthDev<P = unknown> extends EventEmitter<EthDevEvents> {
   async mtuSet(mtu: number): Promise<void> {
     this.checkOpen();
     this.checkMtu(mtu, this.info());
-    if (!this.ops.mtuSet) this.fail(`${this.driverName} cannot change its MTU`, 'ENOTSUP');
-    await this.ops.mtuSet(this, mtu);
-    this.mtu = mtu;
+    if (!this.#drv.has('mtuSet')) this.fail(`${this.driverName} cannot change its MTU`, 'ENOTSUP');
+    await this.#drv.mtuSet(mtu);
+    this.#drv.port.mtu = mtu;
   }
 }
 
-/** The ports of the process (rte_eth_devices). */
-export class EthDevRegistry extends EventEmitter<EthDevRegistryEvents> implements EthDevAllocator {
+/**
+ * The ports of the process (rte_eth_devices), as the application lists them. Drivers reach the
+ * table through its allocator (EthDevAllocator, in their probe and remove contexts), which
+ * deals in DriverPorts; the EAL's device manager gets it with `EthDevRegistry.allocatorOf`.
+ */
+export class EthDevRegistry extends EventEmitter<EthDevRegistryEvents> {
   private readonly ports: (EthDev | undefined)[] = new Array(MAX_ETHPORTS).fill(undefined);
+  /** the driver side of each port, by id */
+  private readonly bound: (BoundDriver | undefined)[] = new Array(MAX_ETHPORTS).fill(undefined);
+  readonly #allocator: EthDevAllocator = {
+    allocate: (spec) => this.allocate(spec),
+    get: (port) => this.bound[this.get(port).portId]!.port,
+    close: (port) => this.closePort(this.ofDriver(port)),
+    release: (port) => this.release(this.ofDriver(port)),
+  };
 
-  allocate<P>(spec: EthDevSpec<P>): EthDev<P> {
+  /** The drivers' view of `registry` (internal to the EAL). */
+  static allocatorOf(registry: EthDevRegistry): EthDevAllocator {
+    return registry.#allocator;
+  }
+
+  private allocate<Priv, RxData, TxData>(spec: EthDevSpec<Priv, RxData, TxData>): DriverPort<Priv> {
     if (this.ports.some((d) => d?.name === spec.name)) throw new DpkitError(`a port named '${spec.name}' already exists`, 'EEXIST');
     const id = this.ports.findIndex((d) => d === undefined);
     if (id < 0) throw new DpkitError(`cannot create port '${spec.name}': all ${MAX_ETHPORTS} ports are in use`, 'ENOSPC');
-    const dev = new EthDev<P>(id, spec);
-    this.ports[id] = dev as EthDev;
+    const { bound, port } = bindDriver(id, spec, (up) => dev.emit('link-state', id, up));
+    const dev = new EthDev(bound);
+    this.ports[id] = dev;
+    this.bound[id] = bound;
     spec.device.ports.push(id);
     this.emit('new', id);
+    return port;
+  }
+
+  /** The port whose driver side is `port`. */
+  private ofDriver(port: DriverPort): EthDev {
+    const dev = this.ports[port.portId];
+    if (!dev || this.bound[port.portId]?.port !== port) throw new DpkitError(`port ${port.portId} (${port.name}) was released`, 'ENODEV');
     return dev;
   }
 
+  private async closePort(dev: EthDev): Promise<void> {
+    if (dev.started) await dev.stop();
+    await dev.close();
+  }
+
+  /** Releases a port (rte_eth_dev_release_port): the EAL's, after a driver's remove. */
   release(dev: EthDev): void {
     if (this.ports[dev.portId] !== dev) return;
     this.ports[dev.portId] = undefined;
+    this.bound[dev.portId] = undefined;
     const i = dev.device.ports.indexOf(dev.portId);
     if (i >= 0) dev.device.ports.splice(i, 1);
     dev.removeAllListeners();

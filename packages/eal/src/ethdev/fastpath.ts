@@ -59,10 +59,15 @@ export interface QueueDescriptor<D = unknown> {
   data: D;
 }
 
-/** What a driver's fast-path module exports. */
-export interface FastPathModule {
-  createRxQueue(d: QueueDescriptor): RxQueue;
-  createTxQueue(d: QueueDescriptor): TxQueue;
+/**
+ * What a driver's fast-path module exports: `createRxQueue` receives the descriptor of an rx
+ * queue, whose `data` is what the driver's rxQueueSetup returned (`RxData`); tx likewise. The
+ * members are function-typed properties, not methods, so that the compiler checks their
+ * parameters strictly: a module that reads a field setup does not return does not fit.
+ */
+export interface FastPathModule<RxData = unknown, TxData = unknown> {
+  createRxQueue: (d: QueueDescriptor<RxData>) => RxQueue;
+  createTxQueue: (d: QueueDescriptor<TxData>) => TxQueue;
 }
 
 /** The counters of a queue, as a Float64Array the burst functions add to. */

@@ -66,7 +66,7 @@ export async function observeFeatures(eal: Eal, drv: Driver, iface?: string): Pr
   const set = (f: (typeof OBSERVED_FEATURES)[number], ok: boolean, why: string) => { out[f] = { value: ok ? 'Y' : 'N', why }; };
 
   // MTU on the stopped port
-  if (!dev.ops.mtuSet) set('MTU update', false, 'no mtuSet op');
+  if (!dev.supports('mtuSet')) set('MTU update', false, 'no mtuSet op');
   else {
     const was = dev.mtu;
     const want = Math.max(dev.info().minMtu, Math.min(was, dev.info().maxMtu) - 100);
@@ -95,8 +95,8 @@ export async function observeFeatures(eal: Eal, drv: Driver, iface?: string): Pr
   // modes on the started port (a netdev PMD puts them on the netdev while it runs, and
   // gives the netdev its own flags back at stop), read back from the netdev where there is one
   for (const [f, on, flag, has] of [
-    ['Promiscuous mode', (v: boolean) => dev.promiscuousSet(v), IFF_PROMISC, dev.ops.promiscuousEnable && dev.ops.promiscuousDisable],
-    ['Allmulticast mode', (v: boolean) => dev.allmulticastSet(v), IFF_ALLMULTI, dev.ops.allmulticastEnable && dev.ops.allmulticastDisable],
+    ['Promiscuous mode', (v: boolean) => dev.promiscuousSet(v), IFF_PROMISC, dev.supports('promiscuousEnable') && dev.supports('promiscuousDisable')],
+    ['Allmulticast mode', (v: boolean) => dev.allmulticastSet(v), IFF_ALLMULTI, dev.supports('allmulticastEnable') && dev.supports('allmulticastDisable')],
   ] as const) {
     if (!has) { set(f, false, 'no enable/disable ops'); continue; }
     const was = f === 'Promiscuous mode' ? dev.promiscuous : dev.allMulticast;
@@ -123,7 +123,7 @@ export async function observeFeatures(eal: Eal, drv: Driver, iface?: string): Pr
   const x0 = new Map(dev.xstatsGet().map((e) => [e.name, e.value]));
   set('Extended stats', x.get('tx_good_packets') === 7 && x.get('tx_good_bytes') === 7 * FRAME && x.get(`tx_q${last}_packets`) === 7 && x0.get('tx_good_packets') === 0,
     `tx_good_packets ${x.get('tx_good_packets')}, tx_q${last}_packets ${x.get(`tx_q${last}_packets`)}, ${x0.get('tx_good_packets')} after reset`);
-  if (dev.ops.rxQueueStart && dev.ops.rxQueueStop && dev.ops.txQueueStart && dev.ops.txQueueStop) {
+  if (dev.supports('rxQueueStart') && dev.supports('rxQueueStop') && dev.supports('txQueueStart') && dev.supports('txQueueStop')) {
     const err = await tries(async () => {
       await dev.queueStop('tx', last);
       if (dev.queueInfo('tx', last).state !== 'stopped') throw new Error('tx queue not stopped');

@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { DpkitError } from '../errors.js';
 import { logs, type LogType } from '../log/log.js';
 import type { MempoolDescriptor } from '../mbuf/mempool.js';
-import { hasLinux, linux } from '../linux/native.js';
+import { hasLinux, linux, type LinuxBinding } from '../linux/native.js';
 
 /** A function an lcore can run: `export async function NAME(arg)` in `module` (a URL or path). */
 export interface LaunchTarget {
@@ -44,6 +44,11 @@ export interface LcoreManagerOptions {
   mainLcore: number;
   /** every mempool of the process, attached by workers before each launch */
   pools: () => MempoolDescriptor[];
+  /**
+   * The Linux binding that pins the main thread to the main lcore's CPUs (undefined: it is not
+   * pinned). Default: the addon, when it loads. The EAL passes the one its container resolves.
+   */
+  kernel?: () => LinuxBinding | undefined;
 }
 
 export class LcoreManager {
@@ -51,6 +56,7 @@ export class LcoreManager {
   private readonly all: Map<number, number[]>;
   private readonly workers = new Map<number, WorkerLcore>();
   private readonly pools: () => MempoolDescriptor[];
+  private readonly kernel: () => LinuxBinding | undefined;
   private readonly log: LogType = logs.register('eal', 6);
   /** the main thread's CPU mask before start() pinned it (given back at shutdown) */
   private mainMask: number[] | undefined;
@@ -59,6 +65,7 @@ export class LcoreManager {
     this.mainLcore = o.mainLcore;
     this.all = o.lcores;
     this.pools = o.pools;
+    this.kernel = o.kernel ?? (() => (hasLinux() ? linux() : undefined));
   }
 
   /** Starts one worker thread per non-main lcore; resolves when all are ready. */
@@ -163,7 +170,7 @@ export class LcoreManager {
     this.workers.clear();
     if (this.mainMask) {
       try {
-        linux().setAffinity(this.mainMask);
+        this.kernel()?.setAffinity(this.mainMask);
       } catch { /* the mask was this thread's own a moment ago */ }
       this.mainMask = undefined;
     }
@@ -172,8 +179,8 @@ export class LcoreManager {
   /** Pins the calling (main) thread to the main lcore's CPUs, remembering its mask. */
   private pinMain(): void {
     const cpus = this.all.get(this.mainLcore);
-    if (!cpus || !hasLinux() || this.mainMask) return;
-    const l = linux();
+    const l = cpus && !this.mainMask ? this.kernel() : undefined;
+    if (!cpus || !l) return;
     const before = l.getAffinity();
     try {
       l.setAffinity(cpus);

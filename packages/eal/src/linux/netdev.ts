@@ -10,7 +10,7 @@
  * process killed while the port runs cannot restore them (the kernel keeps the flags).
  */
 import { DpkitError } from '../errors.js';
-import type { EthDev } from '../ethdev/ethdev.js';
+import type { DriverPort } from '../driver/port.js';
 import type { EthDevOps } from '../ethdev/ops.js';
 import type { EthLink } from '../ethdev/types.js';
 import { linux } from './native.js';
@@ -47,17 +47,17 @@ export function netdevRunning(iface: string): boolean {
   }
 }
 
-type NetdevPortOps = Pick<EthDevOps, 'linkUpdate' | 'promiscuousEnable' | 'promiscuousDisable' | 'allmulticastEnable' | 'allmulticastDisable' | 'mtuSet'>;
+type NetdevPortOps<Priv> = Pick<EthDevOps<Priv>, 'linkUpdate' | 'promiscuousEnable' | 'promiscuousDisable' | 'allmulticastEnable' | 'allmulticastDisable' | 'mtuSet'>;
 
 const MODE_FLAGS = IFF_PROMISC | IFF_ALLMULTI;
 /** which of IFF_PROMISC/IFF_ALLMULTI each started port turned on and off on its netdev */
-const changedFlags = new WeakMap<EthDev, { on: number; off: number }>();
+const changedFlags = new WeakMap<DriverPort, { on: number; off: number }>();
 
 /**
  * Sets or clears `flag` on the netdev while the port is started, and notes the change for
  * netdevModesRestore; stopped, the port only keeps it.
  */
-function modeOp(ifaceOf: (dev: EthDev) => string, flag: number, on: boolean): (dev: EthDev) => void {
+function modeOp<Priv>(ifaceOf: (dev: DriverPort<Priv>) => string, flag: number, on: boolean): (dev: DriverPort<Priv>) => void {
   return (dev) => {
     if (!dev.started) return;
     linux().setIfFlags(ifaceOf(dev), on ? flag : 0, on ? 0 : flag);
@@ -74,7 +74,7 @@ function modeOp(ifaceOf: (dev: EthDev) => string, flag: number, on: boolean): (d
  * and the netdev runs (speed from sysfs), IFF_PROMISC/IFF_ALLMULTI set on it while the port is
  * started (see above), the MTU set on it.
  */
-export function netdevPortOps(ifaceOf: (dev: EthDev) => string): NetdevPortOps {
+export function netdevPortOps<Priv>(ifaceOf: (dev: DriverPort<Priv>) => string): NetdevPortOps<Priv> {
   return {
     linkUpdate(dev): EthLink {
       const iface = ifaceOf(dev);
@@ -89,7 +89,7 @@ export function netdevPortOps(ifaceOf: (dev: EthDev) => string): NetdevPortOps {
 }
 
 /** Sets a new port's promiscuous and all-multicast state from the netdev's flags. */
-export function netdevModes(dev: EthDev, id: NetdevIdentity): void {
+export function netdevModes(dev: DriverPort, id: NetdevIdentity): void {
   dev.promiscuous = (id.flags & IFF_PROMISC) !== 0;
   dev.allMulticast = (id.flags & IFF_ALLMULTI) !== 0;
 }
@@ -98,7 +98,7 @@ export function netdevModes(dev: EthDev, id: NetdevIdentity): void {
  * At start: puts the port's promiscuous and all-multicast modes on the netdev, and keeps which
  * of the two flags it changed, so that stop undoes exactly those.
  */
-export function netdevModesApply(dev: EthDev, iface: string): void {
+export function netdevModesApply(dev: DriverPort, iface: string): void {
   const want = (dev.promiscuous ? IFF_PROMISC : 0) | (dev.allMulticast ? IFF_ALLMULTI : 0);
   const had = linux().ifInfo(iface).flags & MODE_FLAGS;
   linux().setIfFlags(iface, want, MODE_FLAGS & ~want);
@@ -111,7 +111,7 @@ export function netdevModesApply(dev: EthDev, iface: string): void {
  * ran (another program, `ip link set promisc on`) stays. The port's own modes stay as they
  * are, for the next start. A netdev that has gone is left alone.
  */
-export function netdevModesRestore(dev: EthDev, iface: string): void {
+export function netdevModesRestore(dev: DriverPort, iface: string): void {
   const c = changedFlags.get(dev);
   if (c === undefined) return;
   changedFlags.delete(dev);

@@ -11,7 +11,8 @@ import {
   Eal, mbufDataLen, mbufDataOffset, mbufFreeBulk, mbufNbSegs, mbufPktLen, mbufPool, type FastPathModule,
   type Mempool, type RxQueue, type TxQueue,
 } from '@dpkit/eal';
-import { driver as ringDriver } from '@dpkit/pmd-ring';
+import { defineDriver } from '@dpkit/eal/driver';
+import { driver as net_ring } from '@dpkit/pmd-ring';
 import { FwdStat, type ForwardEngine, type FwdStream } from '../fwd/engine.js';
 import { buildStreams, releaseStreams } from '../fwd/lcore.js';
 import { engineTarget } from '../fwd/registry.js';
@@ -24,15 +25,23 @@ let pool: Mempool;
 const rxq = new Map<number, RxQueue>();
 const txq = new Map<number, TxQueue>();
 
+// net_ring ports have the all-zero MAC (as DPDK's, and no macAddrSet): this one probes as
+// net_ring, then gives each port a distinct MAC as a driver may, so that which port's MAC an
+// engine writes shows in the bytes
+const ringDriver = defineDriver({
+  ...net_ring,
+  async probe(device, ctx) {
+    await net_ring.probe(device, ctx);
+    for (const id of device.ports) ctx.ethdev.get(id).mac = Uint8Array.of(0x02, 0, 0, 0, 0x01, 0x10 + id);
+  },
+});
+
 test.before(async () => {
   eal = (await Eal.init(['-l', '0-1', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', `--file-prefix=engines-${process.pid}`], { drivers: [ringDriver] }))!;
   app = new Testpmd(eal, parseTestpmdArgs(['--port-topology=paired', '--eth-peer=1,02:00:00:00:00:0b']), () => undefined);
   await app.init();
   for (const port of [0, 1]) {
     const dev = eal.ethdevs.get(port);
-    // net_ring ports have the all-zero MAC (as DPDK's, and no macAddrSet): give them distinct
-    // ones, so that which port's MAC an engine writes shows in the bytes
-    dev.mac = Uint8Array.of(0x02, 0, 0, 0, 0x01, 0x10 + port);
     const rd = dev.queueDescriptor('rx', 0);
     const td = dev.queueDescriptor('tx', 0);
     rxq.set(port, ((await import(rd.module)) as FastPathModule).createRxQueue(rd));
