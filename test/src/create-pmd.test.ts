@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { Tarballs, root } from './tarballs.js';
+import { TESTPMD_PACKAGES, Tarballs, root } from './tarballs.js';
 import { TestpmdProcess, forwardStats, prefix } from './testpmd-process.js';
 
 const packs = new Tarballs();
@@ -18,7 +18,7 @@ const STARTER = join(root, 'packages/create-pmd/bin/create-pmd.js');
 const gen = join(packs.work, 'gen', 'my-driver');
 
 test.before(() => {
-  packs.pack(['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd', 'create-pmd']);
+  packs.pack([...TESTPMD_PACKAGES, 'create-pmd']);
 });
 
 test.after.always(() => packs.cleanup());
@@ -73,6 +73,12 @@ test.serial('a bad name or a directory in use: one line on stderr, exit 1, nothi
 });
 
 test.serial('the starter from its tarball writes a PMD package: under 150 lines of source, no casts', (t) => {
+  // the published starter: its command, build and template; nothing to install but itself
+  const list = execFileSync('tar', ['-tzf', packs.get('create-pmd')]).toString().split('\n');
+  for (const f of ['bin/create-pmd.js', 'dist/cli.js', 'template/gitignore', 'template/src/index.ts', 'template/features.ini']) t.true(list.includes(`package/${f}`), f);
+  t.false(list.some((f) => f.startsWith('package/src/')), 'no sources');
+  const json = JSON.parse(execFileSync('tar', ['-xzOf', packs.get('create-pmd'), 'package/package.json']).toString()) as Record<string, unknown>;
+  t.deepEqual([json.dependencies, json.peerDependencies, json.scripts], [undefined, undefined, undefined]);
   mkdirSync(join(packs.work, 'gen'));
   // what `npm init @dpkit/pmd my-driver -- --dir my-driver` runs, with the package from its tarball
   const out = execFileSync('npm', ['exec', '--yes', '--offline', `--cache=${join(packs.work, 'npm-cache')}`, `--package=${packs.get('create-pmd')}`,
@@ -108,7 +114,7 @@ test.serial('the package it writes builds, passes its own tests, and forwards in
   t.notRegex(tested.stdout, /failed|skipped|todo|known failure/);
   execFileSync('npm', ['pack', '--loglevel=error'], { cwd: gen, env: packs.noToolchain, stdio: 'pipe', timeout: 120_000 });
   // an application with dpkit-testpmd and the driver, every @dpkit package from its tarball
-  const app = packs.install(['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd'], { specs: [join(gen, 'my-driver-0.1.0.tgz')] });
+  const app = packs.install(TESTPMD_PACKAGES, { specs: [join(gen, 'my-driver-0.1.0.tgz')] });
   const bin = join(app, 'node_modules/@dpkit/testpmd/bin/dpkit-testpmd.js');
   const help = execFileSync(process.execPath, [bin, '-d', 'my-driver', '-h'], { env: packs.noToolchain, timeout: 30_000 }).toString();
   t.true(help.split('\n').includes('  vdev: net_my_driver — ring_size=<int>'), help);

@@ -10,14 +10,14 @@ import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tarballs } from './tarballs.js';
+import { TESTPMD_PACKAGES, Tarballs } from './tarballs.js';
 
 const packs = new Tarballs();
 const { noToolchain } = packs;
 const toolchain = ['cc', 'c++', 'gcc', 'g++', 'clang', 'make', 'python', 'python3'];
 
 test.before(() => {
-  packs.pack(['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd']);
+  packs.pack(TESTPMD_PACKAGES);
 });
 
 test.after.always(() => packs.cleanup());
@@ -131,7 +131,7 @@ test.serial('where no prebuild matches, npx @dpkit/eal build-native builds the a
 
 test.serial('@dpkit/testpmd installs with its drivers and runs', (t) => {
   // scripts allowed: an install script (or npm's implicit node-gyp rebuild) would fail here
-  const dir = install(['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd'], 'with-scripts');
+  const dir = install([...TESTPMD_PACKAGES], 'with-scripts');
   t.false(existsSync(join(dir, 'node_modules/@dpkit/eal/build')), 'nothing built at install');
   const bin = join(dir, 'node_modules/.bin/dpkit-testpmd');
   const help = execFileSync(bin, ['-h'], { timeout: 30_000 }).toString();
