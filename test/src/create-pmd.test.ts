@@ -59,6 +59,9 @@ test.serial('a bad name or a directory in use: one line on stderr, exit 1, nothi
     t.is(r.stdout, '');
   }
   t.deepEqual(readdirSync(dir), [], 'nothing written');
+  const help = starter(['-h'], dir);
+  t.is(help.status, 0);
+  t.is(help.stdout.split('\n')[0], 'Usage: create-pmd <name> [--dir DIR]   (npm init @dpkit/pmd <name> [-- --dir DIR])');
   // a directory that is not empty, or not a directory
   mkdirSync(join(dir, 'taken'));
   writeFileSync(join(dir, 'taken', 'notes.txt'), 'mine');
@@ -83,7 +86,9 @@ test.serial('the starter from its tarball writes a PMD package: under 150 lines 
   // what `npm init @dpkit/pmd my-driver -- --dir my-driver` runs, with the package from its tarball
   const out = execFileSync('npm', ['exec', '--yes', '--offline', `--cache=${join(packs.work, 'npm-cache')}`, `--package=${packs.get('create-pmd')}`,
     '--', 'create-pmd', 'my-driver', '--dir', 'my-driver'], { cwd: join(packs.work, 'gen'), env: packs.noToolchain, timeout: 60_000 }).toString();
-  t.is(out.split('\n')[0], 'created my-driver (driver net_my_driver) in my-driver');
+  t.deepEqual(out.split('\n').slice(0, 3), ['created my-driver (driver net_my_driver) in my-driver; next:',
+    '  cd my-driver && npm install && npm test    # build, conformance suite, features.ini check',
+    `  npm pack; then in an application: npm install @dpkit/testpmd ${join(gen, 'my-driver-0.1.0.tgz')}`]);
   const files = execFileSync('find', ['.', '-type', 'f'], { cwd: gen }).toString().trim().split('\n').sort();
   t.deepEqual(files, ['./.gitignore', './README.md', './features.ini', './package.json', './src/fastpath.ts', './src/index.ts',
     './src/test/conformance.test.ts', './src/test/features.test.ts', './tsconfig.json']);

@@ -100,14 +100,17 @@ function main(argv: string[]): number {
       return 0;
     }
     const driver = create(args.name, args.dir);
+    const { version } = JSON.parse(readFileSync(join(TEMPLATE, 'package.json'), 'utf8')) as { version: string };
+    const tarball = `${args.name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`; // what npm pack names it
     process.stdout.write([
-      `created ${args.name} (driver ${driver}) in ${args.dir}`,
-      `  cd ${args.dir} && npm install && npm test`,
-      `  then, next to @dpkit/testpmd: dpkit-testpmd -l 0-1 --no-pci -d ${args.name} --vdev=${driver}0 -- -i --port-topology=loop`,
+      `created ${args.name} (driver ${driver}) in ${args.dir}; next:`,
+      `  cd ${args.dir} && npm install && npm test    # build, conformance suite, features.ini check`,
+      `  npm pack; then in an application: npm install @dpkit/testpmd ${resolve(args.dir, tarball)}`,
+      `  npx dpkit-testpmd -l 0-1 --no-pci -d ${args.name} --vdev=${driver}0 -- -i --port-topology=loop`,
     ].join('\n') + '\n');
     return 0;
   } catch (err) {
-    const why = err instanceof UsageError ? err.message : `cannot write the package: ${(err as Error).message}`;
+    const why = err instanceof UsageError ? err.message : `cannot write the package: ${err instanceof Error ? err.message : String(err)}`;
     process.stderr.write(`create-pmd: ${why}\n`);
     return 1;
   }
