@@ -8,47 +8,23 @@
  */
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { TESTPMD_PACKAGES, Tarballs } from './tarballs.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'dpkit-pack-'));
-const tarballs = new Map<string, string>();
-
-/** A PATH with node, npm, npx and sh (npm exec runs bins through it) only: no cc, c++, g++, make or python. */
-const toolBin = join(work, 'bin');
-const noToolchain: NodeJS.ProcessEnv = { ...process.env, PATH: toolBin };
+const packs = new Tarballs();
+const { noToolchain } = packs;
 const toolchain = ['cc', 'c++', 'gcc', 'g++', 'clang', 'make', 'python', 'python3'];
 
 test.before(() => {
-  for (const pkg of ['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd']) {
-    execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', pkg), stdio: 'pipe', timeout: 180_000 });
-  }
-  for (const f of readdirSync(work)) {
-    const m = /^dpkit-(.+)-\d+\.\d+\.\d+\.tgz$/.exec(f);
-    if (m) tarballs.set(m[1]!, join(work, f));
-  }
-  mkdirSync(toolBin);
-  symlinkSync(process.execPath, join(toolBin, 'node'));
-  symlinkSync('/bin/sh', join(toolBin, 'sh'));
-  for (const cmd of ['npm', 'npx']) {
-    symlinkSync(realpathSync(execFileSync('sh', ['-c', `command -v ${cmd}`]).toString().trim()), join(toolBin, cmd));
-  }
+  packs.pack(TESTPMD_PACKAGES);
 });
 
-test.after.always(() => rmSync(work, { recursive: true, force: true }));
+test.after.always(() => packs.cleanup());
 
 /** Installs the tarballs of `names` into a new directory, with no toolchain on PATH. */
 function install(names: string[], scripts: 'ignore-scripts' | 'with-scripts'): string {
-  const dir = mkdtempSync(join(work, 'app-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const flags = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...(scripts === 'ignore-scripts' ? ['--ignore-scripts'] : [])];
-  execFileSync('npm', ['install', ...flags, ...names.map((n) => tarballs.get(n)!)], {
-    cwd: dir, stdio: 'pipe', timeout: 120_000, env: noToolchain,
-  });
-  return dir;
+  return packs.install(names, { scripts: scripts === 'with-scripts' });
 }
 
 /** An app that loads the Linux addon and makes kernel calls: a memfd mapped twice, lo's ifindex. */
@@ -87,8 +63,8 @@ test.serial('the installs below have no compiler, make or python on PATH', (t) =
 });
 
 test.serial('packages carry their build and no tests', (t) => {
-  t.deepEqual([...tarballs.keys()].sort(), ['bifurc', 'eal', 'pmd-af-packet', 'pmd-af-xdp', 'pmd-null', 'pmd-ring', 'testpmd']);
-  const list = execFileSync('tar', ['-tzf', tarballs.get('eal')!]).toString();
+  t.deepEqual([...packs.files.keys()].sort(), ['bifurc', 'eal', 'pmd-af-packet', 'pmd-af-xdp', 'pmd-null', 'pmd-ring', 'testpmd']);
+  const list = execFileSync('tar', ['-tzf', packs.get('eal')]).toString();
   t.regex(list, /package\/dist\/index\.js/);
   t.regex(list, /package\/dist\/index\.d\.ts/);
   t.regex(list, /package\/README\.md/);
@@ -97,11 +73,11 @@ test.serial('packages carry their build and no tests', (t) => {
 });
 
 test.serial('@dpkit/eal carries the prebuilt addon and no install script', (t) => {
-  const list = execFileSync('tar', ['-tzf', tarballs.get('eal')!]).toString().split('\n');
+  const list = execFileSync('tar', ['-tzf', packs.get('eal')]).toString().split('\n');
   t.deepEqual(list.filter((f) => f.includes('prebuilds/')), ['package/prebuilds/linux-x64/@dpkit+eal.uv1.glibc.node']);
   t.false(list.some((f) => f.startsWith('package/build/')), 'no build directory in the tarball');
-  for (const pkg of tarballs.keys()) {
-    const json = JSON.parse(execFileSync('tar', ['-xzOf', tarballs.get(pkg)!, 'package/package.json']).toString()) as { scripts?: Record<string, string>; gypfile?: boolean };
+  for (const pkg of packs.files.keys()) {
+    const json = JSON.parse(execFileSync('tar', ['-xzOf', packs.get(pkg), 'package/package.json']).toString()) as { scripts?: Record<string, string>; gypfile?: boolean };
     const lifecycle = Object.keys(json.scripts ?? {}).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s));
     t.deepEqual(lifecycle, [], `${pkg}: scripts npm runs at install`);
     // npm runs `node-gyp rebuild` at install for a package with a binding.gyp unless gypfile is false
@@ -155,7 +131,7 @@ test.serial('where no prebuild matches, npx @dpkit/eal build-native builds the a
 
 test.serial('@dpkit/testpmd installs with its drivers and runs', (t) => {
   // scripts allowed: an install script (or npm's implicit node-gyp rebuild) would fail here
-  const dir = install(['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd'], 'with-scripts');
+  const dir = install([...TESTPMD_PACKAGES], 'with-scripts');
   t.false(existsSync(join(dir, 'node_modules/@dpkit/eal/build')), 'nothing built at install');
   const bin = join(dir, 'node_modules/.bin/dpkit-testpmd');
   const help = execFileSync(bin, ['-h'], { timeout: 30_000 }).toString();

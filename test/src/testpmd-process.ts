@@ -19,8 +19,9 @@ export class TestpmdProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
+  /** `cli`: the entry script to run (an installed package's bin), by default this checkout's. */
+  constructor(args: string[], cli = CLI) {
+    this.child = spawn(process.execPath, [cli, ...args], { stdio: 'pipe' });
     this.child.stdout.on('data', (d: Buffer) => { this.stdout += d.toString(); });
     this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
