@@ -1,5 +1,6 @@
 /**
- * net_null — DPDK's null PMD in TypeScript, and the template to copy when writing a driver.
+ * net_null — DPDK's null PMD in TypeScript, and the smallest model of a driver
+ * (new drivers start from `npm init @dpkit/pmd`, whose template has this shape).
  * The file follows DPDK's order: arguments, private state, control ops, ONE ops table, the
  * probe that creates the port, remove, and the descriptor last. The burst functions live in
  * `fastpath.ts`, because worker lcores load them from there.

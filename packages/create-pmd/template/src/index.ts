@@ -5,8 +5,8 @@
  * descriptor. The bursts are in fastpath.ts, which worker lcores load by URL.
  */
 import { randomBytes } from 'node:crypto';
-import { Ring, RING_F_SC_DEQ, RING_F_SP_ENQ, type EthDev, type EthLink } from '@dpkit/eal';
-import { defineDriver, defineParams, mbufFreeBulk, removePorts, type EthDevOps, type ParamValues } from '@dpkit/eal/driver';
+import { Ring, RING_F_SC_DEQ, RING_F_SP_ENQ, type EthLink } from '@dpkit/eal';
+import { defineDriver, defineParams, mbufFreeBulk, removePorts, type DriverPort, type EthDevOps, type ParamValues } from '@dpkit/eal/driver';
 import * as fastPath from './fastpath.js';
 
 // Arguments: --vdev={{driver}}0,ring_size=1024
@@ -19,7 +19,7 @@ interface Private {
   args: ParamValues<typeof params>;
   rings: Ring[];
 }
-type Port = EthDev<Private>;
+type Port = DriverPort<Private>;
 
 const MAX_QUEUES = 16;
 const LINK_UP: EthLink = { speed: 10000, duplex: 'full', autoneg: false, up: true };
@@ -39,17 +39,17 @@ function drain(dev: Port): void {
 }
 
 // Control ops; one you leave out makes its API call fail with ENOTSUP
-const ops: EthDevOps = {
+const ops: EthDevOps<Private, fastPath.QueueData, fastPath.QueueData> = {
   infoGet: () => ({ maxRxQueues: MAX_QUEUES, maxTxQueues: MAX_QUEUES, maxMacAddrs: 1, maxRxPktLen: 0xffffffff, minRxBufSize: 0 }),
   configure: () => undefined,
   start: () => undefined,
-  stop: (dev: Port) => drain(dev),
-  close: (dev: Port) => {
+  stop: drain,
+  close: (dev) => {
     drain(dev);
     dev.priv.rings = [];
   },
-  rxQueueSetup: (dev: Port, queue: number) => queueData(dev, queue),
-  txQueueSetup: (dev: Port, queue: number) => queueData(dev, queue),
+  rxQueueSetup: queueData,
+  txQueueSetup: queueData,
   linkUpdate: (dev) => ({ ...LINK_UP, up: dev.started }),
 };
 
@@ -62,7 +62,7 @@ export const driver = defineDriver({
   probe(device, ctx) {
     const mac = randomBytes(6);
     mac[0] = (mac[0]! & 0xfe) | 0x02; // locally administered unicast
-    ctx.ethdev.allocate<Private>({
+    ctx.ethdev.allocate({
       name: device.name,
       device,
       driver: '{{driver}}',
