@@ -80,6 +80,8 @@ function layout(size: number, eltSize: number) {
   const ringOffset = 64;
   const cacheOffset = alignUp(ringOffset + Ring.memSize(ringSize), 64);
   const headerOffset = alignUp(cacheOffset + MAX_LCORE * CACHE_WORDS * 4, 64);
+  // 4 KiB: the page size of x86-64 and of arm64 as Debian ships it. AF_XDP needs the data area
+  // (the UMEM) page-aligned, so kernels with 16/64 KiB pages are not supported (README).
   const dataOffset = alignUp(headerOffset + size * MBUF_HEADER_WORDS * 4, 4096);
   const total = alignUp(dataOffset + size * eltSize, 4096);
   return { ringSize, ringOffset, cacheOffset, headerOffset, dataOffset, total };
