@@ -17,3 +17,6 @@ export {
   type XskBindOptions, type XskQueue, type XskRingName, type XskRingSet, type XskRings, type XskUmem,
 } from './dra.js';
 export { linuxAfXdp, openAfXdp, readNetdevId } from './dra-linux.js';
+export {
+  NtupleSteering, kernelNtupleTable, ntupleUnavailable, ruleToSpec, specToRule, type NtupleSteeringOptions, type NtupleTable,
+} from './ntuple.js';
