@@ -6,12 +6,17 @@
  * needs a NIC is listed in packages/bifurc/README.md).
  */
 import test from 'ava';
+import { fileURLToPath } from 'node:url';
 import { describeRule, parseNtuple, parseRteFlow, type FlowRule } from '@dpkit/eal';
-import { RxFlowType, decodeRxnfc, hasLinux } from '@dpkit/eal/linux';
+import { RxFlowType, decodeRxnfc, hasLinux, withVethPair } from '@dpkit/eal/linux';
+import { kernelTest } from '@dpkit/eal/testing';
 import { NtupleSteering, ruleToSpec } from '@dpkit/bifurc';
 import { RecordingNtupleTable } from './fixtures/ntuple-table.js';
+import { BifurcLab } from './lab.js';
 
 const withAddon = hasLinux() ? test : test.skip;
+const real = kernelTest(test.serial);
+const queuesFixture = fileURLToPath(new URL('./fixtures/ntuple-queues-netns.js', import.meta.url));
 
 function steering(o: { qpairs?: number; maxRules?: number; size?: number } = {}) {
   const table = new RecordingNtupleTable(o.size ?? 16);
@@ -114,4 +119,56 @@ withAddon('rules the port did not add (ethtool -N, a process that died) are list
   s.destroy(5);
   t.deepEqual(table.locations(), [6, 7, 8], 'destroy of a listed id removes that NIC rule');
   t.deepEqual(table.calls, ['ins 5', 'ins 6', 'ins 7', 'del 5']);
+});
+
+real('steering=ntuple\'s data path on a 4-queue veth: all of split queue 2 reaches the port, queues 1 and 3 stay with the kernel; rules go to the table at start, leave it at stop', async (t) => {
+  await withVethPair((p) => {
+    const out = JSON.parse(p.exec(process.execPath, [queuesFixture, p.a, p.b], 60_000)) as Record<string, any>;
+    t.deepEqual([out.completed1, out.completed2, out.completed3], [40, 50, 30], 'the sender put 40, 50 and 30 frames on tx queues 1, 2, 3');
+    t.is(out.portRx, 50, 'the port got every frame of split queue 2, and nothing else');
+    t.deepEqual(out.portByQueue, { 2: 50 }, 'each one a UDP frame sent on queue 2');
+    t.is(out.kernelRx, 70, 'the kernel\'s UDP socket got every frame of queues 1 and 3 (no socket there)');
+    t.is(out.created, 15);
+    t.deepEqual(out.nicRule, { queue: 2, vf: 0 }, 'action 0 is netdev queue qoff + 0');
+    t.deepEqual(out.callsBeforeStart, ['ins 3'], 'only the rule added before (as by ethtool -N)');
+    t.deepEqual(out.callsStarted, ['ins 3', 'ins 15'], 'the port\'s rule reaches the table at start');
+    t.deepEqual(out.listStarted, [3, 15], 'flow list: the NIC\'s rule and the port\'s');
+    t.deepEqual(out.callsStopped, ['ins 3', 'ins 15', 'del 15'], 'stop deletes the port\'s rule');
+    t.deepEqual(out.listStopped, [3, 15], 'the stopped port keeps its rule (and its id)');
+    t.deepEqual(out.callsRestarted, ['ins 3', 'ins 15', 'del 15', 'ins 15'], 'the next start puts it back at the same location');
+    t.deepEqual(out.tableAfterClose, [3], 'close leaves only the rule the port did not add');
+    t.deepEqual(out.lines, Array(2).fill('EAL: net_bifurc0: va has 1 ntuple rule this port did not add (loc 3): they stay, flow list shows them, flow destroy removes one'), 'said at each start');
+  }, { queues: 4 });
+});
+
+real('steering=ntuple on veth is refused in one line with the fix; steering=auto says so in one line and the XDP classifier steers', async (t) => {
+  const lab = BifurcLab.create('ntf');
+  try {
+    const fp = `--file-prefix=ntf-${process.pid}`;
+    const refused = await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,steering=ntuple', fp], ['-i']);
+    t.not(refused.code, 0);
+    const why = 'net_bifurc0: steering=ntuple: va has no ntuple filters (ETHTOOL_GRXCLSRLCNT: EOPNOTSUPP); switch them on with ethtool -K va ntuple on (a NIC whose driver has them), or use steering=xdp';
+    t.is(refused.output.split('\n').filter((l) => l.includes('steering=ntuple')).length, 1, refused.output);
+    t.true(refused.output.includes(why), refused.output);
+    t.notRegex(refused.output, /\n\s+at /, 'no stack trace');
+    const services = await lab.startServices([7777, 7778], []);
+    const tp = await lab.startTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,steering=auto', fp], ['--rxfreet=32', '--txfreet=32', '--txrst=32']);
+    t.regex(await tp.cmd('flow ntuple 0 flow-type udp4 dst-port 7777 action 0'), /Flow rule #0 created/);
+    await tp.cmd('set fwd 5tswap');
+    await tp.cmd('start');
+    const user = await lab.client('udp', 7777, 20);
+    const kern = await lab.client('udp', 7778, 20);
+    await tp.cmd('stop');
+    const q = await tp.cmd('flow query 0 0 count');
+    const output = tp.output;
+    await tp.quit();
+    await services.stop();
+    const said = output.split('\n').filter((l) => l.includes('steering=auto'));
+    t.deepEqual(said, ['EAL: net_bifurc0: steering=auto: va has no ntuple filters (ETHTOOL_GRXCLSRLCNT: EOPNOTSUPP); steering by the XDP classifier'], 'one line, naming the netdev and the errno');
+    t.deepEqual(user, { sent: 20, fromKernel: 0, fromUser: 20, lost: 0 }, 'the classifier steered the rule\'s flow');
+    t.deepEqual(kern, { sent: 20, fromKernel: 20, fromUser: 0, lost: 0 });
+    t.regex(q, /hits: 20/, 'with its per-rule counters');
+  } finally {
+    await lab.destroy();
+  }
 });
