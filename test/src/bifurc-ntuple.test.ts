@@ -172,3 +172,15 @@ real('steering=ntuple on veth is refused in one line with the fix; steering=auto
     await lab.destroy();
   }
 });
+
+withAddon('start is refused in one line when the NIC\'s RSS spreads the kernel\'s traffic over a split queue', (t) => {
+  const { s, table } = steering();
+  table.rss = [30, 31, 32, 33];
+  t.is(line(() => s.attach({} as never, 1, 'drv')),
+    'EBUSY net_bifurc0: eth1\'s RSS spreads the kernel\'s traffic over split queues 32, 33 (ethtool -x eth1), which steering=ntuple gives to the port: ethtool -X eth1 equal 32');
+  t.deepEqual(table.calls, [], 'nothing inserted');
+  const zero = new NtupleSteering({ iface: 'eth1', qpairs: 1, qoff: 0, maxRules: 10, label: 'net_bifurc0', log: { info() {}, notice() {} }, table });
+  table.rss = [0, 1, 2, 3];
+  t.is(line(() => zero.attach({} as never, 1, 'drv')),
+    'EBUSY net_bifurc0: eth1\'s RSS spreads the kernel\'s traffic over split queue 0 (ethtool -x eth1), which steering=ntuple gives to the port: split queues above the RSS ones (qoff=4)');
+});

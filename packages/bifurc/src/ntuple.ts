@@ -9,7 +9,7 @@
 import { DpkitError, describeRule, type FlowCounters, type FlowMatch, type FlowRule } from '@dpkit/eal';
 import {
   RxFlowType, attachXdp, ethtoolNtupleOn, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert,
-  ethtoolRuleLocations, linux, loadXdpProgram, xskRedirectProgram, type BpfMap, type RxFlowSpec,
+  ethtoolRssQueues, ethtoolRuleLocations, linux, loadXdpProgram, xskRedirectProgram, type BpfMap, type RxFlowSpec,
 } from '@dpkit/eal/linux';
 import type { XdpFlowSteering } from './dra.js';
 
@@ -22,11 +22,13 @@ export interface NtupleTable {
   get(iface: string, location: number): { spec: RxFlowSpec | undefined; flowType: number; location: number };
   insert(iface: string, spec: RxFlowSpec): number;
   delete(iface: string, location: number): void;
+  /** ETHTOOL_GRXFHINDIR: the queues RSS spreads unsteered traffic over (undefined: no RSS table) */
+  rssQueues(iface: string): number[] | undefined;
 }
 
 export const kernelNtupleTable: NtupleTable = {
   ruleCount: ethtoolRuleCount, ntupleOn: ethtoolNtupleOn, locations: ethtoolRuleLocations, get: ethtoolRuleGet,
-  insert: ethtoolRuleInsert, delete: ethtoolRuleDelete,
+  insert: ethtoolRuleInsert, delete: ethtoolRuleDelete, rssQueues: ethtoolRssQueues,
 };
 
 /**
@@ -228,7 +230,14 @@ export class NtupleSteering implements XdpFlowSteering {
   }
 
   attach(xskMap: BpfMap, ifindex: number, mode: 'drv' | 'skb'): { detach(): void } {
-    const { table, iface, label } = this.o;
+    const { table, iface, label, qoff, qpairs } = this.o;
+    // everything on a split queue goes to the port: RSS must not spread the kernel's traffic there
+    const rss = table.rssQueues(iface);
+    const hit = rss?.filter((q) => q >= qoff && q < qoff + qpairs) ?? [];
+    if (hit.length) {
+      const fix = qoff > 0 ? `ethtool -X ${iface} equal ${qoff}` : `split queues above the RSS ones (qoff=${Math.max(...rss!) + 1})`;
+      throw new DpkitError(`${label}: ${iface}'s RSS spreads the kernel's traffic over split queue${hit.length === 1 ? '' : 's'} ${hit.join(', ')} (ethtool -x ${iface}), which steering=ntuple gives to the port: ${fix}`, 'EBUSY');
+    }
     const foreign = table.locations(iface).filter((l) => !this.own.has(l));
     if (foreign.length) {
       this.o.log.notice(`${label}: ${iface} has ${foreign.length} ntuple rule${foreign.length === 1 ? '' : 's'} this port did not add (loc ${foreign.join(', ')}): they stay, flow list shows them, flow destroy removes one`);

@@ -2,6 +2,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <cstddef>
+#include <vector>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -150,6 +151,24 @@ static Napi::Value EthtoolRxnfc(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ethtoolRxfhIndir(name) -> number[]: ETHTOOL_GRXFHINDIR, the RSS indirection table (the rx
+// queue of each hash bucket); [] when the table is empty.
+static Napi::Value EthtoolRxfhIndir(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct ethtool_rxfh_indir head = {};
+  head.cmd = ETHTOOL_GRXFHINDIR;
+  if (int e = Ethtool(env, info[0], &head)) throw ErrnoError(env, "ETHTOOL_GRXFHINDIR", e);
+  std::vector<uint32_t> buf(2 + head.size);
+  buf[0] = ETHTOOL_GRXFHINDIR;
+  buf[1] = head.size;
+  if (head.size) {
+    if (int e = Ethtool(env, info[0], buf.data())) throw ErrnoError(env, "ETHTOOL_GRXFHINDIR", e);
+  }
+  Napi::Array out = Napi::Array::New(env, buf[1]);
+  for (uint32_t i = 0; i < buf[1] && i < head.size; i++) out.Set(i, buf[2 + i]);
+  return out;
+}
+
 // ethtoolFlags(name) -> number: ETHTOOL_GFLAGS (ETH_FLAG_NTUPLE, ...).
 static Napi::Value EthtoolFlags(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -233,6 +252,7 @@ void InitNetdev(Napi::Env env, Napi::Object exports) {
   exports.Set("ethtoolLink", Napi::Function::New(env, EthtoolLink));
   exports.Set("ethtoolRxnfc", Napi::Function::New(env, EthtoolRxnfc));
   exports.Set("ethtoolFlags", Napi::Function::New(env, EthtoolFlags));
+  exports.Set("ethtoolRxfhIndir", Napi::Function::New(env, EthtoolRxfhIndir));
   exports.Set("ethtoolRxnfcLayout", Napi::Function::New(env, EthtoolRxnfcLayout));
 }
 

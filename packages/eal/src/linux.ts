@@ -20,7 +20,7 @@ export {
 } from './linux/netdev.js';
 export {
   ETH_FLAG_NTUPLE, FLOW_EXT, RX_CLS_LOC_ANY, RX_CLS_LOC_SPECIAL, RxFlowType, RxnfcCmd, checkRxnfcLayout, decodeRxnfc, encodeRxnfc,
-  ethtoolNtupleOn, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert, ethtoolRuleLocations, ethtoolRxRings,
+  ethtoolNtupleOn, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert, ethtoolRssQueues, ethtoolRuleLocations, ethtoolRxRings,
   rxFlowTypeKnown, type RxFlowAction, type RxFlowSpec,
 } from './linux/ethtool.js';
 export { waitReadable, type ReadableWait } from './linux/poll.js';

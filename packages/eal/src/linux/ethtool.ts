@@ -276,5 +276,20 @@ export function ethtoolNtupleOn(iface: string): boolean {
   return (linux('ethtool ntuple rules').ethtoolFlags(iface) & ETH_FLAG_NTUPLE) !== 0;
 }
 
+/**
+ * ETHTOOL_GRXFHINDIR: the rx queues the NIC's RSS spreads unsteered traffic over (sorted,
+ * distinct), or undefined when the driver has no indirection table (EOPNOTSUPP).
+ */
+export function ethtoolRssQueues(iface: string): number[] | undefined {
+  let table: number[];
+  try {
+    table = linux('ethtool RSS').ethtoolRxfhIndir(iface);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EOPNOTSUPP') return undefined;
+    throw err;
+  }
+  return [...new Set(table)].sort((x, y) => x - y);
+}
+
 /** Command numbers, for tests that encode a command themselves. */
 export const RxnfcCmd = CMD;

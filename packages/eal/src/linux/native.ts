@@ -59,6 +59,8 @@ export interface LinuxBinding {
   /** SIOCETHTOOL with `buf` (a struct ethtool_rxnfc, rxnfc commands only) as the command; the kernel's answer lands in `buf` */
   ethtoolRxnfc(name: string, buf: Uint8Array): void;
   ethtoolFlags(name: string): number;
+  /** ETHTOOL_GRXFHINDIR: the rx queue of each RSS hash bucket */
+  ethtoolRxfhIndir(name: string): number[];
   /** offsetof/sizeof of struct ethtool_rxnfc and its parts, and the uapi constants, as the addon was compiled */
   ethtoolRxnfcLayout(): Record<string, number>;
   xskSocket(): number;
