@@ -22,9 +22,11 @@ function steering(o: { qpairs?: number; maxRules?: number; size?: number } = {})
   const table = new RecordingNtupleTable(o.size ?? 16);
   const lines: string[] = [];
   const log = { info: (m: string) => lines.push(`info ${m}`), notice: (m: string) => lines.push(`notice ${m}`) };
-  const s = new NtupleSteering({ iface: 'eth1', qpairs: o.qpairs ?? 2, qoff: 32, maxRules: o.maxRules ?? 100, label: 'net_bifurc0', log, table });
+  const s = new NtupleSteering({ iface: 'eth1', qpairs: o.qpairs ?? 2, qoff: 32, maxRules: o.maxRules ?? 100, label: 'net_bifurc0', log, redirect: noProgram, table });
   return { s, table, lines };
 }
+// attach's XDP program: these tests load none (the refusals come first)
+const noProgram = { attach: (): never => { throw new Error('no XDP program in this test'); } };
 const rte = (text: string): FlowRule => parseRteFlow(text.split(' '));
 const line = (fn: () => unknown) => {
   try {
@@ -179,7 +181,7 @@ withAddon('start is refused in one line when the NIC\'s RSS spreads the kernel\'
   t.is(line(() => s.attach({} as never, 1, 'drv')),
     'EBUSY net_bifurc0: eth1\'s RSS spreads the kernel\'s traffic over split queues 32, 33 (ethtool -x eth1), which steering=ntuple gives to the port: ethtool -X eth1 equal 32');
   t.deepEqual(table.calls, [], 'nothing inserted');
-  const zero = new NtupleSteering({ iface: 'eth1', qpairs: 1, qoff: 0, maxRules: 10, label: 'net_bifurc0', log: { info() {}, notice() {} }, table });
+  const zero = new NtupleSteering({ iface: 'eth1', qpairs: 1, qoff: 0, maxRules: 10, label: 'net_bifurc0', log: { info() {}, notice() {} }, redirect: noProgram, table });
   table.rss = [0, 1, 2, 3];
   t.is(line(() => zero.attach({} as never, 1, 'drv')),
     'EBUSY net_bifurc0: eth1\'s RSS spreads the kernel\'s traffic over split queue 0 (ethtool -x eth1), which steering=ntuple gives to the port: split queues above the RSS ones (qoff=4)');

@@ -196,7 +196,7 @@ class LinuxXskRings implements XskRings {
       const no = ntupleUnavailable(this.iface, table);
       if (!no) {
         o.log.info(`${o.label}: steering by ${this.iface}'s ntuple rules (ethtool), queues ${o.qoff}..${o.qoff + o.queues - 1} redirected to their sockets`);
-        return new NtupleSteering({ iface: this.iface, qpairs: o.queues, qoff: o.qoff, maxRules: o.maxRules, label: o.label, log: o.log, table });
+        return new NtupleSteering({ iface: this.iface, qpairs: o.queues, qoff: o.qoff, maxRules: o.maxRules, label: o.label, log: o.log, redirect, table });
       }
       if (mode === 'ntuple') {
         throw new DpkitError(`${o.label}: steering=ntuple: ${no.why}; switch them on with ethtool -K ${this.iface} ntuple on (a NIC whose driver has them), or use steering=xdp`, no.code);

@@ -8,10 +8,10 @@
  */
 import { DpkitError, describeRule, type FlowCounters, type FlowMatch, type FlowRule } from '@dpkit/eal';
 import {
-  RxFlowType, attachXdp, ethtoolNtupleOn, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert,
-  ethtoolRssQueues, ethtoolRuleLocations, linux, loadXdpProgram, xskRedirectProgram, type BpfMap, type RxFlowSpec,
+  RxFlowType, ethtoolNtupleOn, ethtoolRssQueues, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert,
+  ethtoolRuleLocations, type BpfMap, type RxFlowSpec,
 } from '@dpkit/eal/linux';
-import type { XdpFlowSteering } from './dra.js';
+import type { XdpFlowSteering, XdpSteering } from './dra.js';
 
 /** The ethtool layer the steering drives: the kernel's (`kernelNtupleTable`), or a test's. */
 export interface NtupleTable {
@@ -117,6 +117,8 @@ export interface NtupleSteeringOptions {
   maxRules: number;
   label: string;
   log: { info(message: string): void; notice(message: string): void };
+  /** the plain redirect (every packet of a split queue to its socket): the provider's */
+  redirect: XdpSteering;
   table?: NtupleTable;
 }
 
@@ -242,14 +244,7 @@ export class NtupleSteering implements XdpFlowSteering {
     if (foreign.length) {
       this.o.log.notice(`${label}: ${iface} has ${foreign.length} ntuple rule${foreign.length === 1 ? '' : 's'} this port did not add (loc ${foreign.join(', ')}): they stay, flow list shows them, flow destroy removes one`);
     }
-    const prog = loadXdpProgram(xskRedirectProgram(xskMap), 'dpkit_xsk');
-    let link: number;
-    try {
-      link = attachXdp(prog, ifindex, mode);
-    } catch (err) {
-      linux().close(prog);
-      throw err;
-    }
+    const program = this.o.redirect.attach(xskMap, ifindex, mode);
     const placed: number[] = [];
     const remove = () => {
       for (const loc of placed) {
@@ -260,8 +255,7 @@ export class NtupleSteering implements XdpFlowSteering {
         }
       }
       placed.length = 0;
-      linux().close(link);
-      linux().close(prog);
+      program.detach();
     };
     try {
       for (const [loc, r] of [...this.own].sort((x, y) => x[0] - y[0])) {
