@@ -15,8 +15,7 @@ import {
 } from '@dpkit/eal/driver';
 import { PIN_ENTRY_BYTES } from './classifier.js';
 import { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
-import type { DirectRingHandle, DraProvider, IfInfo, NetdevId } from './dra.js';
-import type { NtupleTable } from './ntuple.js';
+import type { DirectRingHandle, DraProvider, IfInfo, NetdevId, NtupleTable } from './dra.js';
 import { linuxAfXdp, readNetdevId } from './dra-linux.js';
 
 export const params = defineParams({

@@ -14,8 +14,7 @@
  */
 import type { FlowOps, Mempool, Xstat } from '@dpkit/eal';
 import type { PciDeviceInfo } from '@dpkit/eal/driver';
-import type { BpfMap, XskRing, XskRingSizes, XskStatistics } from '@dpkit/eal/linux';
-import type { NtupleTable } from './ntuple.js';
+import type { BpfMap, RxFlowSpec, XskRing, XskRingSizes, XskStatistics } from '@dpkit/eal/linux';
 
 /** What the bus reads of a netdev before a provider opens it: what `claims` decides on. */
 export interface NetdevId {
@@ -40,6 +39,19 @@ export interface IfInfo {
   pci: PciDeviceInfo;
   /** true when the netdev has no PCI device */
   virtual: boolean;
+}
+
+/** The ethtool layer the steering drives: the kernel's (`kernelNtupleTable`, ntuple.ts), or a test's. */
+export interface NtupleTable {
+  /** ETHTOOL_GRXCLSRLCNT: EOPNOTSUPP when the netdev has no ntuple filters */
+  ruleCount(iface: string): { count: number; size: number; special: boolean };
+  ntupleOn(iface: string): boolean;
+  locations(iface: string): number[];
+  get(iface: string, location: number): { spec: RxFlowSpec | undefined; flowType: number; location: number };
+  insert(iface: string, spec: RxFlowSpec): number;
+  delete(iface: string, location: number): void;
+  /** ETHTOOL_GRXFHINDIR: the queues RSS spreads unsteered traffic over (undefined: no RSS table) */
+  rssQueues(iface: string): number[] | undefined;
 }
 
 /** What the bus passes when it asks a netdev for its steering (the pins/pinidle/rules devargs). */

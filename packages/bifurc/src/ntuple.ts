@@ -11,20 +11,7 @@ import {
   RxFlowType, ethtoolNtupleOn, ethtoolRssQueues, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert,
   ethtoolRuleLocations, type BpfMap, type RxFlowSpec,
 } from '@dpkit/eal/linux';
-import type { XdpFlowSteering, XdpSteering } from './dra.js';
-
-/** The ethtool layer the steering drives: the kernel's (`kernelNtupleTable`), or a test's. */
-export interface NtupleTable {
-  /** ETHTOOL_GRXCLSRLCNT: EOPNOTSUPP when the netdev has no ntuple filters */
-  ruleCount(iface: string): { count: number; size: number; special: boolean };
-  ntupleOn(iface: string): boolean;
-  locations(iface: string): number[];
-  get(iface: string, location: number): { spec: RxFlowSpec | undefined; flowType: number; location: number };
-  insert(iface: string, spec: RxFlowSpec): number;
-  delete(iface: string, location: number): void;
-  /** ETHTOOL_GRXFHINDIR: the queues RSS spreads unsteered traffic over (undefined: no RSS table) */
-  rssQueues(iface: string): number[] | undefined;
-}
+import type { NtupleTable, XdpFlowSteering, XdpSteering } from './dra.js';
 
 export const kernelNtupleTable: NtupleTable = {
   ruleCount: ethtoolRuleCount, ntupleOn: ethtoolNtupleOn, locations: ethtoolRuleLocations, get: ethtoolRuleGet,
