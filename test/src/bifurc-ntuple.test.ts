@@ -121,6 +121,9 @@ withAddon('rules the port did not add (ethtool -N, a process that died) are list
   s.destroy(5);
   t.deepEqual(table.locations(), [6, 7, 8], 'destroy of a listed id removes that NIC rule');
   t.deepEqual(table.calls, ['ins 5', 'ins 6', 'ins 7', 'del 5']);
+  // the NIC refusing a delete is one line naming the rule
+  table.refuseDelete = 'EPERM';
+  t.is(line(() => s.destroy(6)), 'EPERM net_bifurc0: eth1 does not delete its rule at loc 6 (ETHTOOL_SRXCLSRLDEL eth1: Operation not permitted (EPERM))');
 });
 
 real('steering=ntuple\'s data path on a 4-queue veth: all of split queue 2 reaches the port, queues 1 and 3 stay with the kernel; rules go to the table at start, leave it at stop', async (t) => {
@@ -185,4 +188,33 @@ withAddon('start is refused in one line when the NIC\'s RSS spreads the kernel\'
   table.rss = [0, 1, 2, 3];
   t.is(line(() => zero.attach({} as never, 1, 'drv')),
     'EBUSY net_bifurc0: eth1\'s RSS spreads the kernel\'s traffic over split queue 0 (ethtool -x eth1), which steering=ntuple gives to the port: split queues above the RSS ones (qoff=4)');
+});
+
+withAddon('what the NIC\'s driver refuses is one line with its errno: at start (the port does not start, nothing stays inserted) and at create on a started port', (t) => {
+  const table = new RecordingNtupleTable();
+  const program: string[] = [];
+  const redirect = { attach: () => { program.push('attach'); return { detach: () => { program.push('detach'); } }; } };
+  const s = new NtupleSteering({ iface: 'eth1', qpairs: 1, qoff: 2, maxRules: 10, label: 'net_bifurc0', log: { info() {}, notice() {} }, redirect, table });
+  s.create(parseNtuple('flow-type udp4 dst-port 1 action 0 loc 1'));
+  s.create(parseNtuple('flow-type udp4 dst-port 2 action 0 loc 2'));
+  table.refuse = 'EINVAL';
+  table.refuseLoc = 2;
+  t.is(line(() => s.attach({} as never, 1, 'drv')),
+    'EINVAL net_bifurc0: eth1 refuses rule \'ipv4 UDP dport 2/0xffff => QUEUE 0\' at loc 2 (ETHTOOL_SRXCLSRLINS eth1: Invalid argument (EINVAL)): the NIC\'s driver decides which fields and masks it takes (ethtool -N eth1 ... shows the same refusal)');
+  t.deepEqual(program, ['attach', 'detach'], 'the program is gone again');
+  t.deepEqual(table.locations(), [], 'nothing stays on the NIC: the rule at loc 1 is deleted again');
+  t.deepEqual(table.calls, ['ins 1', 'del 1']);
+  table.refuse = undefined;
+  table.refuseLoc = undefined;
+  const h = s.attach({} as never, 1, 'drv');
+  t.deepEqual(table.locations(), [1, 2]);
+  table.refuse = 'EINVAL';
+  t.regex(line(() => s.create(parseNtuple('flow-type udp4 dst-port 3 action 0'))), /^EINVAL net_bifurc0: eth1 refuses rule 'ipv4 UDP dport 3\/0xffff => QUEUE 0 COUNT' at loc 15 /);
+  t.deepEqual(s.list().map((r) => r.id), [1, 2], 'the refused rule is not the port\'s');
+  table.refuse = undefined;
+  s.close();
+  t.deepEqual(table.locations(), [], 'close deletes the port\'s rules from the NIC');
+  t.deepEqual(program, ['attach', 'detach', 'attach', 'detach']);
+  h.detach();
+  t.deepEqual(program, ['attach', 'detach', 'attach', 'detach'], 'a second detach does nothing');
 });

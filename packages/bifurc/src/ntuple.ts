@@ -178,15 +178,25 @@ export class NtupleSteering implements XdpFlowSteering {
     return spec.location;
   }
 
+  /** SRXCLSRLDEL; a rule already gone from the NIC (ethtool -N IF delete) is no error */
+  private remove(id: number): void {
+    try {
+      this.o.table.delete(this.iface, id);
+    } catch (err) {
+      const e = err as { message?: string; code?: string };
+      if (e.code !== 'ENOENT') throw new DpkitError(`${this.o.label}: ${this.iface} does not delete its rule at loc ${id} (${e.message ?? String(err)})`, e.code ?? 'EIO');
+    }
+  }
+
   destroy(id: number): void {
     if (this.own.has(id)) {
-      if (this.attached) this.o.table.delete(this.iface, id);
+      if (this.attached) this.remove(id);
       this.own.delete(id);
       return;
     }
     if (!this.o.table.locations(this.iface).includes(id)) throw new DpkitError(`${this.o.label}: no flow rule ${id} (flow list shows the ids: the NIC's rule locations)`, 'ENOENT');
     // a rule the port did not add (ethtool -N, or a process that died): the user names it
-    this.o.table.delete(this.iface, id);
+    this.remove(id);
   }
 
   query(id: number): FlowCounters {
