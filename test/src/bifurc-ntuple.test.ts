@@ -218,3 +218,11 @@ withAddon('what the NIC\'s driver refuses is one line with its errno: at start (
   h.detach();
   t.deepEqual(program, ['attach', 'detach', 'attach', 'detach'], 'a second detach does nothing');
 });
+
+withAddon('split queues the NIC\'s rules cannot name (ETHTOOL_GRXRINGS) are refused when the steering is made', (t) => {
+  const table = new RecordingNtupleTable();
+  table.rings = 4;
+  t.is(line(() => new NtupleSteering({ iface: 'eth1', qpairs: 2, qoff: 3, maxRules: 10, label: 'net_bifurc0', log: { info() {}, notice() {} }, redirect: noProgram, table })),
+    'EINVAL net_bifurc0: steering=ntuple: eth1\'s rules can send to rx rings 0..3 (ETHTOOL_GRXRINGS), not to split queues 3..4: lower qoff/qpairs or add channels with ethtool -L');
+  t.is(line(() => new NtupleSteering({ iface: 'eth1', qpairs: 1, qoff: 3, maxRules: 10, label: 'net_bifurc0', log: { info() {}, notice() {} }, redirect: noProgram, table })), 'no error');
+});

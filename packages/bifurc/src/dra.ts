@@ -50,6 +50,8 @@ export interface NtupleTable {
   get(iface: string, location: number): { spec: RxFlowSpec | undefined; flowType: number; location: number };
   insert(iface: string, spec: RxFlowSpec): number;
   delete(iface: string, location: number): void;
+  /** ETHTOOL_GRXRINGS: the rx rings a rule may name */
+  rxRings(iface: string): number;
   /** ETHTOOL_GRXFHINDIR: the queues RSS spreads unsteered traffic over (undefined: no RSS table) */
   rssQueues(iface: string): number[] | undefined;
 }

@@ -9,13 +9,13 @@
 import { DpkitError, describeRule, type FlowCounters, type FlowMatch, type FlowRule } from '@dpkit/eal';
 import {
   RxFlowType, ethtoolNtupleOn, ethtoolRssQueues, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert,
-  ethtoolRuleLocations, type BpfMap, type RxFlowSpec,
+  ethtoolRuleLocations, ethtoolRxRings, type BpfMap, type RxFlowSpec,
 } from '@dpkit/eal/linux';
 import type { NtupleTable, XdpFlowSteering, XdpSteering } from './dra.js';
 
 export const kernelNtupleTable: NtupleTable = {
   ruleCount: ethtoolRuleCount, ntupleOn: ethtoolNtupleOn, locations: ethtoolRuleLocations, get: ethtoolRuleGet,
-  insert: ethtoolRuleInsert, delete: ethtoolRuleDelete, rssQueues: ethtoolRssQueues,
+  insert: ethtoolRuleInsert, delete: ethtoolRuleDelete, rxRings: ethtoolRxRings, rssQueues: ethtoolRssQueues,
 };
 
 /**
@@ -127,6 +127,10 @@ export class NtupleSteering implements XdpFlowSteering {
 
   constructor(o: NtupleSteeringOptions) {
     this.o = { ...o, table: o.table ?? kernelNtupleTable };
+    const rings = this.o.table.rxRings(o.iface);
+    if (o.qoff + o.qpairs > rings) {
+      throw new DpkitError(`${o.label}: steering=ntuple: ${o.iface}'s rules can send to rx rings 0..${rings - 1} (ETHTOOL_GRXRINGS), not to split queues ${o.qoff}..${o.qoff + o.qpairs - 1}: lower qoff/qpairs or add channels with ethtool -L`, 'EINVAL');
+    }
   }
 
   private get iface(): string {

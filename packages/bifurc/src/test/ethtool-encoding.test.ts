@@ -97,16 +97,18 @@ withAddon('a UDP/IPv6 rule: 16-byte addresses and ports at the tcpip6 offsets', 
 real('on veth (no ntuple filters) the rxnfc ioctls answer EOPNOTSUPP, and ETH_FLAG_NTUPLE is clear', async (t) => {
   await withVethPair((p) => {
     const script = `
-      import { ethtoolRuleCount, ethtoolRuleInsert, ethtoolNtupleOn, ethtoolRssQueues, RxFlowType } from '@dpkit/eal/linux';
+      import { ethtoolRuleCount, ethtoolRuleInsert, ethtoolNtupleOn, ethtoolRssQueues, ethtoolRxRings, RxFlowType } from '@dpkit/eal/linux';
       const code = (f) => { try { f(); return 'ok'; } catch (e) { return e.code + ' ' + e.message; } };
       console.log(JSON.stringify({
         count: code(() => ethtoolRuleCount('${p.a}')),
+        rings: code(() => ethtoolRxRings('${p.a}')),
         insert: code(() => ethtoolRuleInsert('${p.a}', { flowType: RxFlowType.UDP_V4, dstPort: { value: 7, mask: 0xffff }, action: { queue: 1, vf: 0 }, location: 0 })),
         ntupleOn: ethtoolNtupleOn('${p.a}'),
         rss: String(ethtoolRssQueues('${p.a}')),
       }));`;
     const out = JSON.parse(p.exec(process.execPath, ['--input-type=module', '-e', script], 30_000)) as Record<string, unknown>;
     t.is(out.count, 'EOPNOTSUPP ETHTOOL_GRXCLSRLCNT va: Operation not supported (EOPNOTSUPP)');
+    t.is(out.rings, 'EOPNOTSUPP ETHTOOL_GRXRINGS va: Operation not supported (EOPNOTSUPP)');
     t.is(out.insert, 'EOPNOTSUPP ETHTOOL_SRXCLSRLINS va: Operation not supported (EOPNOTSUPP)');
     t.false(out.ntupleOn);
     t.is(out.rss, 'undefined', 'no RSS table on veth (GRXFHINDIR: EOPNOTSUPP): undefined, not an error');
