@@ -15,7 +15,7 @@ import {
 } from '@dpkit/eal/driver';
 import { PIN_ENTRY_BYTES } from './classifier.js';
 import { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
-import type { DirectRingHandle, DraProvider, IfInfo, NetdevId } from './dra.js';
+import type { DirectRingHandle, DraProvider, IfInfo, NetdevId, NtupleTable } from './dra.js';
 import { linuxAfXdp, readNetdevId } from './dra-linux.js';
 
 export const params = defineParams({
@@ -26,7 +26,20 @@ export const params = defineParams({
   pins: { type: 'int', default: 65536, min: 16, max: 1048576, help: `TCP connections pinned at most (${PIN_ENTRY_BYTES} bytes each, reserved at start)` },
   pinidle: { type: 'int', default: 120, min: 1, max: 86400, help: 'seconds after which an idle pin may be removed' },
   rules: { type: 'int', default: 4096, min: 1, max: 1048576, help: 'flow rules at most' },
+  steering: { type: 'string', default: 'xdp', choices: ['xdp', 'ntuple', 'auto'], help: 'flow rules in the XDP classifier, in the NIC\'s ntuple filters, or ntuple where the netdev has them (AF_XDP providers)' },
 });
+
+/** What the net_bifurc vdev's devargs give the bus. */
+interface DeviceArgs {
+  iface: string;
+  qpairs: number;
+  qoff: number;
+  mode: 'drv' | 'skb';
+  pins: number;
+  pinidle: number;
+  rules: number;
+  steering: 'xdp' | 'ntuple' | 'auto';
+}
 
 export interface BifurcDevice extends Device {
   bifurc: BifurcAttachment;
@@ -48,6 +61,8 @@ export function queueMapFor(rxQueues: number, qpairs: number, qoff: number): num
 export interface BifurcOptions {
   /** direct-ring-access providers, tried in this order; the Linux AF_XDP provider comes last */
   providers?: readonly DraProvider[];
+  /** the ethtool layer of steering=ntuple (default: the kernel's); tests of the translation inject one */
+  ntupleTable?: NtupleTable;
 }
 
 export class BifurcBus implements Bus {
@@ -55,8 +70,10 @@ export class BifurcBus implements Bus {
   private ctx: BusContext | undefined;
   private readonly list: BifurcDevice[] = [];
   readonly providers: readonly DraProvider[];
+  private readonly ntupleTable: NtupleTable | undefined;
 
   constructor(o: BifurcOptions = {}) {
+    this.ntupleTable = o.ntupleTable;
     const given = o.providers ?? [];
     this.providers = given.includes(linuxAfXdp) ? [...given] : [...given, linuxAfXdp];
   }
@@ -103,7 +120,7 @@ export class BifurcBus implements Bus {
   }
 
   /** Creates the device for `parent` (a net_bifurc vdev) and probes its driver. */
-  async create(parent: Device, v: { iface: string; qpairs: number; qoff: number; mode: 'drv' | 'skb'; pins: number; pinidle: number; rules: number }): Promise<BifurcDevice> {
+  async create(parent: Device, v: DeviceArgs): Promise<BifurcDevice> {
     const ctx = this.ctx;
     if (!ctx) throw new DpkitError(`${parent.name}: the bifurc bus is not registered with the EAL; pass it in Eal.init's buses`, 'ENODEV');
     refuseNetdevRival(parent, v.iface);
@@ -142,18 +159,21 @@ export class BifurcBus implements Bus {
   }
 
   /** What the device hands its driver: the provider's handle and the steering it brings. */
-  private attachment(parent: Device, h: DirectRingHandle, info: IfInfo, v: { iface: string; qpairs: number; qoff: number; mode: 'drv' | 'skb'; pins: number; pinidle: number; rules: number }, ctx: BusContext): BifurcAttachment {
+  private attachment(parent: Device, h: DirectRingHandle, info: IfInfo, v: DeviceArgs, ctx: BusContext): BifurcAttachment {
     if (v.qoff + v.qpairs > info.rxQueues) {
       throw new DpkitError(`${parent.name}: qoff=${v.qoff} qpairs=${v.qpairs} needs netdev queues ${v.qoff}..${v.qoff + v.qpairs - 1}, '${v.iface}' has ${info.rxQueues} (0..${info.rxQueues - 1}); lower them or add channels with ethtool -L`, 'EINVAL');
     }
     if (parent.devargs) h.putDevargs(parent.devargs.args);
     const steeringOptions = {
-      queues: v.qpairs, pinEntries: v.pins, pinIdleSeconds: v.pinidle, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8),
+      queues: v.qpairs, qoff: v.qoff, steering: v.steering, ...(this.ntupleTable ? { ntupleTable: this.ntupleTable } : {}), pinEntries: v.pins, pinIdleSeconds: v.pinidle, maxRules: v.rules, name: parent.name.replace(/[^a-z0-9]/gi, '').slice(0, 8),
       label: parent.name, log: ctx.log,
     };
     const base = { iface: v.iface, ifinfo: info, qpairs: v.qpairs, qoff: v.qoff, provider: h.provider };
     if (h.kind === 'xsk') {
-      const a: XskAttachment = { ...base, kind: 'xsk', rings: h, queueMap: queueMapFor(info.rxQueues, v.qpairs, v.qoff), mode: v.mode, steering: h.flowSteering(steeringOptions) };
+      const steering = h.flowSteering(steeringOptions);
+      // NIC steering names queues exactly: only the split ones get sockets
+      const queueMap = steering.exactQueues ? Array.from({ length: v.qpairs }, (_, q) => [v.qoff + q]) : queueMapFor(info.rxQueues, v.qpairs, v.qoff);
+      const a: XskAttachment = { ...base, kind: 'xsk', rings: h, queueMap, mode: v.mode, steering };
       return a;
     }
     const a: NicAttachment = { ...base, kind: 'nic', rings: h, steering: h.flowSteering(steeringOptions) };
@@ -185,7 +205,7 @@ export class BifurcBus implements Bus {
   }
 
   usage(): string[] {
-    return ['  bifurc: devices from --vdev=net_bifurc<N>,iface=<netdev>[,qpairs=N][,qoff=Q][,mode=drv|skb][,pins=N][,pinidle=S][,rules=N] (alias rte_bifurc)'];
+    return ['  bifurc: devices from --vdev=net_bifurc<N>,iface=<netdev>[,qpairs=N][,qoff=Q][,mode=drv|skb][,pins=N][,pinidle=S][,rules=N][,steering=xdp|ntuple|auto] (alias rte_bifurc)'];
   }
 }
 
@@ -239,7 +259,7 @@ export function bifurc(o: BifurcOptions = {}): { bus: BifurcBus; drivers: Driver
     async probe(device, ctx) {
       const v = ctx.params;
       if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0,qpairs=1`);
-      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode as 'drv' | 'skb', pins: v.pins, pinidle: v.pinidle, rules: v.rules });
+      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode as 'drv' | 'skb', pins: v.pins, pinidle: v.pinidle, rules: v.rules, steering: v.steering as DeviceArgs['steering'] });
       children.set(device, child);
       // the vdev answers for its child's ports (port attach lists them)
       device.ports.push(...child.ports);

@@ -12,6 +12,7 @@ import {
   XdpBind, XskRing, attachXdp, linux, loadXdpProgram, netdevQueueCount, openXsk, xskRedirectProgram, type XskRingSizes,
 } from '@dpkit/eal/linux';
 import { PIN_ENTRY_BYTES, XdpClassifier } from './classifier.js';
+import { NtupleSteering, kernelNtupleTable, ntupleUnavailable } from './ntuple.js';
 import {
   virtualPci, type DraProvider, type IfInfo, type NetdevId, type SteeringOptions, type XdpFlowSteering, type XdpSteering,
   type XskBindOptions, type XskQueue, type XskRingName, type XskRingSet, type XskRings, type XskUmem,
@@ -189,6 +190,19 @@ class LinuxXskRings implements XskRings {
   }
 
   flowSteering(o: SteeringOptions): XdpFlowSteering {
+    const mode = o.steering ?? 'xdp';
+    if (mode !== 'xdp') {
+      const table = o.ntupleTable ?? kernelNtupleTable;
+      const no = ntupleUnavailable(this.iface, table);
+      if (!no) {
+        o.log.info(`${o.label}: steering by ${this.iface}'s ntuple rules (ethtool), queues ${o.qoff}..${o.qoff + o.queues - 1} redirected to their sockets`);
+        return new NtupleSteering({ iface: this.iface, qpairs: o.queues, qoff: o.qoff, maxRules: o.maxRules, label: o.label, log: o.log, redirect, table });
+      }
+      if (mode === 'ntuple') {
+        throw new DpkitError(`${o.label}: steering=ntuple: ${no.why}; switch them on with ethtool -K ${this.iface} ntuple on (a NIC whose driver has them), or use steering=xdp`, no.code);
+      }
+      o.log.notice(`${o.label}: steering=auto: ${no.why}; steering by the XDP classifier`);
+    }
     const classifier = new XdpClassifier({ queues: o.queues, pinEntries: o.pinEntries, pinIdleSeconds: o.pinIdleSeconds, maxRules: o.maxRules, name: o.name });
     // above the default the reservation is worth a line the operator sees
     const reserved = `${o.label}: TCP pin table of ${o.pinEntries} connections reserves ${Math.ceil((o.pinEntries * PIN_ENTRY_BYTES) / 2 ** 20)} MiB of kernel memory`;

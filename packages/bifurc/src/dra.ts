@@ -14,7 +14,7 @@
  */
 import type { FlowOps, Mempool, Xstat } from '@dpkit/eal';
 import type { PciDeviceInfo } from '@dpkit/eal/driver';
-import type { BpfMap, XskRing, XskRingSizes, XskStatistics } from '@dpkit/eal/linux';
+import type { BpfMap, RxFlowSpec, XskRing, XskRingSizes, XskStatistics } from '@dpkit/eal/linux';
 
 /** What the bus reads of a netdev before a provider opens it: what `claims` decides on. */
 export interface NetdevId {
@@ -41,10 +41,35 @@ export interface IfInfo {
   virtual: boolean;
 }
 
+/** The ethtool layer the steering drives: the kernel's (`kernelNtupleTable`, ntuple.ts), or a test's. */
+export interface NtupleTable {
+  /** ETHTOOL_GRXCLSRLCNT: EOPNOTSUPP when the netdev has no ntuple filters */
+  ruleCount(iface: string): { count: number; size: number; special: boolean };
+  ntupleOn(iface: string): boolean;
+  locations(iface: string): number[];
+  get(iface: string, location: number): { spec: RxFlowSpec | undefined; flowType: number; location: number };
+  insert(iface: string, spec: RxFlowSpec): number;
+  delete(iface: string, location: number): void;
+  /** ETHTOOL_GRXRINGS: the rx rings a rule may name */
+  rxRings(iface: string): number;
+  /** ETHTOOL_GRXFHINDIR: the queues RSS spreads unsteered traffic over (undefined: no RSS table) */
+  rssQueues(iface: string): number[] | undefined;
+}
+
 /** What the bus passes when it asks a netdev for its steering (the pins/pinidle/rules devargs). */
 export interface SteeringOptions {
   /** user queue pairs the rules may name */
   queues: number;
+  /** the netdev queue of user queue 0 */
+  qoff: number;
+  /**
+   * AF_XDP providers: `xdp` (the XDP classifier), `ntuple` (the NIC's ethtool rules, refused in
+   * one line where the netdev has none) or `auto` (ntuple where the netdev takes it, else one
+   * line and the classifier); default `xdp`
+   */
+  steering?: 'xdp' | 'ntuple' | 'auto';
+  /** the ethtool layer ntuple steering drives (tests inject one; default the kernel's) */
+  ntupleTable?: NtupleTable;
   pinEntries: number;
   pinIdleSeconds: number;
   maxRules: number;
@@ -129,6 +154,11 @@ export interface XdpSteering {
 export interface XdpFlowSteering extends XdpSteering, FlowOps {
   /** false after `flow isolate PORT 0`: unmatched traffic goes to user space */
   readonly isolated: boolean;
+  /**
+   * true when rules send a flow to its netdev queue exactly (the NIC steers): then only the split
+   * queues get sockets; otherwise every netdev queue does (see queueMapFor)
+   */
+  readonly exactQueues?: boolean;
   close(): void;
 }
 
@@ -153,7 +183,10 @@ export interface XskRings extends DraHandleBase {
   zeroCopy(q: XskQueue): boolean;
   /** every packet of a bound queue to its socket: bpf_redirect_map(xskmap, rx_queue, XDP_PASS) */
   redirectSteering(): XdpSteering;
-  /** the flow director of this shape: the XDP classifier (rules, TCP pins) */
+  /**
+   * the flow director of this shape: the XDP classifier (rules, TCP pins), or with
+   * `steering: 'ntuple'|'auto'` the NIC's ethtool ntuple rules in front of the plain redirect
+   */
   flowSteering(o: SteeringOptions): XdpFlowSteering;
 }
 

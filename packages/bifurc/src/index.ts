@@ -13,7 +13,10 @@ export {
 export { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
 export {
   virtualPci, type DirectRingHandle, type DmaMapping, type DraHandleBase, type DraProvider, type IfInfo, type NetdevId,
-  type NicFlowSteering, type NicRings, type QueueRegisters, type SteeringOptions, type XdpFlowSteering, type XdpSteering,
+  type NicFlowSteering, type NicRings, type NtupleTable, type QueueRegisters, type SteeringOptions, type XdpFlowSteering, type XdpSteering,
   type XskBindOptions, type XskQueue, type XskRingName, type XskRingSet, type XskRings, type XskUmem,
 } from './dra.js';
 export { linuxAfXdp, openAfXdp, readNetdevId } from './dra-linux.js';
+export {
+  NtupleSteering, kernelNtupleTable, ntupleUnavailable, ruleToSpec, specToRule, type NtupleSteeringOptions,
+} from './ntuple.js';

@@ -18,4 +18,9 @@ export { netdevQueueCount, netdevSpeed } from './linux/sysfs.js';
 export {
   IFF_ALLMULTI, IFF_PROMISC, IFF_RUNNING, IFF_UP, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps, netdevRunning, type NetdevIdentity,
 } from './linux/netdev.js';
+export {
+  ETH_FLAG_NTUPLE, FLOW_EXT, RX_CLS_LOC_ANY, RX_CLS_LOC_SPECIAL, RxFlowType, RxnfcCmd, checkRxnfcLayout, decodeRxnfc, encodeRxnfc,
+  ethtoolNtupleOn, ethtoolRuleCount, ethtoolRuleDelete, ethtoolRuleGet, ethtoolRuleInsert, ethtoolRssQueues, ethtoolRuleLocations, ethtoolRxRings,
+  rxFlowTypeKnown, type RxFlowAction, type RxFlowSpec,
+} from './linux/ethtool.js';
 export { waitReadable, type ReadableWait } from './linux/poll.js';

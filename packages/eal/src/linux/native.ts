@@ -56,6 +56,13 @@ export interface LinuxBinding {
   ethtoolDrvinfo(name: string): { driver: string; version: string; firmware: string; busInfo: string };
   ethtoolChannels(name: string): { maxRx: number; maxTx: number; maxOther: number; maxCombined: number; rx: number; tx: number; other: number; combined: number };
   ethtoolLink(name: string): boolean;
+  /** SIOCETHTOOL with `buf` (a struct ethtool_rxnfc, rxnfc commands only) as the command; the kernel's answer lands in `buf` */
+  ethtoolRxnfc(name: string, buf: Uint8Array): void;
+  ethtoolFlags(name: string): number;
+  /** ETHTOOL_GRXFHINDIR: the rx queue of each RSS hash bucket */
+  ethtoolRxfhIndir(name: string): number[];
+  /** offsetof/sizeof of struct ethtool_rxnfc and its parts, and the uapi constants, as the addon was compiled */
+  ethtoolRxnfcLayout(): Record<string, number>;
   xskSocket(): number;
   xskUmemReg(fd: number, buffer: ArrayBufferLike, byteOffset: number, length: number, chunkSize: number, headroom: number, flags: number): void;
   xskRingSize(fd: number, which: 'fill' | 'completion' | 'rx' | 'tx', size: number): void;
