@@ -18,4 +18,9 @@ addon=packages/eal/build/Release/dpkit_linux.node
 if [ "$(uname -s)" = Linux ] && { [ ! -f "$addon" ] || [ -n "$(find packages/eal/native packages/eal/binding.gyp -newer "$addon" -print -quit)" ]; }; then
   node packages/eal/scripts/build-native.mjs
 fi
+# the emulated 82599's engine (packages/sim-82599/native), built the same way
+sim=packages/sim-82599/build/Release/dpkit_sim_82599.node
+if [ "$(uname -s)" = Linux ] && { [ ! -f "$sim" ] || [ -n "$(find packages/sim-82599/native packages/sim-82599/binding.gyp -newer "$sim" -print -quit)" ]; }; then
+  node packages/sim-82599/scripts/build-native.mjs
+fi
 pnpm exec tsc -b >&2

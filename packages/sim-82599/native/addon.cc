@@ -1,0 +1,171 @@
+// The sim-82599 addon's JavaScript surface (declared in src/native.ts): create a device with
+// its BAR0 in a memfd, register DMA memory, start/stop its engine thread, read its counters.
+// Control path only; nothing here runs per packet.
+#include <napi.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "device.h"
+#include "regs.h"
+
+namespace sim82599 {
+
+static Napi::Error Errno(Napi::Env env, const std::string& what, int err) {
+  const char* name = strerrorname_np(err);
+  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err));
+  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
+  return e;
+}
+
+// A device and what it owns: its BAR0 memfd, its own mapping of it, the DMA mappings.
+struct Handle {
+  Device* device = nullptr;
+  int barFd = -1;
+  uint32_t* bar = nullptr;
+  std::vector<std::pair<void*, size_t>> dma;
+};
+
+static void Destroy(Handle* h) {
+  if (!h->device) return;
+  delete h->device;  // stops and joins the engine thread first
+  h->device = nullptr;
+  munmap(h->bar, kBarSize);
+  close(h->barFd);
+  for (auto& m : h->dma) munmap(m.first, m.second);
+  h->dma.clear();
+}
+
+static Handle* Get(const Napi::CallbackInfo& info) {
+  Handle* h = info[0].As<Napi::External<Handle>>().Data();
+  if (!h->device) throw Napi::Error::New(info.Env(), "sim-82599: the device was destroyed");
+  return h;
+}
+
+// create() -> { device, barFd, bar }: a zeroed 512 KiB BAR0 in a memfd, mapped once for the
+// engine and once for JavaScript (the ArrayBuffer's own mapping, unmapped when collected).
+static Napi::Value Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = memfd_create("dpkit-sim-82599-bar0", MFD_CLOEXEC);
+  if (fd < 0) throw Errno(env, "memfd_create", errno);
+  if (ftruncate(fd, kBarSize) != 0) {
+    int err = errno;
+    close(fd);
+    throw Errno(env, "ftruncate", err);
+  }
+  void* engine = mmap(nullptr, kBarSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* js = engine == MAP_FAILED ? MAP_FAILED : mmap(nullptr, kBarSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (js == MAP_FAILED) {
+    int err = errno;
+    if (engine != MAP_FAILED) munmap(engine, kBarSize);
+    close(fd);
+    throw Errno(env, "mmap", err);
+  }
+  Handle* h = new Handle;
+  h->barFd = fd;
+  h->bar = static_cast<uint32_t*>(engine);
+  h->device = new Device(h->bar);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("device", Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* p) { Destroy(p); delete p; }));
+  out.Set("barFd", Napi::Number::New(env, fd));
+  out.Set("bar", Napi::ArrayBuffer::New(env, js, kBarSize, [](Napi::Env, void* p) { munmap(p, kBarSize); }));
+  return out;
+}
+
+// dmaMap(device, fd, offset, length, iova): maps [offset, offset+length) of fd and registers it
+// at iova in the device's DMA domain. Throws on an overlapping range or a full table.
+static Napi::Value DmaMap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Handle* h = Get(info);
+  int fd = info[1].As<Napi::Number>().Int32Value();
+  double offset = info[2].As<Napi::Number>().DoubleValue(), length = info[3].As<Napi::Number>().DoubleValue(), iova = info[4].As<Napi::Number>().DoubleValue();
+  if (length <= 0 || offset < 0 || iova < 0 || length > 9007199254740991.0 || iova > 9007199254740991.0 || long(offset) % 4096 || long(iova) % 4096) {
+    throw Napi::RangeError::New(env, "sim-82599: DMA memory needs a positive length and a 4 KiB aligned offset and IOVA");
+  }
+  void* p = mmap(nullptr, size_t(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(offset));
+  if (p == MAP_FAILED) throw Errno(env, "mmap", errno);
+  if (!h->device->AddRegion(uint64_t(iova), uint64_t(length), static_cast<uint8_t*>(p))) {
+    munmap(p, size_t(length));
+    throw Napi::RangeError::New(env, "sim-82599: the DMA range overlaps a registered one, or " + std::to_string(kRegions) + " ranges are registered already");
+  }
+  h->dma.emplace_back(p, size_t(length));
+  return env.Undefined();
+}
+
+static Napi::Value Start(const Napi::CallbackInfo& info) {
+  Get(info)->device->Start();
+  return info.Env().Undefined();
+}
+
+static Napi::Value Stop(const Napi::CallbackInfo& info) {
+  Get(info)->device->Stop();
+  return info.Env().Undefined();
+}
+
+static Napi::Value DestroyDevice(const Napi::CallbackInfo& info) {
+  Destroy(info[0].As<Napi::External<Handle>>().Data());
+  return info.Env().Undefined();
+}
+
+// counters(device): the engine's own counters (see device.h), per-queue faults as arrays.
+static Napi::Value GetCounters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Counters& c = Get(info)->device->counters();
+  Napi::Object o = Napi::Object::New(env);
+  auto num = [&](const char* k, const std::atomic<uint64_t>& v) { o.Set(k, Napi::Number::New(env, double(v.load(std::memory_order_relaxed)))); };
+  num("passes", c.passes);
+  num("busyNs", c.busyNs);
+  num("wallNs", c.wallNs);
+  num("descriptors", c.descriptors);
+  num("badConfig", c.badConfig);
+  num("badTail", c.badTail);
+  num("txMalformed", c.txMalformed);
+  num("rxNotStarted", c.rxNotStarted);
+  num("rxNoDescriptors", c.rxNoDescriptors);
+  Napi::Array rx = Napi::Array::New(env, kQueues), tx = Napi::Array::New(env, kQueues);
+  for (int q = 0; q < kQueues; q++) {
+    rx.Set(uint32_t(q), Napi::Number::New(env, double(c.rxDmaFaults[q].load(std::memory_order_relaxed))));
+    tx.Set(uint32_t(q), Napi::Number::New(env, double(c.txDmaFaults[q].load(std::memory_order_relaxed))));
+  }
+  o.Set("rxDmaFaults", rx);
+  o.Set("txDmaFaults", tx);
+  return o;
+}
+
+// layout(): the offsets the engine decodes, so a test can hold them against src/regs.ts.
+static Napi::Value Layout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  auto set = [&](const std::string& k, uint32_t v) { o.Set(k, Napi::Number::New(env, v)); };
+  for (int q : {0, 15, 16, 63, 64, 127}) {
+    std::string n = std::to_string(q);
+    set("RDBAL" + n, reg::RxBlock(q) + reg::RDBAL), set("RDBAH" + n, reg::RxBlock(q) + reg::RDBAH), set("RDLEN" + n, reg::RxBlock(q) + reg::RDLEN);
+    set("RDH" + n, reg::RxBlock(q) + reg::RDH), set("SRRCTL_BLOCK" + n, reg::RxBlock(q) + reg::SRRCTL), set("RDT" + n, reg::RxBlock(q) + reg::RDT);
+    set("RXDCTL" + n, reg::RxBlock(q) + reg::RXDCTL), set("TDBAL" + n, reg::TxBlock(q) + reg::TDBAL), set("TDBAH" + n, reg::TxBlock(q) + reg::TDBAH);
+    set("TDLEN" + n, reg::TxBlock(q) + reg::TDLEN), set("TDH" + n, reg::TxBlock(q) + reg::TDH), set("TDT" + n, reg::TxBlock(q) + reg::TDT);
+    set("TXDCTL" + n, reg::TxBlock(q) + reg::TXDCTL);
+  }
+  set("SRRCTL_COMPAT0", reg::SRRCTL_COMPAT);
+  set("RXCTRL", reg::RXCTRL), set("DMATXCTL", reg::DMATXCTL), set("ETQF0", reg::ETQF), set("ETQS0", reg::ETQS);
+  set("GPRC", reg::GPRC), set("GORCL", reg::GORCL), set("GPTC", reg::GPTC), set("GOTCL", reg::GOTCL), set("MPC0", reg::MPC0), set("RNBC0", reg::RNBC0);
+  set("RXDGPC", reg::RXDGPC), set("TXDGPC", reg::TXDGPC), set("RQSMR0", reg::RQSMR), set("TQSM0", reg::TQSM);
+  set("QPRC1", reg::QPRC(1)), set("QBRC_L1", reg::QBRC_L(1)), set("QPRDC1", reg::QPRDC(1)), set("QPTC1", reg::QPTC(1)), set("QBTC_L1", reg::QBTC_L(1));
+  return o;
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("create", Napi::Function::New(env, Create));
+  exports.Set("dmaMap", Napi::Function::New(env, DmaMap));
+  exports.Set("start", Napi::Function::New(env, Start));
+  exports.Set("stop", Napi::Function::New(env, Stop));
+  exports.Set("destroy", Napi::Function::New(env, DestroyDevice));
+  exports.Set("counters", Napi::Function::New(env, GetCounters));
+  exports.Set("layout", Napi::Function::New(env, Layout));
+  return exports;
+}
+
+NODE_API_MODULE(dpkit_sim_82599, Init)
+
+}  // namespace sim82599

@@ -1,0 +1,103 @@
+// The emulated 82599's DMA engine: one thread per device that watches the doorbells in a
+// shared-memory BAR0 (it cannot trap register accesses), moves frames between descriptor
+// rings through registered DMA memory, and keeps the device's counters. Register offsets and
+// bits mirror src/regs.ts and src/descriptors.ts (the TypeScript definitions, with sources).
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
+
+namespace sim82599 {
+
+constexpr size_t kBarSize = 0x80000;
+constexpr int kQueues = 128;
+constexpr int kRegions = 16;
+constexpr uint32_t kMaxDescriptors = 65536;   // RDH/TDH are 16-bit indexes
+constexpr uint32_t kMaxFrame = 16384;          // the largest frame the device moves
+constexpr uint32_t kMaxTxDescriptorsPerPacket = 64;
+
+// A DMA region: IOVA range -> host mapping. Appended under the control path's lock and
+// published by `regionCount` (release), read lock-free by the engine (acquire).
+struct Region {
+  uint64_t iova;
+  uint64_t length;
+  uint8_t* host;
+};
+
+struct RxQueue {
+  bool started;
+  uint64_t base;       // ring IOVA
+  uint32_t count;      // descriptors
+  uint32_t head;       // the device's head (mirrored to RDH)
+  uint32_t bufferSize; // SRRCTL.BSIZEPACKET in bytes
+  bool dropEnable;
+};
+
+struct TxQueue {
+  bool started;
+  uint64_t base;
+  uint32_t count;
+  uint32_t head;
+  uint32_t badTail;    // the last out-of-range tail counted, so one bad write counts once
+};
+
+// What the device counts beyond its statistics registers (shown by dpkit-ethtool -S).
+struct Counters {
+  std::atomic<uint64_t> passes{0};
+  std::atomic<uint64_t> busyNs{0};
+  std::atomic<uint64_t> wallNs{0};
+  std::atomic<uint64_t> descriptors{0};
+  std::atomic<uint64_t> badConfig{0};
+  std::atomic<uint64_t> badTail{0};
+  std::atomic<uint64_t> txMalformed{0};
+  std::atomic<uint64_t> rxNotStarted{0};
+  std::atomic<uint64_t> rxNoDescriptors{0};
+  std::atomic<uint64_t> rxDmaFaults[kQueues]{};
+  std::atomic<uint64_t> txDmaFaults[kQueues]{};
+};
+
+class Device {
+ public:
+  // bar: the device's own mapping of BAR0 (kBarSize bytes)
+  explicit Device(uint32_t* bar);
+  ~Device();
+  // Registers DMA memory; false when the table is full or the range overlaps another.
+  bool AddRegion(uint64_t iova, uint64_t length, uint8_t* host);
+  // Starts the engine thread in MAC loopback mode (transmitted frames are received again).
+  void Start();
+  // Stops the engine thread and waits for it; a no-op when it is not running.
+  void Stop();
+  const Counters& counters() const { return counters_; }
+
+ private:
+  uint32_t Load(uint32_t offset) const { return __atomic_load_n(&bar_[offset >> 2], __ATOMIC_ACQUIRE); }
+  void Store(uint32_t offset, uint32_t v) { __atomic_store_n(&bar_[offset >> 2], v, __ATOMIC_RELEASE); }
+  void Add(uint32_t offset, uint32_t v) { __atomic_fetch_add(&bar_[offset >> 2], v, __ATOMIC_RELAXED); }
+  uint8_t* Translate(uint64_t iova, uint64_t length) const;
+  void Run();
+  void ScanEnables();
+  void SyncAliases();
+  void StartRx(int q);
+  void StartTx(int q);
+  void StopRx(int q);
+  void StopTx(int q);
+  uint32_t ProcessTx(int q);
+  void Receive(const uint8_t* frame, uint32_t length);
+  int Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo) const;
+  uint32_t RxStatIndex(int q) const;
+  uint32_t TxStatIndex(int q) const;
+
+  uint32_t* bar_;
+  Region regions_[kRegions];
+  std::atomic<int> regionCount_{0};
+  RxQueue rx_[kQueues];
+  TxQueue tx_[kQueues];
+  uint32_t aliasSeen_[2][16];  // last values seen at the 0x02100 and block SRRCTL words, queues 0-15
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+  Counters counters_;
+  uint8_t frame_[kMaxFrame];
+};
+
+}  // namespace sim82599

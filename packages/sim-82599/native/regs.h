@@ -1,0 +1,35 @@
+// The register offsets and bits the engine uses, mirroring src/regs.ts and src/descriptors.ts
+// (which give each one's datasheet section and source). Byte offsets into BAR0.
+#pragma once
+#include <cstdint>
+
+namespace sim82599 {
+
+namespace reg {
+constexpr uint32_t RxBlock(int n) { return n < 64 ? 0x01000 + 0x40 * n : 0x0D000 + 0x40 * (n - 64); }
+constexpr uint32_t TxBlock(int n) { return 0x06000 + 0x40 * n; }
+constexpr uint32_t RDBAL = 0x00, RDBAH = 0x04, RDLEN = 0x08, RDH = 0x10, SRRCTL = 0x14, RDT = 0x18, RXDCTL = 0x28;
+constexpr uint32_t TDBAL = 0x00, TDBAH = 0x04, TDLEN = 0x08, TDH = 0x10, TDT = 0x18, TXDCTL = 0x28;
+constexpr uint32_t SRRCTL_COMPAT = 0x02100;
+constexpr uint32_t QUEUE_ENABLE = 0x02000000;  // RXDCTL.ENABLE, TXDCTL.ENABLE
+constexpr uint32_t SRRCTL_BSIZEPKT_MASK = 0x1F, SRRCTL_DESCTYPE_MASK = 0x0E000000, SRRCTL_ADV_ONEBUF = 0x02000000, SRRCTL_DROP_EN = 0x10000000;
+constexpr uint32_t RXCTRL = 0x03000, RXCTRL_RXEN = 1;
+constexpr uint32_t DMATXCTL = 0x04A80, DMATXCTL_TE = 1;
+constexpr uint32_t ETQF = 0x05128, ETQS = 0x0EC00, ETQF_FILTER_EN = 0x80000000, ETQS_QUEUE_EN = 0x80000000;
+constexpr uint32_t GPRC = 0x04074, GORCL = 0x04088, GPTC = 0x04080, GOTCL = 0x04090, MPC0 = 0x03FA0, RNBC0 = 0x03FC0;
+constexpr uint32_t RXDGPC = 0x02F50, TXDGPC = 0x087A0, RQSMR = 0x02300, TQSM = 0x08600;
+constexpr uint32_t QPRC(uint32_t i) { return 0x01030 + 0x40 * i; }
+constexpr uint32_t QBRC_L(uint32_t i) { return 0x01034 + 0x40 * i; }
+constexpr uint32_t QPRDC(uint32_t i) { return 0x01430 + 0x40 * i; }
+constexpr uint32_t QPTC(uint32_t i) { return 0x06030 + 0x40 * i; }
+constexpr uint32_t QBTC_L(uint32_t i) { return 0x08700 + 8 * i; }
+}  // namespace reg
+
+namespace desc {
+constexpr uint32_t RX_DD = 0x1, RX_EOP = 0x2;
+constexpr uint32_t PKTTYPE_IPV4 = 0x10, PKTTYPE_IPV6 = 0x40, PKTTYPE_TCP = 0x100, PKTTYPE_UDP = 0x200, PKTTYPE_SCTP = 0x400, PKTTYPE_ETQF = 0x8000;
+constexpr uint32_t TX_DTALEN_MASK = 0xFFFF, TX_DTYP_MASK = 0x00F00000, TX_DTYP_CTXT = 0x00200000, TX_DTYP_DATA = 0x00300000;
+constexpr uint32_t TX_EOP = 0x01000000, TX_RS = 0x08000000, TX_DEXT = 0x20000000, TX_DD = 0x1;
+}  // namespace desc
+
+}  // namespace sim82599

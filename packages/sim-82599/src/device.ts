@@ -1,0 +1,60 @@
+/**
+ * One emulated 82599: its BAR0 (shared memory, the register file a driver writes), its DMA
+ * domain (memory registered with an IOVA) and its engine thread. Today the engine runs in MAC
+ * loopback only (see the README's Status).
+ */
+import { simNative, type DeviceHandle, type EngineCounters } from './native.js';
+
+export class Sim82599 {
+  /** BAR0 as 32-bit registers: index = byte offset / 4 */
+  readonly regs: Uint32Array;
+  /** the memfd behind BAR0 (what the control channel's `map` will pass to a driver) */
+  readonly barFd: number;
+  private readonly device: DeviceHandle;
+  private closed = false;
+
+  constructor() {
+    const { device, barFd, bar } = simNative().create();
+    this.device = device;
+    this.barFd = barFd;
+    this.regs = new Uint32Array(bar);
+  }
+
+  /** Registers [offset, offset + length) of memfd `fd` as DMA memory at `iova` (4 KiB aligned). */
+  mapDma(fd: number, offset: number, length: number, iova: number): void {
+    simNative().dmaMap(this.device, fd, offset, length, iova);
+  }
+
+  /** Starts the engine thread (MAC loopback). */
+  start(): void {
+    simNative().start(this.device);
+  }
+
+  /** Stops the engine thread; the registers and DMA memory stay. */
+  stop(): void {
+    simNative().stop(this.device);
+  }
+
+  counters(): EngineCounters {
+    return simNative().counters(this.device);
+  }
+
+  /** Share of wall time the engine spent in passes that moved descriptors, 0..1. */
+  busyShare(): number {
+    const c = this.counters();
+    return c.wallNs > 0 ? c.busyNs / c.wallNs : 0;
+  }
+
+  /** Descriptors the engine moves per second of busy time: what it could move if always busy. */
+  capacity(): number {
+    const c = this.counters();
+    return c.busyNs > 0 ? (c.descriptors * 1e9) / c.busyNs : 0;
+  }
+
+  /** Stops the engine and releases the device (BAR0 views stay readable until collected). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    simNative().destroy(this.device);
+  }
+}

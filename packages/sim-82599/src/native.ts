@@ -1,0 +1,51 @@
+/**
+ * The loader of this package's addon (native/, binding.gyp): the emulated 82599's engine.
+ * Loaded with node-gyp-build from build/Release (the repository's scripts/setup.sh builds it).
+ * `simNative()` returns it or throws one line saying why it is missing and how to build it.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque device handle. */
+export type DeviceHandle = { readonly __sim82599Device: unique symbol };
+
+/** The engine's own counters (native/device.h, struct Counters). */
+export interface EngineCounters {
+  passes: number;
+  busyNs: number;
+  wallNs: number;
+  descriptors: number;
+  badConfig: number;
+  badTail: number;
+  txMalformed: number;
+  rxNotStarted: number;
+  rxNoDescriptors: number;
+  rxDmaFaults: number[];
+  txDmaFaults: number[];
+}
+
+export interface SimBinding {
+  create(): { device: DeviceHandle; barFd: number; bar: ArrayBuffer };
+  dmaMap(device: DeviceHandle, fd: number, offset: number, length: number, iova: number): void;
+  start(device: DeviceHandle): void;
+  stop(device: DeviceHandle): void;
+  destroy(device: DeviceHandle): void;
+  counters(device: DeviceHandle): EngineCounters;
+  /** the register offsets the engine decodes, for the test that holds them against regs.ts */
+  layout(): Record<string, number>;
+}
+
+const packageDir = fileURLToPath(new URL('../', import.meta.url));
+let binding: SimBinding | undefined;
+
+export function simNative(): SimBinding {
+  if (binding) return binding;
+  if (process.platform !== 'linux') throw new Error(`@dpkit/sim-82599: the emulated NIC runs only on Linux, not ${process.platform}`);
+  try {
+    const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as (dir: string) => unknown;
+    binding = nodeGypBuild(packageDir) as SimBinding;
+  } catch (err) {
+    throw new Error(`@dpkit/sim-82599: its addon does not load (${(err as Error).message.split('\n')[0]!.trim()}); build it with bash scripts/setup.sh at the repository root`);
+  }
+  return binding;
+}

@@ -1,0 +1,206 @@
+// A raw driver test of the emulated 82599 in MAC loopback: the test is the driver. It sets
+// queues up through the registers in the datasheet's order (§4.6.7 receive init, §4.6.8
+// transmit init, as ixy and DPDK do), passes frames through the rings, and checks the bytes
+// and the write-back fields; then the DMA-fault and bad-configuration cases.
+import test from 'ava';
+import { linux } from '@dpkit/eal/linux';
+import { Sim82599 } from '../device.js';
+import { simNative } from '../native.js';
+import * as d from '../descriptors.js';
+import * as r from '../regs.js';
+
+const IOVA = 0x1_0000_0000; // above 4 GiB, so RDBAH/TDBAH matter
+const DMA_SIZE = 1 << 20;
+const RING = 32; // descriptors per ring
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Waits (bounded: at most 400 rounds of 5 ms) until `done()`; the caller asserts afterwards. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !done(); i++) await sleep(5);
+}
+
+function rig() {
+  const nic = new Sim82599();
+  const mem = linux('the sim-82599 test').memfdMap('sim-82599-test-dma', DMA_SIZE);
+  nic.mapDma(mem.fd, 0, DMA_SIZE, IOVA);
+  const bytes = new Uint8Array(mem.buffer);
+  const words = new Uint32Array(mem.buffer);
+  const reg = (offset: number) => nic.regs[offset >> 2]!;
+  const setReg = (offset: number, v: number) => { nic.regs[offset >> 2] = v; };
+  const hi = (offset: number) => (IOVA + offset) / 2 ** 32;
+  const lo = (offset: number) => (IOVA + offset) % 2 ** 32;
+  /** §4.6.7: SRRCTL, ring base/length, head = tail = 0, buffers in, ENABLE, poll, tail = N - 1 */
+  const rxQueue = async (q: number, ring: number, buffers: number, srrctlAt = r.SRRCTL(q)) => {
+    setReg(srrctlAt, r.SRRCTL_DESCTYPE_ADV_ONEBUF | r.SRRCTL_DROP_EN | (2048 >> r.SRRCTL_BSIZEPKT_SHIFT));
+    setReg(r.RDBAL(q), lo(ring));
+    setReg(r.RDBAH(q), hi(ring));
+    setReg(r.RDLEN(q), RING * d.DESC_SIZE);
+    setReg(r.RDH(q), 0);
+    setReg(r.RDT(q), 0);
+    for (let i = 0; i < RING; i++) {
+      const w = (ring >> 2) + i * d.DESC_DWORDS;
+      words[w] = lo(buffers + i * 2048);
+      words[w + 1] = hi(buffers + i * 2048);
+      words[w + 2] = 0; // hdr_addr: clears DD
+      words[w + 3] = 0;
+    }
+    setReg(r.RXDCTL(q), reg(r.RXDCTL(q)) | r.RXDCTL_ENABLE);
+    await until(() => (reg(r.RXDCTL(q)) & r.RXDCTL_ENABLE) !== 0);
+    setReg(r.RDT(q), RING - 1); // the device owns [head, tail): one descriptor stays back
+  };
+  /** §4.6.8: ring base/length, DMATXCTL.TE, head = tail = 0, ENABLE, poll */
+  const txQueue = async (q: number, ring: number) => {
+    setReg(r.TDBAL(q), lo(ring));
+    setReg(r.TDBAH(q), hi(ring));
+    setReg(r.TDLEN(q), RING * d.DESC_SIZE);
+    setReg(r.DMATXCTL, reg(r.DMATXCTL) | r.DMATXCTL_TE);
+    setReg(r.TDH(q), 0);
+    setReg(r.TDT(q), 0);
+    setReg(r.TXDCTL(q), reg(r.TXDCTL(q)) | r.TXDCTL_ENABLE);
+    await until(() => (reg(r.TXDCTL(q)) & r.TXDCTL_ENABLE) !== 0);
+  };
+  /** one advanced data descriptor; `addr` is a DMA offset, or an IOVA when `raw` */
+  const txDescriptor = (ring: number, i: number, addr: number, len: number, cmd: number, paylen: number, raw = false) => {
+    const w = (ring >> 2) + i * d.DESC_DWORDS;
+    words[w] = raw ? addr % 2 ** 32 : lo(addr);
+    words[w + 1] = raw ? Math.floor(addr / 2 ** 32) : hi(addr);
+    words[w + 2] = (d.TXD_DTYP_DATA | d.TXD_DCMD_DEXT | d.TXD_DCMD_IFCS | cmd | len) >>> 0;
+    words[w + 3] = paylen << d.TXD_PAYLEN_SHIFT;
+  };
+  const rxWriteBack = (ring: number, i: number) => {
+    const w = (ring >> 2) + i * d.DESC_DWORDS;
+    return { pktInfo: words[w]! & 0xFFFF, status: words[w + 2]!, length: words[w + 3]! & 0xFFFF };
+  };
+  return { nic, bytes, words, reg, setReg, rxQueue, txQueue, txDescriptor, rxWriteBack, close: () => { nic.close(); linux().unmap(mem.buffer); linux().close(mem.fd); } };
+}
+
+function frame(length: number, etype: number, l4 = 0): Uint8Array {
+  const f = new Uint8Array(length);
+  for (let i = 0; i < length; i++) f[i] = (i * 7 + length) & 0xFF;
+  f.set([0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, etype >> 8, etype & 0xFF], 0);
+  if (etype === 0x0800) { f[14] = 0x45; f[23] = l4; }
+  return f;
+}
+
+const RX70 = 0x0000, RX0 = 0x1000, TX70 = 0x2000, BUF70 = 0x10000, BUF0 = 0x20000, TXBUF = 0x40000;
+
+test('frames pass tx ring 70 -> loopback -> rx rings 70 (EtherType filter) and 0 (default), bytes and write-back fields as the datasheet says', async (t) => {
+  const x = rig();
+  t.teardown(x.close);
+  x.nic.start();
+  x.setReg(r.ETQF(0), r.ETQF_FILTER_EN | 0x88B5);
+  x.setReg(r.ETQS(0), r.ETQS_QUEUE_EN | (70 << r.ETQS_RX_QUEUE_SHIFT));
+  await x.rxQueue(70, RX70, BUF70);
+  await x.rxQueue(0, RX0, BUF0, 0x02100); // queue 0's SRRCTL at the 82598-compatible address
+  x.setReg(r.RXCTRL, r.RXCTRL_RXEN);
+  await x.txQueue(70, TX70);
+
+  const f1 = frame(100, 0x88B5), f2 = frame(3000, 0x0800, 17), f3 = frame(60, 0x88B5);
+  x.bytes.set(f1, TXBUF);
+  x.bytes.set(f2.subarray(0, 1000), TXBUF + 0x1000);
+  x.bytes.set(f2.subarray(1000), TXBUF + 0x2000);
+  x.bytes.set(f3, TXBUF + 0x3000);
+  x.txDescriptor(TX70, 0, TXBUF, 100, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, 100);
+  x.txDescriptor(TX70, 1, TXBUF + 0x1000, 1000, 0, 3000); // first of two: no EOP, no RS
+  x.txDescriptor(TX70, 2, TXBUF + 0x2000, 2000, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, 0);
+  x.txDescriptor(TX70, 3, TXBUF + 0x3000, 60, d.TXD_DCMD_EOP, 60); // no RS: no write-back
+  x.setReg(r.TDT(70), 4); // the doorbell
+  await until(() => x.reg(r.TDH(70)) === 4 && x.reg(r.RDH(70)) === 2 && x.reg(r.RDH(0)) === 2);
+
+  t.is(x.reg(r.TDH(70)), 4, 'the device advanced TDH past the four descriptors');
+  const txStatus = (i: number) => x.words[(TX70 >> 2) + i * 4 + d.TXD_WB_STATUS]! & d.TXD_STAT_DD;
+  t.deepEqual([0, 1, 2, 3].map(txStatus), [1, 0, 1, 0], 'DD written back exactly on the RS descriptors');
+
+  t.is(x.reg(r.RDH(70)), 2);
+  t.deepEqual(x.rxWriteBack(RX70, 0), { pktInfo: d.RXD_PKTTYPE_ETQF | (0 << 4), status: d.RXD_STAT_DD | d.RXD_STAT_EOP, length: 100 });
+  t.deepEqual(x.rxWriteBack(RX70, 1), { pktInfo: d.RXD_PKTTYPE_ETQF, status: d.RXD_STAT_DD | d.RXD_STAT_EOP, length: 60 });
+  t.deepEqual(x.bytes.slice(BUF70, BUF70 + 100), f1);
+  t.deepEqual(x.bytes.slice(BUF70 + 2048, BUF70 + 2048 + 60), f3);
+  t.is(x.rxWriteBack(RX70, 2).status, 0, 'the next descriptor is untouched');
+
+  t.is(x.reg(r.RDH(0)), 2, 'the 3000-byte frame took two 2 KB buffers');
+  const udp4 = d.RXD_PKTTYPE_IPV4 | d.RXD_PKTTYPE_UDP;
+  t.deepEqual(x.rxWriteBack(RX0, 0), { pktInfo: udp4, status: d.RXD_STAT_DD, length: 2048 }, 'no EOP on the first buffer');
+  t.deepEqual(x.rxWriteBack(RX0, 1), { pktInfo: udp4, status: d.RXD_STAT_DD | d.RXD_STAT_EOP, length: 952 });
+  t.deepEqual(x.bytes.slice(BUF0, BUF0 + 2048 + 952), f2.slice(0, 2048 + 952));
+  t.deepEqual(x.bytes.slice(BUF0 + 2048, BUF0 + 2048 + 952), f2.slice(2048));
+
+  t.deepEqual([r.GPTC, r.GOTCL, r.GPRC, r.GORCL, r.QPRC(0), r.QPTC(0)].map(x.reg), [3, 3160, 3, 3160, 3, 3], 'statistics (all queues map to stat index 0)');
+  const c = x.nic.counters();
+  t.deepEqual([c.rxNotStarted, c.rxNoDescriptors, c.badConfig, c.txMalformed, c.rxDmaFaults[70], c.txDmaFaults[70]], [0, 0, 0, 0, 0, 0]);
+  t.is(c.descriptors, 4 + 4, 'four tx and four rx descriptors moved');
+});
+
+test('DMA faults: an rx buffer and a tx buffer outside registered memory write nothing, are counted and stop their queue', async (t) => {
+  const x = rig();
+  t.teardown(x.close);
+  x.nic.start();
+  x.setReg(r.ETQF(0), r.ETQF_FILTER_EN | 0x88B5);
+  x.setReg(r.ETQS(0), r.ETQS_QUEUE_EN | (70 << r.ETQS_RX_QUEUE_SHIFT));
+  await x.rxQueue(70, RX70, BUF70);
+  x.setReg(r.RXCTRL, r.RXCTRL_RXEN);
+  await x.txQueue(70, TX70);
+  const outside = IOVA + DMA_SIZE + 0x1000;
+  // rx descriptor 0's buffer points past the registered memory
+  x.words[RX70 >> 2] = outside % 2 ** 32;
+  x.words[(RX70 >> 2) + 1] = Math.floor(outside / 2 ** 32);
+  const before = x.bytes.slice(0, DMA_SIZE);
+  x.bytes.set(frame(100, 0x88B5), TXBUF);
+  x.txDescriptor(TX70, 0, TXBUF, 100, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, 100);
+  before.set(x.bytes.subarray(TX70, TX70 + 16), TX70);
+  before.set(x.bytes.subarray(TXBUF, TXBUF + 100), TXBUF);
+  x.setReg(r.TDT(70), 1);
+  await until(() => (x.reg(r.RXDCTL(70)) & r.RXDCTL_ENABLE) === 0 && x.reg(r.TDH(70)) === 1);
+
+  t.is(x.reg(r.RXDCTL(70)) & r.RXDCTL_ENABLE, 0, 'the rx queue stopped');
+  t.is(x.nic.counters().rxDmaFaults[70], 1);
+  t.is(x.reg(r.RDH(70)), 0, 'RDH did not move');
+  t.is(x.reg(r.GPRC), 0);
+  const txDone = x.words[(TX70 >> 2) + d.TXD_WB_STATUS]! & d.TXD_STAT_DD;
+  t.is(txDone, 1, 'the transmit side completed');
+  before[TX70 + 12] = before[TX70 + 12]! | 1; // the one byte the device was to write: tx DD
+  t.true(Buffer.from(x.bytes).equals(Buffer.from(before)), 'no other byte of DMA memory changed (no rx write-back, no buffer written)');
+
+  // tx descriptor 1's buffer is outside: nothing is sent, TDH stays, no DD, the queue stops
+  x.txDescriptor(TX70, 1, outside, 100, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, 100, true);
+  x.setReg(r.TDT(70), 2);
+  await until(() => (x.reg(r.TXDCTL(70)) & r.TXDCTL_ENABLE) === 0);
+  t.is(x.reg(r.TXDCTL(70)) & r.TXDCTL_ENABLE, 0, 'the tx queue stopped');
+  t.is(x.nic.counters().txDmaFaults[70], 1);
+  t.is(x.reg(r.TDH(70)), 1);
+  t.is(x.words[(TX70 >> 2) + 4 + d.TXD_WB_STATUS]! & d.TXD_STAT_DD, 0);
+  t.is(x.reg(r.GPTC), 1, 'only the first packet left');
+});
+
+test('a queue with an invalid ring length or descriptor type does not start', async (t) => {
+  const x = rig();
+  t.teardown(x.close);
+  x.nic.start();
+  x.setReg(r.RDLEN(3), 100); // not a multiple of 128
+  x.setReg(r.SRRCTL(3), r.SRRCTL_DESCTYPE_ADV_ONEBUF | 2);
+  x.setReg(r.RXDCTL(3), r.RXDCTL_ENABLE);
+  x.setReg(r.RDLEN(80), 4096);
+  x.setReg(r.SRRCTL(80), r.SRRCTL_DESCTYPE_LEGACY | 2); // legacy descriptors: not implemented
+  x.setReg(r.RXDCTL(80), r.RXDCTL_ENABLE);
+  await until(() => x.nic.counters().badConfig === 2);
+  t.is(x.reg(r.RXDCTL(3)) & r.RXDCTL_ENABLE, 0);
+  t.is(x.reg(r.RXDCTL(80)) & r.RXDCTL_ENABLE, 0);
+  t.is(x.nic.counters().badConfig, 2);
+});
+
+test('the engine decodes the register offsets of src/regs.ts', (t) => {
+  const layout = simNative().layout();
+  const want: Record<string, number> = {
+    SRRCTL_COMPAT0: r.SRRCTL(0), RXCTRL: r.RXCTRL, DMATXCTL: r.DMATXCTL, ETQF0: r.ETQF(0), ETQS0: r.ETQS(0),
+    GPRC: r.GPRC, GORCL: r.GORCL, GPTC: r.GPTC, GOTCL: r.GOTCL, MPC0: r.MPC(0), RNBC0: r.RNBC(0), RXDGPC: r.RXDGPC, TXDGPC: r.TXDGPC,
+    RQSMR0: r.RQSMR(0), TQSM0: r.TQSM(0), QPRC1: r.QPRC(1), QBRC_L1: r.QBRC_L(1), QPRDC1: r.QPRDC(1), QPTC1: r.QPTC(1), QBTC_L1: r.QBTC_L(1),
+  };
+  for (const q of [0, 15, 16, 63, 64, 127]) {
+    Object.assign(want, {
+      [`RDBAL${q}`]: r.RDBAL(q), [`RDBAH${q}`]: r.RDBAH(q), [`RDLEN${q}`]: r.RDLEN(q), [`RDH${q}`]: r.RDH(q), [`SRRCTL_BLOCK${q}`]: r.SRRCTL_BLOCK(q),
+      [`RDT${q}`]: r.RDT(q), [`RXDCTL${q}`]: r.RXDCTL(q), [`TDBAL${q}`]: r.TDBAL(q), [`TDBAH${q}`]: r.TDBAH(q), [`TDLEN${q}`]: r.TDLEN(q),
+      [`TDH${q}`]: r.TDH(q), [`TDT${q}`]: r.TDT(q), [`TXDCTL${q}`]: r.TXDCTL(q),
+    });
+  }
+  t.deepEqual(layout, want);
+});
