@@ -2,6 +2,7 @@
 // its BAR0 in a memfd, register DMA memory, start/stop its engine thread, read its counters.
 // Control path only; nothing here runs per packet.
 #include <napi.h>
+#include <net/if.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cerrno>
@@ -26,6 +27,7 @@ struct Handle {
   int barFd = -1;
   uint32_t* bar = nullptr;
   std::vector<std::pair<void*, size_t>> dma;
+  std::vector<int> fds;  // the TAP queues and the wire socket
 };
 
 static void Destroy(Handle* h) {
@@ -36,6 +38,8 @@ static void Destroy(Handle* h) {
   close(h->barFd);
   for (auto& m : h->dma) munmap(m.first, m.second);
   h->dma.clear();
+  for (int fd : h->fds) close(fd);
+  h->fds.clear();
 }
 
 static Handle* Get(const Napi::CallbackInfo& info) {
@@ -94,6 +98,34 @@ static Napi::Value DmaMap(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// attach(device, ifname, taps, kernelQueues, wire): creates the kernel side, TAP netdev
+// `ifname` with `taps` queues for kernel queues 0..kernelQueues-1, and opens the wire netdev
+// (an empty name: MAC loopback). Before start. Throws an Error with .code = the errno name.
+static Napi::Value Attach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Handle* h = Get(info);
+  std::string ifname = info[1].As<Napi::String>().Utf8Value(), wire = info[4].As<Napi::String>().Utf8Value();
+  int taps = info[2].As<Napi::Number>().Int32Value(), kernelQueues = info[3].As<Napi::Number>().Int32Value();
+  if (taps < 1 || taps > kMaxTaps || kernelQueues < 1 || kernelQueues >= kQueues || ifname.empty() || ifname.size() >= IFNAMSIZ) {
+    throw Napi::RangeError::New(env, "sim-82599: attach needs an interface name, 1-16 TAP queues and 1-127 kernel queues");
+  }
+  int wireFd = -1;
+  if (!wire.empty()) {
+    wireFd = OpenWire(wire.c_str());
+    if (wireFd < 0) throw Errno(env, "the wire " + wire, -wireFd);
+  }
+  int fds[kMaxTaps];
+  if (int err = OpenTap(ifname.c_str(), taps, fds)) {
+    if (wireFd >= 0) close(wireFd);
+    throw Errno(env, "the TAP " + ifname, err);
+  }
+  h->fds.assign(fds, fds + taps);
+  if (wireFd >= 0) h->fds.push_back(wireFd);
+  h->device->AttachKernel(kernelQueues, fds, taps);
+  h->device->AttachWire(wireFd);
+  return env.Undefined();
+}
+
 static Napi::Value Start(const Napi::CallbackInfo& info) {
   Get(info)->device->Start();
   return info.Env().Undefined();
@@ -124,6 +156,10 @@ static Napi::Value GetCounters(const Napi::CallbackInfo& info) {
   num("txMalformed", c.txMalformed);
   num("rxNotStarted", c.rxNotStarted);
   num("rxNoDescriptors", c.rxNoDescriptors);
+  num("kernelFrames", c.kernelFrames);
+  num("kernelDropped", c.kernelDropped);
+  num("wireTxErrors", c.wireTxErrors);
+  num("wireRxOversize", c.wireRxOversize);
   Napi::Array rx = Napi::Array::New(env, kQueues), tx = Napi::Array::New(env, kQueues);
   for (int q = 0; q < kQueues; q++) {
     rx.Set(uint32_t(q), Napi::Number::New(env, double(c.rxDmaFaults[q].load(std::memory_order_relaxed))));
@@ -158,6 +194,7 @@ static Napi::Value Layout(const Napi::CallbackInfo& info) {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
   exports.Set("dmaMap", Napi::Function::New(env, DmaMap));
+  exports.Set("attach", Napi::Function::New(env, Attach));
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("destroy", Napi::Function::New(env, DestroyDevice));

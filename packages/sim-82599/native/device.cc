@@ -54,14 +54,14 @@ void Device::Stop() {
   thread_.join();
 }
 
-// The loop: tails of started tx queues every pass (rx work follows from them in loopback),
-// enable bits every 64 passes; after 256 idle passes it sleeps 50 us per pass.
+// The loop: the TAP and the wire, then the tails of started tx queues, every pass; enable bits
+// every 64 passes; after 256 idle passes it sleeps 50 us per pass.
 void Device::Run() {
   uint64_t last = NowNs(), start = last;
   uint32_t idle = 0, pass = 0;
   while (running_.load(std::memory_order_relaxed)) {
     if ((pass++ & 63) == 0) ScanEnables();
-    uint32_t work = 0;
+    uint32_t work = PollKernel() + PollWire();
     if (Load(reg::DMATXCTL) & reg::DMATXCTL_TE) {
       for (int q = 0; q < kQueues; q++) {
         if (tx_[q].started) work += ProcessTx(q);

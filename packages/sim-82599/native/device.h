@@ -15,7 +15,7 @@ constexpr int kQueues = 128;
 constexpr int kRegions = 16;
 constexpr uint32_t kMaxDescriptors = 65536;   // RDH/TDH are 16-bit indexes
 constexpr uint32_t kMaxFrame = 16384;          // the largest frame the device moves
-constexpr uint32_t kMaxTxDescriptorsPerPacket = 64;
+constexpr int kMaxTaps = 16;
 
 // A DMA region: IOVA range -> host mapping. Appended under the control path's lock and
 // published by `regionCount` (release), read lock-free by the engine (acquire).
@@ -53,6 +53,10 @@ struct Counters {
   std::atomic<uint64_t> txMalformed{0};
   std::atomic<uint64_t> rxNotStarted{0};
   std::atomic<uint64_t> rxNoDescriptors{0};
+  std::atomic<uint64_t> kernelFrames{0};
+  std::atomic<uint64_t> kernelDropped{0};
+  std::atomic<uint64_t> wireTxErrors{0};
+  std::atomic<uint64_t> wireRxOversize{0};
   std::atomic<uint64_t> rxDmaFaults[kQueues]{};
   std::atomic<uint64_t> txDmaFaults[kQueues]{};
 };
@@ -64,7 +68,11 @@ class Device {
   ~Device();
   // Registers DMA memory; false when the table is full or the range overlaps another.
   bool AddRegion(uint64_t iova, uint64_t length, uint8_t* host);
-  // Starts the engine thread in MAC loopback mode (transmitted frames are received again).
+  // Before Start: queues 0..kernelQueues-1 are the kernel's, their frames go to the TAP
+  // queue fds (queue q to fd q mod taps); and the wire (an AF_PACKET fd, or none: loopback).
+  void AttachKernel(int kernelQueues, const int* tapFds, int taps);
+  void AttachWire(int fd);
+  // Starts the engine thread.
   void Start();
   // Stops the engine thread and waits for it; a no-op when it is not running.
   void Stop();
@@ -84,6 +92,10 @@ class Device {
   void StopTx(int q);
   uint32_t ProcessTx(int q);
   void Receive(const uint8_t* frame, uint32_t length);
+  void Transmit(const uint8_t* frame, uint32_t length);
+  void ToKernel(int q, const uint8_t* frame, uint32_t length);
+  uint32_t PollKernel();
+  uint32_t PollWire();
   int Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo) const;
   uint32_t RxStatIndex(int q) const;
   uint32_t TxStatIndex(int q) const;
@@ -97,7 +109,16 @@ class Device {
   std::atomic<bool> running_{false};
   std::thread thread_;
   Counters counters_;
-  uint8_t frame_[kMaxFrame];
+  int kernelQueues_ = 0;
+  int taps_ = 0;
+  int tapFds_[kMaxTaps];
+  int wireFd_ = -1;
+  uint8_t frame_[kMaxFrame];  // a transmitted packet being gathered
+  uint8_t io_[kMaxFrame];     // a frame read from the TAP or the wire
 };
+
+// native/io.cc: open the kernel side's TAP queues (0 or an errno) and the wire (fd or -errno).
+int OpenTap(const char* name, int queues, int* fds);
+int OpenWire(const char* name);
 
 }  // namespace sim82599

@@ -60,7 +60,7 @@ uint32_t Device::ProcessTx(int q) {
       Add(reg::TXDGPC, 1);
       Add(reg::QPTC(s), 1);
       Add(reg::QBTC_L(s), length);
-      Receive(frame_, length);  // MAC loopback: what leaves is received again
+      Transmit(frame_, length);
     }
     // write-back: DD into dword 3 of each data descriptor with RS, once the packet has left
     for (uint32_t i = t.head; i != idx; i = i + 1 == t.count ? 0 : i + 1) {
@@ -114,6 +114,12 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
   }
   uint32_t pktInfo;
   const int q = Classify(frame, length, &pktInfo);
+  if (q < kernelQueues_) {
+    ToKernel(q, frame, length);
+    Add(reg::GPRC, 1);
+    Add(reg::GORCL, length);
+    return;
+  }
   RxQueue& r = rx_[q];
   if (!r.started) {
     counters_.rxNotStarted.fetch_add(1, std::memory_order_relaxed);

@@ -1,7 +1,7 @@
 /**
  * One emulated 82599: its BAR0 (shared memory, the register file a driver writes), its DMA
- * domain (memory registered with an IOVA) and its engine thread. Today the engine runs in MAC
- * loopback only (see the README's Status).
+ * domain (memory registered with an IOVA), its engine thread, and optionally its kernel side
+ * (a TAP netdev) and wire (a netdev; without one, MAC loopback). See the README's Status.
  */
 import { simNative, type DeviceHandle, type EngineCounters } from './native.js';
 
@@ -25,7 +25,16 @@ export class Sim82599 {
     simNative().dmaMap(this.device, fd, offset, length, iova);
   }
 
-  /** Starts the engine thread (MAC loopback). */
+  /**
+   * Before start: creates the kernel side, TAP netdev `ifname` whose queues carry what the NIC
+   * gives kernel queues 0..kernelQueues-1, and opens the wire netdev (`wire` undefined: MAC
+   * loopback). Throws an Error whose .code is the errno name (EPERM, ENODEV, EBUSY...).
+   */
+  attach(ifname: string, kernelQueues: number, wire?: string): void {
+    simNative().attach(this.device, ifname, Math.min(kernelQueues, 16), kernelQueues, wire ?? '');
+  }
+
+  /** Starts the engine thread. */
   start(): void {
     simNative().start(this.device);
   }

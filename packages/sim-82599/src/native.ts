@@ -20,6 +20,11 @@ export interface EngineCounters {
   txMalformed: number;
   rxNotStarted: number;
   rxNoDescriptors: number;
+  /** frames written to the TAP (kernel queues), and those a full TAP queue dropped */
+  kernelFrames: number;
+  kernelDropped: number;
+  wireTxErrors: number;
+  wireRxOversize: number;
   rxDmaFaults: number[];
   txDmaFaults: number[];
 }
@@ -27,6 +32,8 @@ export interface EngineCounters {
 export interface SimBinding {
   create(): { device: DeviceHandle; barFd: number; bar: ArrayBuffer };
   dmaMap(device: DeviceHandle, fd: number, offset: number, length: number, iova: number): void;
+  /** the kernel side (TAP `ifname`, `taps` queues, kernel queues 0..kernelQueues-1) and the wire ('' = loopback) */
+  attach(device: DeviceHandle, ifname: string, taps: number, kernelQueues: number, wire: string): void;
   start(device: DeviceHandle): void;
   stop(device: DeviceHandle): void;
   destroy(device: DeviceHandle): void;

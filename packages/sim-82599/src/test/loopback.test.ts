@@ -129,6 +129,10 @@ test('frames pass tx ring 70 -> loopback -> rx rings 70 (EtherType filter) and 0
   const c = x.nic.counters();
   t.deepEqual([c.rxNotStarted, c.rxNoDescriptors, c.badConfig, c.txMalformed, c.rxDmaFaults[70], c.txDmaFaults[70]], [0, 0, 0, 0, 0, 0]);
   t.is(c.descriptors, 4 + 4, 'four tx and four rx descriptors moved');
+  t.true(c.busyNs > 0 && c.busyNs <= c.wallNs, `busy ${c.busyNs} ns of ${c.wallNs} ns`);
+  const share = x.nic.busyShare();
+  t.true(share > 0 && share <= 1, `busy share ${share}`);
+  t.true(x.nic.capacity() > 0);
 });
 
 test('DMA faults: an rx buffer and a tx buffer outside registered memory write nothing, are counted and stop their queue', async (t) => {
