@@ -18,6 +18,12 @@ Device::Device(uint32_t* bar) : bar_(bar) {
   std::memset(rx_, 0, sizeof rx_);
   std::memset(tx_, 0, sizeof tx_);
   std::memset(aliasSeen_, 0, sizeof aliasSeen_);
+  int n = 0;
+  auto pair = [&](uint32_t compat, uint32_t block) { aliasAt_[0][n] = compat, aliasAt_[1][n++] = block; };
+  for (int q = 0; q < 16; q++) pair(reg::SRRCTL_COMPAT + 4 * q, reg::RxBlock(q) + reg::SRRCTL);
+  pair(reg::MRQC, reg::MRQC_BLOCK);
+  for (uint32_t i = 0; i < 32; i++) pair(reg::RETA(i), reg::RETA_BLOCK(i));
+  for (uint32_t i = 0; i < 10; i++) pair(reg::RSSRK(i), reg::RSSRK_BLOCK(i));
 }
 
 Device::~Device() { Stop(); }
@@ -83,17 +89,17 @@ void Device::Run() {
   }
 }
 
-// SRRCTL of queues 0-15 has two addresses (0x02100+4n, and +0x14 in the queue block): a word
-// that changed since the last scan is copied to its twin, so either store is the one read.
+// SRRCTL of queues 0-15, MRQC, RETA and RSSRK have two addresses each (the ones Linux and DPDK
+// use, and the ones in the datasheet transcription / Snabb): a word that changed since the
+// last scan is copied to its twin, so either store is the one the device reads.
 void Device::SyncAliases() {
-  for (int n = 0; n < 16; n++) {
-    uint32_t compat = reg::SRRCTL_COMPAT + 4 * n, block = reg::RxBlock(n) + reg::SRRCTL;
-    uint32_t c = Load(compat), b = Load(block);
+  for (int n = 0; n < kAliases; n++) {
+    uint32_t c = Load(aliasAt_[0][n]), b = Load(aliasAt_[1][n]);
     if (c != aliasSeen_[0][n]) {
-      Store(block, c);
+      Store(aliasAt_[1][n], c);
       b = c;
     } else if (b != aliasSeen_[1][n]) {
-      Store(compat, b);
+      Store(aliasAt_[0][n], b);
       c = b;
     }
     aliasSeen_[0][n] = c;

@@ -10,6 +10,8 @@
 
 namespace sim82599 {
 
+struct Tuple;
+
 constexpr size_t kBarSize = 0x80000;
 constexpr int kQueues = 128;
 constexpr int kRegions = 16;
@@ -96,7 +98,10 @@ class Device {
   void ToKernel(int q, const uint8_t* frame, uint32_t length);
   uint32_t PollKernel();
   uint32_t PollWire();
-  int Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo) const;
+  // native/classify.cc: the receive queue of a frame, its write-back pkt_info and hi dword
+  int Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, uint32_t* hiDword) const;
+  int FiveTuple(const Tuple& t) const;
+  uint32_t Toeplitz(const uint8_t* input, uint32_t length) const;
   uint32_t RxStatIndex(int q) const;
   uint32_t TxStatIndex(int q) const;
 
@@ -105,7 +110,11 @@ class Device {
   std::atomic<int> regionCount_{0};
   RxQueue rx_[kQueues];
   TxQueue tx_[kQueues];
-  uint32_t aliasSeen_[2][16];  // last values seen at the 0x02100 and block SRRCTL words, queues 0-15
+  // registers with two addresses (SRRCTL 0-15, MRQC, RETA, RSSRK): the words, and the values
+  // last seen at each, so a changed word is copied to its twin (see SyncAliases)
+  static constexpr int kAliases = 16 + 1 + 32 + 10;
+  uint32_t aliasAt_[2][kAliases];
+  uint32_t aliasSeen_[2][kAliases];
   std::atomic<bool> running_{false};
   std::thread thread_;
   Counters counters_;

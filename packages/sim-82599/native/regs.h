@@ -23,11 +23,25 @@ constexpr uint32_t QBRC_L(uint32_t i) { return 0x01034 + 0x40 * i; }
 constexpr uint32_t QPRDC(uint32_t i) { return 0x01430 + 0x40 * i; }
 constexpr uint32_t QPTC(uint32_t i) { return 0x06030 + 0x40 * i; }
 constexpr uint32_t QBTC_L(uint32_t i) { return 0x08700 + 8 * i; }
+constexpr uint32_t SAQF(uint32_t i) { return 0x0E000 + 4 * i; }
+constexpr uint32_t DAQF(uint32_t i) { return 0x0E200 + 4 * i; }
+constexpr uint32_t SDPQF(uint32_t i) { return 0x0E400 + 4 * i; }
+constexpr uint32_t FTQF(uint32_t i) { return 0x0E600 + 4 * i; }
+constexpr uint32_t L34T_IMIR(uint32_t i) { return 0x0E800 + 4 * i; }
+constexpr uint32_t FTQF_QUEUE_ENABLE = 0x80000000;
+constexpr uint32_t SYNQF = 0x0EC30, SYNQF_QUEUE_EN = 0x1, SYNQF_SYNQFP = 0x80000000;
+constexpr uint32_t RXCSUM = 0x05000, RXCSUM_PCSD = 0x00002000;
+constexpr uint32_t MRQC = 0x05818, MRQC_BLOCK = 0x0EC80, MRQC_RSSEN = 0x1;
+constexpr uint32_t MRQC_RSS_FIELD_IPV4_TCP = 0x00010000, MRQC_RSS_FIELD_IPV4 = 0x00020000, MRQC_RSS_FIELD_IPV4_UDP = 0x00400000;
+constexpr uint32_t RETA(uint32_t i) { return 0x05C00 + 4 * i; }
+constexpr uint32_t RETA_BLOCK(uint32_t i) { return 0x0EB00 + 4 * i; }
+constexpr uint32_t RSSRK(uint32_t i) { return 0x05C80 + 4 * i; }
+constexpr uint32_t RSSRK_BLOCK(uint32_t i) { return 0x0EB80 + 4 * i; }
 }  // namespace reg
 
 namespace desc {
 constexpr uint32_t RX_DD = 0x1, RX_EOP = 0x2;
-constexpr uint32_t PKTTYPE_IPV4 = 0x10, PKTTYPE_IPV6 = 0x40, PKTTYPE_TCP = 0x100, PKTTYPE_UDP = 0x200, PKTTYPE_SCTP = 0x400, PKTTYPE_ETQF = 0x8000;
+constexpr uint32_t PKTTYPE_IPV4 = 0x10, PKTTYPE_IPV4_EX = 0x20, PKTTYPE_IPV6 = 0x40, PKTTYPE_TCP = 0x100, PKTTYPE_UDP = 0x200, PKTTYPE_SCTP = 0x400, PKTTYPE_ETQF = 0x8000;
 constexpr uint32_t TX_DTALEN_MASK = 0xFFFF, TX_DTYP_MASK = 0x00F00000, TX_DTYP_CTXT = 0x00200000, TX_DTYP_DATA = 0x00300000;
 constexpr uint32_t TX_EOP = 0x01000000, TX_RS = 0x08000000, TX_DEXT = 0x20000000, TX_DD = 0x1;
 }  // namespace desc

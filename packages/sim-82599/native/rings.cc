@@ -79,31 +79,6 @@ fault:
   return done;
 }
 
-// The receive queue of a frame: EtherType filters (ETQF/ETQS), else queue 0. Sets the
-// write-back's pkt_info (packet type; with an ETQF match, the ETQF flag and filter index).
-int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo) const {
-  *pktInfo = 0;
-  if (length < 14) return 0;
-  const uint32_t etype = uint32_t(frame[12]) << 8 | frame[13];
-  for (uint32_t i = 0; i < 8; i++) {
-    const uint32_t etqf = Load(reg::ETQF + 4 * i);
-    if (!(etqf & reg::ETQF_FILTER_EN) || (etqf & 0xFFFF) != etype) continue;
-    *pktInfo = desc::PKTTYPE_ETQF | i << 4;
-    const uint32_t etqs = Load(reg::ETQS + 4 * i);
-    return (etqs & reg::ETQS_QUEUE_EN) ? int((etqs >> 16) & 0x7F) : 0;
-  }
-  uint32_t l4 = 0;
-  if (etype == 0x0800 && length >= 34) {
-    *pktInfo = desc::PKTTYPE_IPV4;
-    l4 = frame[23];
-  } else if (etype == 0x86DD && length >= 54) {
-    *pktInfo = desc::PKTTYPE_IPV6;
-    l4 = frame[20];
-  }
-  if (*pktInfo) *pktInfo |= l4 == 6 ? desc::PKTTYPE_TCP : l4 == 17 ? desc::PKTTYPE_UDP : l4 == 132 ? desc::PKTTYPE_SCTP : 0;
-  return 0;
-}
-
 // Writes one frame into its queue's ring: as many descriptors as the frame needs buffers,
 // EOP on the last, the write-back's status dword (DD) stored last in each. A frame the ring
 // has no room for is dropped whole and counted; so is one for a queue that is not started.
@@ -112,8 +87,8 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     Add(reg::MPC0, 1);
     return;
   }
-  uint32_t pktInfo;
-  const int q = Classify(frame, length, &pktInfo);
+  uint32_t pktInfo, hiDword;
+  const int q = Classify(frame, length, &pktInfo, &hiDword);
   if (q < kernelQueues_) {
     ToKernel(q, frame, length);
     Add(reg::GPRC, 1);
@@ -154,7 +129,7 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     const uint32_t chunk = k + 1 < need ? r.bufferSize : length - k * r.bufferSize;
     std::memcpy(bufs[k], frame + k * r.bufferSize, chunk);
     StoreWord(descs[k], pktInfo, __ATOMIC_RELAXED);       // pkt_info, hdr_info 0
-    StoreWord(descs[k] + 4, 0, __ATOMIC_RELAXED);         // no RSS hash
+    StoreWord(descs[k] + 4, hiDword, __ATOMIC_RELAXED);   // RSS hash (RXCSUM.PCSD) or 0
     StoreWord(descs[k] + 12, chunk, __ATOMIC_RELAXED);    // length, VLAN 0
     StoreWord(descs[k] + 8, desc::RX_DD | (k + 1 == need ? desc::RX_EOP : 0), __ATOMIC_RELEASE);
   }

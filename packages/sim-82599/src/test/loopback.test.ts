@@ -3,84 +3,10 @@
 // transmit init, as ixy and DPDK do), passes frames through the rings, and checks the bytes
 // and the write-back fields; then the DMA-fault and bad-configuration cases.
 import test from 'ava';
-import { linux } from '@dpkit/eal/linux';
-import { Sim82599 } from '../device.js';
 import { simNative } from '../native.js';
+import { DMA_SIZE, IOVA, frame, rig, until } from './rig.js';
 import * as d from '../descriptors.js';
 import * as r from '../regs.js';
-
-const IOVA = 0x1_0000_0000; // above 4 GiB, so RDBAH/TDBAH matter
-const DMA_SIZE = 1 << 20;
-const RING = 32; // descriptors per ring
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
-/** Waits (bounded: at most 400 rounds of 5 ms) until `done()`; the caller asserts afterwards. */
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !done(); i++) await sleep(5);
-}
-
-function rig() {
-  const nic = new Sim82599();
-  const mem = linux('the sim-82599 test').memfdMap('sim-82599-test-dma', DMA_SIZE);
-  nic.mapDma(mem.fd, 0, DMA_SIZE, IOVA);
-  const bytes = new Uint8Array(mem.buffer);
-  const words = new Uint32Array(mem.buffer);
-  const reg = (offset: number) => nic.regs[offset >> 2]!;
-  const setReg = (offset: number, v: number) => { nic.regs[offset >> 2] = v; };
-  const hi = (offset: number) => (IOVA + offset) / 2 ** 32;
-  const lo = (offset: number) => (IOVA + offset) % 2 ** 32;
-  /** §4.6.7: SRRCTL, ring base/length, head = tail = 0, buffers in, ENABLE, poll, tail = N - 1 */
-  const rxQueue = async (q: number, ring: number, buffers: number, srrctlAt = r.SRRCTL(q)) => {
-    setReg(srrctlAt, r.SRRCTL_DESCTYPE_ADV_ONEBUF | r.SRRCTL_DROP_EN | (2048 >> r.SRRCTL_BSIZEPKT_SHIFT));
-    setReg(r.RDBAL(q), lo(ring));
-    setReg(r.RDBAH(q), hi(ring));
-    setReg(r.RDLEN(q), RING * d.DESC_SIZE);
-    setReg(r.RDH(q), 0);
-    setReg(r.RDT(q), 0);
-    for (let i = 0; i < RING; i++) {
-      const w = (ring >> 2) + i * d.DESC_DWORDS;
-      words[w] = lo(buffers + i * 2048);
-      words[w + 1] = hi(buffers + i * 2048);
-      words[w + 2] = 0; // hdr_addr: clears DD
-      words[w + 3] = 0;
-    }
-    setReg(r.RXDCTL(q), reg(r.RXDCTL(q)) | r.RXDCTL_ENABLE);
-    await until(() => (reg(r.RXDCTL(q)) & r.RXDCTL_ENABLE) !== 0);
-    setReg(r.RDT(q), RING - 1); // the device owns [head, tail): one descriptor stays back
-  };
-  /** §4.6.8: ring base/length, DMATXCTL.TE, head = tail = 0, ENABLE, poll */
-  const txQueue = async (q: number, ring: number) => {
-    setReg(r.TDBAL(q), lo(ring));
-    setReg(r.TDBAH(q), hi(ring));
-    setReg(r.TDLEN(q), RING * d.DESC_SIZE);
-    setReg(r.DMATXCTL, reg(r.DMATXCTL) | r.DMATXCTL_TE);
-    setReg(r.TDH(q), 0);
-    setReg(r.TDT(q), 0);
-    setReg(r.TXDCTL(q), reg(r.TXDCTL(q)) | r.TXDCTL_ENABLE);
-    await until(() => (reg(r.TXDCTL(q)) & r.TXDCTL_ENABLE) !== 0);
-  };
-  /** one advanced data descriptor; `addr` is a DMA offset, or an IOVA when `raw` */
-  const txDescriptor = (ring: number, i: number, addr: number, len: number, cmd: number, paylen: number, raw = false) => {
-    const w = (ring >> 2) + i * d.DESC_DWORDS;
-    words[w] = raw ? addr % 2 ** 32 : lo(addr);
-    words[w + 1] = raw ? Math.floor(addr / 2 ** 32) : hi(addr);
-    words[w + 2] = (d.TXD_DTYP_DATA | d.TXD_DCMD_DEXT | d.TXD_DCMD_IFCS | cmd | len) >>> 0;
-    words[w + 3] = paylen << d.TXD_PAYLEN_SHIFT;
-  };
-  const rxWriteBack = (ring: number, i: number) => {
-    const w = (ring >> 2) + i * d.DESC_DWORDS;
-    return { pktInfo: words[w]! & 0xFFFF, status: words[w + 2]!, length: words[w + 3]! & 0xFFFF };
-  };
-  return { nic, bytes, words, reg, setReg, rxQueue, txQueue, txDescriptor, rxWriteBack, close: () => { nic.close(); linux().unmap(mem.buffer); linux().close(mem.fd); } };
-}
-
-function frame(length: number, etype: number, l4 = 0): Uint8Array {
-  const f = new Uint8Array(length);
-  for (let i = 0; i < length; i++) f[i] = (i * 7 + length) & 0xFF;
-  f.set([0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, etype >> 8, etype & 0xFF], 0);
-  if (etype === 0x0800) { f[14] = 0x45; f[23] = l4; }
-  return f;
-}
 
 const RX70 = 0x0000, RX0 = 0x1000, TX70 = 0x2000, BUF70 = 0x10000, BUF0 = 0x20000, TXBUF = 0x40000;
 
