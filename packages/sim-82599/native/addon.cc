@@ -160,6 +160,7 @@ static Napi::Value GetCounters(const Napi::CallbackInfo& info) {
   num("kernelDropped", c.kernelDropped);
   num("wireTxErrors", c.wireTxErrors);
   num("wireRxOversize", c.wireRxOversize);
+  num("fdirFull", c.fdirFull);
   Napi::Array rx = Napi::Array::New(env, kQueues), tx = Napi::Array::New(env, kQueues);
   for (int q = 0; q < kQueues; q++) {
     rx.Set(uint32_t(q), Napi::Number::New(env, double(c.rxDmaFaults[q].load(std::memory_order_relaxed))));

@@ -1,6 +1,7 @@
 // Receive queue selection, in the 82599's order among its filters (see the README, "Filters
 // and RSS"): EtherType filters, then 5-tuple filters and the SYN filter (SYNQF.SYNQFP says
-// which of the two goes first), then RSS over RETA, then queue 0. Flow director: not built.
+// which of the two goes first), then the flow director's perfect filters, then RSS over RETA,
+// then queue 0.
 // Every filter register is read from BAR0 per frame, so a driver's change takes effect at once.
 #include "device.h"
 #include "regs.h"
@@ -91,9 +92,10 @@ uint32_t Device::Toeplitz(const uint8_t* input, uint32_t length) const {
   return hash;
 }
 
-int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, uint32_t* hiDword) const {
+int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, uint32_t* hiDword, uint32_t* status) {
   *pktInfo = 0;
   *hiDword = 0;
+  *status = 0;
   if (length < 14) return 0;
   const uint32_t etype = uint32_t(frame[12]) << 8 | frame[13];
   for (uint32_t i = 0; i < 8; i++) {
@@ -116,6 +118,19 @@ int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, u
   if (five >= 0) return int((Load(reg::L34T_IMIR(uint32_t(five))) >> 21) & 0x7F);
   if (syn) return synQueue;
 
+  if (t.ipv4) {
+    const uint32_t flowType = !t.ports ? 0 : t.proto == 17 ? 1 : t.proto == 6 ? 2 : 3;
+    auto host16 = [](uint32_t wire) { return (wire & 0xFF) << 8 | wire >> 8; };
+    if (const FlowFilter* f = MatchFlowDirector(flowType, t.src, t.dst, host16(t.srcPort), host16(t.dstPort))) {
+      const uint32_t ctrl = Load(reg::FDIRCTRL);
+      *status = desc::RX_FLM;
+      // the filter's identity where the RSS hash would be (DPDK reads id 15:0, hash 30:16)
+      if (ctrl & reg::FDIRCTRL_REPORT_STATUS) *hiDword = f->bucket << 16 | (f->index & 0xFFFF);
+      if (f->cmd & reg::FDIRCMD_DROP) return int((ctrl >> 8) & 0x7F);  // FDIRCTRL.DROP_QUEUE
+      if (f->cmd & reg::FDIRCMD_QUEUE_EN) return int((f->cmd >> 16) & 0x7F);
+    }
+  }
+
   const uint32_t mrqc = Load(reg::MRQC);
   if ((mrqc & 0xF) == reg::MRQC_RSSEN && t.ipv4) {
     uint8_t input[12];
@@ -132,7 +147,7 @@ int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, u
     if (type) {
       const uint32_t hash = Toeplitz(input, n);
       *pktInfo |= type;
-      if (Load(reg::RXCSUM) & reg::RXCSUM_PCSD) *hiDword = hash;
+      if ((Load(reg::RXCSUM) & reg::RXCSUM_PCSD) && !*status) *hiDword = hash;
       const uint32_t entry = hash & 0x7F;
       return int((Load(reg::RETA(entry >> 2)) >> (8 * (entry & 3))) & 0xF);
     }

@@ -67,6 +67,7 @@ void Device::Run() {
   uint32_t idle = 0, pass = 0;
   while (running_.load(std::memory_order_relaxed)) {
     if ((pass++ & 63) == 0) ScanEnables();
+    ScanFlowDirector();
     uint32_t work = PollKernel() + PollWire();
     if (Load(reg::DMATXCTL) & reg::DMATXCTL_TE) {
       for (int q = 0; q < kQueues; q++) {

@@ -27,6 +27,17 @@ struct Region {
   uint8_t* host;
 };
 
+// A flow director perfect filter: its software index (FDIRHASH 30:16), flow type (FDIRCMD 7:5),
+// the tuple as programmed, the command word (queue, drop) and the bucket hash (FDIRHASH 14:0).
+struct FlowFilter {
+  uint32_t index;
+  uint32_t flowType;
+  uint32_t src, dst, ports;
+  uint32_t cmd;
+  uint32_t bucket;
+};
+constexpr uint32_t kFlowFilters = 8190;  // (1024 << 3) - 2, the 256 KB allocation
+
 struct RxQueue {
   bool started;
   uint64_t base;       // ring IOVA
@@ -59,6 +70,7 @@ struct Counters {
   std::atomic<uint64_t> kernelDropped{0};
   std::atomic<uint64_t> wireTxErrors{0};
   std::atomic<uint64_t> wireRxOversize{0};
+  std::atomic<uint64_t> fdirFull{0};
   std::atomic<uint64_t> rxDmaFaults[kQueues]{};
   std::atomic<uint64_t> txDmaFaults[kQueues]{};
 };
@@ -99,7 +111,10 @@ class Device {
   uint32_t PollKernel();
   uint32_t PollWire();
   // native/classify.cc: the receive queue of a frame, its write-back pkt_info and hi dword
-  int Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, uint32_t* hiDword) const;
+  int Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, uint32_t* hiDword, uint32_t* status);
+  // native/fdir.cc
+  void ScanFlowDirector();
+  const FlowFilter* MatchFlowDirector(uint32_t flowType, uint32_t src, uint32_t dst, uint32_t srcPort, uint32_t dstPort);
   int FiveTuple(const Tuple& t) const;
   uint32_t Toeplitz(const uint8_t* input, uint32_t length) const;
   uint32_t RxStatIndex(int q) const;
@@ -118,6 +133,9 @@ class Device {
   std::atomic<bool> running_{false};
   std::thread thread_;
   Counters counters_;
+  FlowFilter fdir_[kFlowFilters];
+  uint32_t fdirCount_ = 0;
+  uint32_t fdirCapacity_ = 0;
   int kernelQueues_ = 0;
   int taps_ = 0;
   int tapFds_[kMaxTaps];

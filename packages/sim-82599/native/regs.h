@@ -37,10 +37,16 @@ constexpr uint32_t RETA(uint32_t i) { return 0x05C00 + 4 * i; }
 constexpr uint32_t RETA_BLOCK(uint32_t i) { return 0x0EB00 + 4 * i; }
 constexpr uint32_t RSSRK(uint32_t i) { return 0x05C80 + 4 * i; }
 constexpr uint32_t RSSRK_BLOCK(uint32_t i) { return 0x0EB80 + 4 * i; }
+constexpr uint32_t FDIRCTRL = 0x0EE00, FDIRCTRL_INIT_DONE = 0x8, FDIRCTRL_PERFECT_MATCH = 0x10, FDIRCTRL_REPORT_STATUS = 0x20;
+constexpr uint32_t FDIRIPSA = 0x0EE18, FDIRIPDA = 0x0EE1C, FDIRPORT = 0x0EE20, FDIRHASH = 0x0EE28, FDIRCMD = 0x0EE2C, FDIRFREE = 0x0EE38;
+constexpr uint32_t FDIRDIP4M = 0x0EE3C, FDIRSIP4M = 0x0EE40, FDIRTCPM = 0x0EE44, FDIRUDPM = 0x0EE48, FDIRMATCH = 0x0EE58, FDIRMISS = 0x0EE5C;
+constexpr uint32_t FDIRM = 0x0EE70, FDIRM_L4P = 0x8;
+constexpr uint32_t FDIRCMD_CMD_MASK = 0x3, FDIRCMD_CMD_ADD_FLOW = 0x1, FDIRCMD_CMD_REMOVE_FLOW = 0x2, FDIRCMD_CMD_QUERY_REM_FILT = 0x3;
+constexpr uint32_t FDIRCMD_FILTER_VALID = 0x4, FDIRCMD_DROP = 0x200, FDIRCMD_QUEUE_EN = 0x8000;
 }  // namespace reg
 
 namespace desc {
-constexpr uint32_t RX_DD = 0x1, RX_EOP = 0x2;
+constexpr uint32_t RX_DD = 0x1, RX_EOP = 0x2, RX_FLM = 0x4;
 constexpr uint32_t PKTTYPE_IPV4 = 0x10, PKTTYPE_IPV4_EX = 0x20, PKTTYPE_IPV6 = 0x40, PKTTYPE_TCP = 0x100, PKTTYPE_UDP = 0x200, PKTTYPE_SCTP = 0x400, PKTTYPE_ETQF = 0x8000;
 constexpr uint32_t TX_DTALEN_MASK = 0xFFFF, TX_DTYP_MASK = 0x00F00000, TX_DTYP_CTXT = 0x00200000, TX_DTYP_DATA = 0x00300000;
 constexpr uint32_t TX_EOP = 0x01000000, TX_RS = 0x08000000, TX_DEXT = 0x20000000, TX_DD = 0x1;

@@ -87,8 +87,8 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     Add(reg::MPC0, 1);
     return;
   }
-  uint32_t pktInfo, hiDword;
-  const int q = Classify(frame, length, &pktInfo, &hiDword);
+  uint32_t pktInfo, hiDword, status;
+  const int q = Classify(frame, length, &pktInfo, &hiDword, &status);
   if (q < kernelQueues_) {
     ToKernel(q, frame, length);
     Add(reg::GPRC, 1);
@@ -131,7 +131,7 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     StoreWord(descs[k], pktInfo, __ATOMIC_RELAXED);       // pkt_info, hdr_info 0
     StoreWord(descs[k] + 4, hiDword, __ATOMIC_RELAXED);   // RSS hash (RXCSUM.PCSD) or 0
     StoreWord(descs[k] + 12, chunk, __ATOMIC_RELAXED);    // length, VLAN 0
-    StoreWord(descs[k] + 8, desc::RX_DD | (k + 1 == need ? desc::RX_EOP : 0), __ATOMIC_RELEASE);
+    StoreWord(descs[k] + 8, desc::RX_DD | status | (k + 1 == need ? desc::RX_EOP : 0), __ATOMIC_RELEASE);
   }
   r.head = (r.head + need) % r.count;
   Store(b + reg::RDH, r.head);

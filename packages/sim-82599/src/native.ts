@@ -25,6 +25,8 @@ export interface EngineCounters {
   kernelDropped: number;
   wireTxErrors: number;
   wireRxOversize: number;
+  /** flow director adds refused because the table was full */
+  fdirFull: number;
   rxDmaFaults: number[];
   txDmaFaults: number[];
 }
