@@ -10,16 +10,22 @@ import * as r from '../regs.js';
 
 const RX70 = 0x0000, RX0 = 0x1000, TX70 = 0x2000, BUF70 = 0x10000, BUF0 = 0x20000, TXBUF = 0x40000;
 
-test('frames pass tx ring 70 -> loopback -> rx rings 70 (EtherType filter) and 0 (default), bytes and write-back fields as the datasheet says', async (t) => {
+/** A started device: EtherType 0x88B5 steered to rx queue 70, rx queues 70 (and 0 if asked), tx queue 70. */
+async function queuePair70(t: { teardown(fn: () => void): void }, withQueue0: boolean) {
   const x = rig();
   t.teardown(x.close);
   x.nic.start();
   x.setReg(r.ETQF(0), r.ETQF_FILTER_EN | 0x88B5);
   x.setReg(r.ETQS(0), r.ETQS_QUEUE_EN | (70 << r.ETQS_RX_QUEUE_SHIFT));
   await x.rxQueue(70, RX70, BUF70);
-  await x.rxQueue(0, RX0, BUF0, 0x02100); // queue 0's SRRCTL at the 82598-compatible address
+  if (withQueue0) await x.rxQueue(0, RX0, BUF0, 0x02100); // queue 0's SRRCTL at the 82598-compatible address
   x.setReg(r.RXCTRL, r.RXCTRL_RXEN);
   await x.txQueue(70, TX70);
+  return x;
+}
+
+test('frames pass tx ring 70 -> loopback -> rx rings 70 (EtherType filter) and 0 (default), bytes and write-back fields as the datasheet says', async (t) => {
+  const x = await queuePair70(t, true);
 
   const f1 = frame(100, 0x88B5), f2 = frame(3000, 0x0800, 17), f3 = frame(60, 0x88B5);
   x.bytes.set(f1, TXBUF);
@@ -62,14 +68,7 @@ test('frames pass tx ring 70 -> loopback -> rx rings 70 (EtherType filter) and 0
 });
 
 test('DMA faults: an rx buffer and a tx buffer outside registered memory write nothing, are counted and stop their queue', async (t) => {
-  const x = rig();
-  t.teardown(x.close);
-  x.nic.start();
-  x.setReg(r.ETQF(0), r.ETQF_FILTER_EN | 0x88B5);
-  x.setReg(r.ETQS(0), r.ETQS_QUEUE_EN | (70 << r.ETQS_RX_QUEUE_SHIFT));
-  await x.rxQueue(70, RX70, BUF70);
-  x.setReg(r.RXCTRL, r.RXCTRL_RXEN);
-  await x.txQueue(70, TX70);
+  const x = await queuePair70(t, false);
   const outside = IOVA + DMA_SIZE + 0x1000;
   // rx descriptor 0's buffer points past the registered memory
   x.words[RX70 >> 2] = outside % 2 ** 32;
