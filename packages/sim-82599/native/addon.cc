@@ -26,8 +26,10 @@ struct Handle {
   Device* device = nullptr;
   int barFd = -1;
   uint32_t* bar = nullptr;
-  std::vector<std::pair<void*, size_t>> dma;
-  std::vector<int> fds;  // the TAP queues and the wire socket
+  struct Dma { int window; void* p; size_t len; };
+  std::vector<Dma> dma;
+  std::vector<int> fds;  // the TAP queues, the wire socket, the owners' window memfds
+  std::vector<void*> windows;  // the engine's mappings of the owners' windows
 };
 
 static void Destroy(Handle* h) {
@@ -36,7 +38,9 @@ static void Destroy(Handle* h) {
   h->device = nullptr;
   munmap(h->bar, kBarSize);
   close(h->barFd);
-  for (auto& m : h->dma) munmap(m.first, m.second);
+  for (auto& m : h->dma) munmap(m.p, m.len);
+  for (void* w : h->windows) munmap(w, kBarSize);
+  h->windows.clear();
   h->dma.clear();
   for (int fd : h->fds) close(fd);
   h->fds.clear();
@@ -48,11 +52,10 @@ static Handle* Get(const Napi::CallbackInfo& info) {
   return h;
 }
 
-// create() -> { device, barFd, bar }: a zeroed 512 KiB BAR0 in a memfd, mapped once for the
-// engine and once for JavaScript (the ArrayBuffer's own mapping, unmapped when collected).
-static Napi::Value Create(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = memfd_create("dpkit-sim-82599-bar0", MFD_CLOEXEC);
+// A zeroed 512 KiB register window in a memfd, mapped for the engine (*engine) and for
+// JavaScript (the returned ArrayBuffer's own mapping, unmapped when it is collected).
+static Napi::ArrayBuffer NewWindow(Napi::Env env, const char* name, int* fdOut, void** engineOut) {
+  int fd = memfd_create(name, MFD_CLOEXEC);
   if (fd < 0) throw Errno(env, "memfd_create", errno);
   if (ftruncate(fd, kBarSize) != 0) {
     int err = errno;
@@ -67,6 +70,17 @@ static Napi::Value Create(const Napi::CallbackInfo& info) {
     close(fd);
     throw Errno(env, "mmap", err);
   }
+  *fdOut = fd;
+  *engineOut = engine;
+  return Napi::ArrayBuffer::New(env, js, kBarSize, [](Napi::Env, void* p) { munmap(p, kBarSize); });
+}
+
+// create() -> { device, barFd, bar }: the device with its BAR0 (window 0).
+static Napi::Value Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  void* engine;
+  Napi::ArrayBuffer bar = NewWindow(env, "dpkit-sim-82599-bar0", &fd, &engine);
   Handle* h = new Handle;
   h->barFd = fd;
   h->bar = static_cast<uint32_t*>(engine);
@@ -74,12 +88,58 @@ static Napi::Value Create(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("device", Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* p) { Destroy(p); delete p; }));
   out.Set("barFd", Napi::Number::New(env, fd));
-  out.Set("bar", Napi::ArrayBuffer::New(env, js, kBarSize, [](Napi::Env, void* p) { munmap(p, kBarSize); }));
+  out.Set("bar", bar);
   return out;
 }
 
-// dmaMap(device, fd, offset, length, iova): maps [offset, offset+length) of fd and registers it
-// at iova in the device's DMA domain. Throws on an overlapping range or a full table.
+// addWindow(device) -> { window, fd, regs }: an owner's register window (see device.h).
+static Napi::Value AddWindow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Handle* h = Get(info);
+  int fd;
+  void* engine;
+  Napi::ArrayBuffer regs = NewWindow(env, "dpkit-sim-82599-window", &fd, &engine);
+  int window = h->device->AddWindow(static_cast<uint32_t*>(engine));
+  if (window < 0) {
+    munmap(engine, kBarSize);
+    close(fd);
+    throw Napi::RangeError::New(env, "sim-82599: all " + std::to_string(kWindows - 1) + " owner windows are in use");
+  }
+  h->fds.push_back(fd);
+  h->windows.push_back(engine);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("window", Napi::Number::New(env, window));
+  out.Set("fd", Napi::Number::New(env, fd));
+  out.Set("regs", regs);
+  return out;
+}
+
+// assign(device, window, start, count) -> boolean (see Device::Assign)
+static Napi::Value Assign(const Napi::CallbackInfo& info) {
+  Handle* h = Get(info);
+  bool ok = h->device->Assign(info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::Number>().Int32Value());
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
+// reclaim(device, window) -> queue pairs reclaimed; the window's DMA memory is unmapped after
+// the engine let go of it.
+static Napi::Value Reclaim(const Napi::CallbackInfo& info) {
+  Handle* h = Get(info);
+  int window = info[1].As<Napi::Number>().Int32Value();
+  int n = h->device->Reclaim(window);
+  for (auto it = h->dma.begin(); it != h->dma.end();) {
+    if (window != 0 && it->window == window) {
+      munmap(it->p, it->len);
+      it = h->dma.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return Napi::Number::New(info.Env(), n);
+}
+
+// dmaMap(device, fd, offset, length, iova, window = 0): maps [offset, offset+length) of fd and
+// registers it at iova in the window's DMA domain. Throws on an overlapping range or a full table.
 static Napi::Value DmaMap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Handle* h = Get(info);
@@ -90,11 +150,12 @@ static Napi::Value DmaMap(const Napi::CallbackInfo& info) {
   }
   void* p = mmap(nullptr, size_t(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(offset));
   if (p == MAP_FAILED) throw Errno(env, "mmap", errno);
-  if (!h->device->AddRegion(uint64_t(iova), uint64_t(length), static_cast<uint8_t*>(p))) {
+  int window = info.Length() > 5 ? info[5].As<Napi::Number>().Int32Value() : 0;
+  if (!h->device->AddRegion(window, uint64_t(iova), uint64_t(length), static_cast<uint8_t*>(p))) {
     munmap(p, size_t(length));
-    throw Napi::RangeError::New(env, "sim-82599: the DMA range overlaps a registered one, or " + std::to_string(kRegions) + " ranges are registered already");
+    throw Napi::RangeError::New(env, "sim-82599: no such window, the DMA range overlaps a registered one, or " + std::to_string(kRegions) + " ranges are registered already");
   }
-  h->dma.emplace_back(p, size_t(length));
+  h->dma.push_back(Handle::Dma{window, p, size_t(length)});
   return env.Undefined();
 }
 
@@ -196,6 +257,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
   exports.Set("dmaMap", Napi::Function::New(env, DmaMap));
   exports.Set("attach", Napi::Function::New(env, Attach));
+  exports.Set("addWindow", Napi::Function::New(env, AddWindow));
+  exports.Set("assign", Napi::Function::New(env, Assign));
+  exports.Set("reclaim", Napi::Function::New(env, Reclaim));
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("destroy", Napi::Function::New(env, DestroyDevice));

@@ -15,6 +15,8 @@ static uint64_t NowNs() {
 }
 
 Device::Device(uint32_t* bar) : bar_(bar) {
+  windows_[0].regs = bar;
+  std::memset(owner_, 0, sizeof owner_);
   std::memset(rx_, 0, sizeof rx_);
   std::memset(tx_, 0, sizeof tx_);
   std::memset(aliasSeen_, 0, sizeof aliasSeen_);
@@ -28,23 +30,88 @@ Device::Device(uint32_t* bar) : bar_(bar) {
 
 Device::~Device() { Stop(); }
 
-bool Device::AddRegion(uint64_t iova, uint64_t length, uint8_t* host) {
-  int n = regionCount_.load(std::memory_order_relaxed);
+int Device::AddWindow(uint32_t* regs) {
+  if (windowCount_ == kWindows) return -1;
+  windows_[windowCount_].regs = regs;
+  return windowCount_++;
+}
+
+bool Device::AddRegion(int window, uint64_t iova, uint64_t length, uint8_t* host) {
+  if (window < 0 || window >= windowCount_) return false;
+  Window& w = windows_[window];
+  int n = w.regionCount.load(std::memory_order_relaxed);
   if (n == kRegions || length == 0 || iova + length < iova) return false;
   for (int i = 0; i < n; i++) {
-    if (iova < regions_[i].iova + regions_[i].length && regions_[i].iova < iova + length) return false;
+    if (iova < w.regions[i].iova + w.regions[i].length && w.regions[i].iova < iova + length) return false;
   }
-  regions_[n] = Region{iova, length, host};
-  regionCount_.store(n + 1, std::memory_order_release);
+  w.regions[n] = Region{iova, length, host};
+  w.regionCount.store(n + 1, std::memory_order_release);
   return true;
+}
+
+// The engine's side of Assign and Reclaim (between passes, or with the engine stopped).
+int Device::Execute(int op, int window, int start, int count) {
+  if (op == 1) {
+    if (window <= 0 || window >= windowCount_ || start < 0 || count < 1 || start + count > kQueues) return 0;
+    for (int q = start; q < start + count; q++) {
+      if (owner_[q] != 0) return 0;
+    }
+    for (int q = start; q < start + count; q++) {
+      if (rx_[q].started) StopRx(q);
+      if (tx_[q].started) StopTx(q);
+      owner_[q] = uint8_t(window);
+    }
+    return 1;
+  }
+  int n = 0;
+  for (int q = 0; q < kQueues; q++) {
+    if (owner_[q] != window || window == 0) continue;
+    if (rx_[q].started) StopRx(q);
+    if (tx_[q].started) StopTx(q);
+    owner_[q] = 0;
+    n++;
+  }
+  if (window > 0 && window < windowCount_) windows_[window].regionCount.store(0, std::memory_order_release);
+  return n;
+}
+
+// Hands an operation to the engine thread and waits for it (it looks once per pass, a pass
+// apart by at most its 50 us nap); runs it here when the engine is not running.
+bool Device::Run(int op, int window, int start, int count, int* result) {
+  std::lock_guard<std::mutex> g(opLock_);
+  if (!running_.load()) {
+    *result = Execute(op, window, start, count);
+    return true;
+  }
+  opWindow_ = window, opStart_ = start, opCount_ = count;
+  op_.store(op, std::memory_order_release);
+  while (op_.load(std::memory_order_acquire) != 0) {
+    timespec nap{0, 10000};
+    nanosleep(&nap, nullptr);
+  }
+  *result = opResult_;
+  return true;
+}
+
+bool Device::Assign(int window, int start, int count) {
+  int result = 0;
+  Run(1, window, start, count, &result);
+  return result == 1;
+}
+
+int Device::Reclaim(int window) {
+  int result = 0;
+  Run(2, window, 0, 0, &result);
+  return result;
 }
 
 // The one translate-and-check of every DMA access: the host address of [iova, iova+length)
 // when it lies wholly inside one registered region, else nullptr (a DMA fault).
-uint8_t* Device::Translate(uint64_t iova, uint64_t length) const {
-  int n = regionCount_.load(std::memory_order_acquire);
+uint8_t* Device::Translate(int q, uint64_t iova, uint64_t length) const {
+  const Window& w = windows_[owner_[q]];
+  int n = w.regionCount.load(std::memory_order_acquire);
   for (int i = 0; i < n; i++) {
-    const Region& r = regions_[i];
+    const Region& r = w.regions[i];
     if (iova >= r.iova && length <= r.length && iova - r.iova <= r.length - length) return r.host + (iova - r.iova);
   }
   return nullptr;
@@ -52,7 +119,7 @@ uint8_t* Device::Translate(uint64_t iova, uint64_t length) const {
 
 void Device::Start() {
   if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] { Loop(); });
 }
 
 void Device::Stop() {
@@ -62,10 +129,14 @@ void Device::Stop() {
 
 // The loop: the TAP and the wire, then the tails of started tx queues, every pass; enable bits
 // every 64 passes; after 256 idle passes it sleeps 50 us per pass.
-void Device::Run() {
+void Device::Loop() {
   uint64_t last = NowNs(), start = last;
   uint32_t idle = 0, pass = 0;
   while (running_.load(std::memory_order_relaxed)) {
+    if (int op = op_.load(std::memory_order_acquire)) {
+      opResult_ = Execute(op, opWindow_, opStart_, opCount_);
+      op_.store(0, std::memory_order_release);
+    }
     if ((pass++ & 63) == 0) ScanEnables();
     ScanFlowDirector();
     uint32_t work = PollKernel() + PollWire();
@@ -111,9 +182,9 @@ void Device::SyncAliases() {
 void Device::ScanEnables() {
   SyncAliases();
   for (int q = 0; q < kQueues; q++) {
-    bool rxOn = Load(reg::RxBlock(q) + reg::RXDCTL) & reg::QUEUE_ENABLE;
+    bool rxOn = QLoad(q, reg::RxBlock(q) + reg::RXDCTL) & reg::QUEUE_ENABLE;
     if (rxOn != rx_[q].started) rxOn ? StartRx(q) : StopRx(q);
-    bool txOn = Load(reg::TxBlock(q) + reg::TXDCTL) & reg::QUEUE_ENABLE;
+    bool txOn = QLoad(q, reg::TxBlock(q) + reg::TXDCTL) & reg::QUEUE_ENABLE;
     if (txOn != tx_[q].started) txOn ? StartTx(q) : StopTx(q);
   }
 }
@@ -122,12 +193,14 @@ void Device::ScanEnables() {
 // start it: ENABLE is cleared (the driver's enable poll fails) and badConfig counts.
 void Device::StartRx(int q) {
   uint32_t b = reg::RxBlock(q);
-  uint64_t base = uint64_t(Load(b + reg::RDBAH)) << 32 | Load(b + reg::RDBAL);
-  uint32_t len = Load(b + reg::RDLEN), srrctl = Load(b + reg::SRRCTL), head = Load(b + reg::RDH);
+  uint64_t base = uint64_t(QLoad(q, b + reg::RDBAH)) << 32 | QLoad(q, b + reg::RDBAL);
+  uint32_t len = QLoad(q, b + reg::RDLEN), srrctl = QLoad(q, b + reg::SRRCTL), head = QLoad(q, b + reg::RDH);
+  // queues 0-15 in an owner's window: SRRCTL as Linux/DPDK write it (0x02100 + 4q) when set
+  if (owner_[q] != 0 && q < 16 && QLoad(q, reg::SRRCTL_COMPAT + 4 * q)) srrctl = QLoad(q, reg::SRRCTL_COMPAT + 4 * q);
   uint32_t count = len / 16, bsize = (srrctl & reg::SRRCTL_BSIZEPKT_MASK) << 10;
   if (len == 0 || len % 128 || count > kMaxDescriptors || base % 128 || (srrctl & reg::SRRCTL_DESCTYPE_MASK) != reg::SRRCTL_ADV_ONEBUF ||
       bsize == 0 || head >= count) {
-    Store(b + reg::RXDCTL, Load(b + reg::RXDCTL) & ~reg::QUEUE_ENABLE);
+    QStore(q, b + reg::RXDCTL, QLoad(q, b + reg::RXDCTL) & ~reg::QUEUE_ENABLE);
     counters_.badConfig.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -136,10 +209,10 @@ void Device::StartRx(int q) {
 
 void Device::StartTx(int q) {
   uint32_t b = reg::TxBlock(q);
-  uint64_t base = uint64_t(Load(b + reg::TDBAH)) << 32 | Load(b + reg::TDBAL);
-  uint32_t len = Load(b + reg::TDLEN), head = Load(b + reg::TDH), count = len / 16;
+  uint64_t base = uint64_t(QLoad(q, b + reg::TDBAH)) << 32 | QLoad(q, b + reg::TDBAL);
+  uint32_t len = QLoad(q, b + reg::TDLEN), head = QLoad(q, b + reg::TDH), count = len / 16;
   if (len == 0 || len % 128 || count > kMaxDescriptors || base % 128 || head >= count) {
-    Store(b + reg::TXDCTL, Load(b + reg::TXDCTL) & ~reg::QUEUE_ENABLE);
+    QStore(q, b + reg::TXDCTL, QLoad(q, b + reg::TXDCTL) & ~reg::QUEUE_ENABLE);
     counters_.badConfig.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -150,13 +223,13 @@ void Device::StartTx(int q) {
 void Device::StopRx(int q) {
   rx_[q].started = false;
   uint32_t ctl = reg::RxBlock(q) + reg::RXDCTL;
-  Store(ctl, Load(ctl) & ~reg::QUEUE_ENABLE);
+  QStore(q, ctl, QLoad(q, ctl) & ~reg::QUEUE_ENABLE);
 }
 
 void Device::StopTx(int q) {
   tx_[q].started = false;
   uint32_t ctl = reg::TxBlock(q) + reg::TXDCTL;
-  Store(ctl, Load(ctl) & ~reg::QUEUE_ENABLE);
+  QStore(q, ctl, QLoad(q, ctl) & ~reg::QUEUE_ENABLE);
 }
 
 uint32_t Device::RxStatIndex(int q) const { return (Load(reg::RQSMR + 4 * (q >> 2)) >> (8 * (q & 3))) & 0xF; }

@@ -4,6 +4,7 @@
 // bits mirror src/regs.ts and src/descriptors.ts (the TypeScript definitions, with sources).
 #pragma once
 #include <atomic>
+#include <mutex>
 #include <cstddef>
 #include <cstdint>
 #include <thread>
@@ -18,6 +19,7 @@ constexpr int kRegions = 16;
 constexpr uint32_t kMaxDescriptors = 65536;   // RDH/TDH are 16-bit indexes
 constexpr uint32_t kMaxFrame = 16384;          // the largest frame the device moves
 constexpr int kMaxTaps = 16;
+constexpr int kWindows = 16;  // window 0 is the kernel side's BAR0; the others, owners' windows
 
 // A DMA region: IOVA range -> host mapping. Appended under the control path's lock and
 // published by `regionCount` (release), read lock-free by the engine (acquire).
@@ -37,6 +39,15 @@ struct FlowFilter {
   uint32_t bucket;
 };
 constexpr uint32_t kFlowFilters = 8190;  // (1024 << 3) - 2, the 256 KB allocation
+
+// A register window and its DMA domain: the owner's own copy of the BAR0 layout, in which the
+// device decodes only the queues that owner holds, and the memory it registered (its IOMMU
+// domain: a queue's DMA is translated only through its owner's regions).
+struct Window {
+  uint32_t* regs;
+  Region regions[kRegions];
+  std::atomic<int> regionCount{0};
+};
 
 struct RxQueue {
   bool started;
@@ -77,11 +88,22 @@ struct Counters {
 
 class Device {
  public:
-  // bar: the device's own mapping of BAR0 (kBarSize bytes)
+  // bar: the device's own mapping of BAR0 (kBarSize bytes), window 0
   explicit Device(uint32_t* bar);
   ~Device();
-  // Registers DMA memory; false when the table is full or the range overlaps another.
-  bool AddRegion(uint64_t iova, uint64_t length, uint8_t* host);
+  // Another owner's register window (kBarSize bytes); its id, or -1 when all are in use.
+  int AddWindow(uint32_t* regs);
+  // Registers DMA memory in a window's domain; false when its table is full or the range
+  // overlaps another of that domain.
+  bool AddRegion(int window, uint64_t iova, uint64_t length, uint8_t* host);
+  // Control operations the engine carries out between two passes; they return once it has
+  // (directly when it is not running), so afterwards it no longer touches what they released.
+  // Assign: queue pairs start..start+count-1, all held by window 0, go to `window` (stopped
+  // first if started); false, and nothing changes, if one is not window 0's.
+  bool Assign(int window, int start, int count);
+  // Reclaim: every queue pair of `window` is stopped and goes back to window 0, and its DMA
+  // domain is emptied. Returns the number of queue pairs reclaimed.
+  int Reclaim(int window);
   // Before Start: queues 0..kernelQueues-1 are the kernel's, their frames go to the TAP
   // queue fds (queue q to fd q mod taps); and the wire (an AF_PACKET fd, or none: loopback).
   void AttachKernel(int kernelQueues, const int* tapFds, int taps);
@@ -94,10 +116,16 @@ class Device {
 
  private:
   uint32_t Load(uint32_t offset) const { return __atomic_load_n(&bar_[offset >> 2], __ATOMIC_ACQUIRE); }
+  // a queue register, in the window of the queue's owner
+  uint32_t QLoad(int q, uint32_t offset) const { return __atomic_load_n(&windows_[owner_[q]].regs[offset >> 2], __ATOMIC_ACQUIRE); }
+  void QStore(int q, uint32_t offset, uint32_t v) { __atomic_store_n(&windows_[owner_[q]].regs[offset >> 2], v, __ATOMIC_RELEASE); }
   void Store(uint32_t offset, uint32_t v) { __atomic_store_n(&bar_[offset >> 2], v, __ATOMIC_RELEASE); }
   void Add(uint32_t offset, uint32_t v) { __atomic_fetch_add(&bar_[offset >> 2], v, __ATOMIC_RELAXED); }
-  uint8_t* Translate(uint64_t iova, uint64_t length) const;
-  void Run();
+  // DMA for queue q: through its owner's domain
+  uint8_t* Translate(int q, uint64_t iova, uint64_t length) const;
+  bool Run(int op, int window, int start, int count, int* result);
+  int Execute(int op, int window, int start, int count);
+  void Loop();
   void ScanEnables();
   void SyncAliases();
   void StartRx(int q);
@@ -121,8 +149,13 @@ class Device {
   uint32_t TxStatIndex(int q) const;
 
   uint32_t* bar_;
-  Region regions_[kRegions];
-  std::atomic<int> regionCount_{0};
+  Window windows_[kWindows];
+  int windowCount_ = 1;
+  uint8_t owner_[kQueues];  // the window whose registers and domain serve queue pair q
+  // the control operation the engine is asked to carry out (0: none), and its result
+  std::mutex opLock_;
+  std::atomic<int> op_{0};
+  int opWindow_ = 0, opStart_ = 0, opCount_ = 0, opResult_ = 0;
   RxQueue rx_[kQueues];
   TxQueue tx_[kQueues];
   // registers with two addresses (SRRCTL 0-15, MRQC, RETA, RSSRK): the words, and the values

@@ -17,7 +17,7 @@ static uint64_t LoadAddress(const uint8_t* p) { return uint64_t(LoadWord(p + 4))
 uint32_t Device::ProcessTx(int q) {
   TxQueue& t = tx_[q];
   const uint32_t b = reg::TxBlock(q);
-  const uint32_t tail = Load(b + reg::TDT);
+  const uint32_t tail = QLoad(q, b + reg::TDT);
   if (tail >= t.count) {
     if (tail != t.badTail) counters_.badTail.fetch_add(1, std::memory_order_relaxed);
     t.badTail = tail;
@@ -29,7 +29,7 @@ uint32_t Device::ProcessTx(int q) {
     bool malformed = false, eop = false;
     while (!eop) {
       if (idx == tail) return done;
-      const uint8_t* d = Translate(t.base + 16ull * idx, 16);
+      const uint8_t* d = Translate(q, t.base + 16ull * idx, 16);
       if (!d) goto fault;
       {
         const uint32_t cmd = LoadWord(d + 8), dtyp = cmd & desc::TX_DTYP_MASK;
@@ -41,7 +41,7 @@ uint32_t Device::ProcessTx(int q) {
           if (dtyp != desc::TX_DTYP_DATA || !(cmd & desc::TX_DEXT) || length + len > kMaxFrame) {
             malformed = true;
           } else if (len) {
-            const uint8_t* src = Translate(LoadAddress(d), len);
+            const uint8_t* src = Translate(q, LoadAddress(d), len);
             if (!src) goto fault;
             std::memcpy(frame_ + length, src, len);
           }
@@ -64,12 +64,12 @@ uint32_t Device::ProcessTx(int q) {
     }
     // write-back: DD into dword 3 of each data descriptor with RS, once the packet has left
     for (uint32_t i = t.head; i != idx; i = i + 1 == t.count ? 0 : i + 1) {
-      uint8_t* d = Translate(t.base + 16ull * i, 16);
+      uint8_t* d = Translate(q, t.base + 16ull * i, 16);
       const uint32_t cmd = d ? LoadWord(d + 8) : 0;
       if ((cmd & desc::TX_DTYP_MASK) == desc::TX_DTYP_DATA && (cmd & desc::TX_RS)) StoreWord(d + 12, LoadWord(d + 12) | desc::TX_DD, __ATOMIC_RELEASE);
     }
     t.head = idx;
-    Store(b + reg::TDH, idx);
+    QStore(q, b + reg::TDH, idx);
     done += used;
   }
   return done;
@@ -100,7 +100,7 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     counters_.rxNotStarted.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const uint32_t b = reg::RxBlock(q), tail = Load(b + reg::RDT);
+  const uint32_t b = reg::RxBlock(q), tail = QLoad(q, b + reg::RDT);
   if (tail >= r.count) {
     counters_.badTail.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -117,8 +117,8 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
   uint8_t* bufs[kMaxFrame / 1024];
   for (uint32_t k = 0, idx = r.head; k < need; k++, idx = idx + 1 == r.count ? 0 : idx + 1) {
     const uint32_t chunk = k + 1 < need ? r.bufferSize : length - k * r.bufferSize;
-    descs[k] = Translate(r.base + 16ull * idx, 16);
-    bufs[k] = descs[k] ? Translate(LoadAddress(descs[k]), chunk) : nullptr;
+    descs[k] = Translate(q, r.base + 16ull * idx, 16);
+    bufs[k] = descs[k] ? Translate(q, LoadAddress(descs[k]), chunk) : nullptr;
     if (!bufs[k]) {
       counters_.rxDmaFaults[q].fetch_add(1, std::memory_order_relaxed);
       StopRx(q);
@@ -134,7 +134,7 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     StoreWord(descs[k] + 8, desc::RX_DD | status | (k + 1 == need ? desc::RX_EOP : 0), __ATOMIC_RELEASE);
   }
   r.head = (r.head + need) % r.count;
-  Store(b + reg::RDH, r.head);
+  QStore(q, b + reg::RDH, r.head);
   Add(reg::GPRC, 1);
   Add(reg::GORCL, length);
   Add(reg::RXDGPC, 1);

@@ -20,9 +20,40 @@ export class Sim82599 {
     this.regs = new Uint32Array(bar);
   }
 
-  /** Registers [offset, offset + length) of memfd `fd` as DMA memory at `iova` (4 KiB aligned). */
-  mapDma(fd: number, offset: number, length: number, iova: number): void {
-    simNative().dmaMap(this.device, fd, offset, length, iova);
+  /**
+   * Registers [offset, offset + length) of memfd `fd` as DMA memory at `iova` (4 KiB aligned)
+   * in the DMA domain of `window` (0: the kernel side's).
+   */
+  mapDma(fd: number, offset: number, length: number, iova: number, window = 0): void {
+    simNative().dmaMap(this.device, fd, offset, length, iova, window);
+  }
+
+  /**
+   * A new owner's register window: the full BAR0 layout (`regs`, index = byte offset / 4, and
+   * the memfd behind it), in which the device decodes only the queues assigned to it, with its
+   * own DMA domain.
+   */
+  addWindow(): { window: number; fd: number; regs: Uint32Array } {
+    const w = simNative().addWindow(this.device);
+    return { window: w.window, fd: w.fd, regs: new Uint32Array(w.regs) };
+  }
+
+  /**
+   * Gives queue pairs start..start+count-1 (all the kernel side's) to `window`, stopping any
+   * started one first; false when one of them is not the kernel side's. Returns once the
+   * engine has done it.
+   */
+  assign(window: number, start: number, count: number): boolean {
+    return simNative().assign(this.device, window, start, count);
+  }
+
+  /**
+   * Takes every queue pair of `window` back (stopped, ENABLE cleared in the window) and drops its
+   * DMA domain; returns how many queue pairs it held. When it returns, the engine no longer
+   * touches that window's rings or memory.
+   */
+  reclaim(window: number): number {
+    return simNative().reclaim(this.device, window);
   }
 
   /**

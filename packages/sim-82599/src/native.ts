@@ -33,7 +33,10 @@ export interface EngineCounters {
 
 export interface SimBinding {
   create(): { device: DeviceHandle; barFd: number; bar: ArrayBuffer };
-  dmaMap(device: DeviceHandle, fd: number, offset: number, length: number, iova: number): void;
+  dmaMap(device: DeviceHandle, fd: number, offset: number, length: number, iova: number, window?: number): void;
+  addWindow(device: DeviceHandle): { window: number; fd: number; regs: ArrayBuffer };
+  assign(device: DeviceHandle, window: number, start: number, count: number): boolean;
+  reclaim(device: DeviceHandle, window: number): number;
   /** the kernel side (TAP `ifname`, `taps` queues, kernel queues 0..kernelQueues-1) and the wire ('' = loopback) */
   attach(device: DeviceHandle, ifname: string, taps: number, kernelQueues: number, wire: string): void;
   start(device: DeviceHandle): void;

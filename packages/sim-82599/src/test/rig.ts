@@ -16,16 +16,17 @@ export async function until(done: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !done(); i++) await sleep(5);
 }
 
-export function rig() {
-  const nic = new Sim82599();
-  const mem = linux('the sim-82599 test').memfdMap('sim-82599-test-dma', DMA_SIZE);
-  nic.mapDma(mem.fd, 0, DMA_SIZE, IOVA);
-  const bytes = new Uint8Array(mem.buffer);
-  const words = new Uint32Array(mem.buffer);
-  const reg = (offset: number) => nic.regs[offset >> 2]!;
-  const setReg = (offset: number, v: number) => { nic.regs[offset >> 2] = v; };
-  const hi = (offset: number) => (IOVA + offset) / 2 ** 32;
-  const lo = (offset: number) => (IOVA + offset) % 2 ** 32;
+/**
+ * A driver of one register window (`regs`) whose DMA memory `mem` the device sees at `iova`:
+ * register access, queue set-up, descriptors. Offsets given to it are offsets into `mem`.
+ */
+export function driverOn(regs: Uint32Array, mem: ArrayBuffer, iova: number) {
+  const bytes = new Uint8Array(mem);
+  const words = new Uint32Array(mem);
+  const reg = (offset: number) => regs[offset >> 2]!;
+  const setReg = (offset: number, v: number) => { regs[offset >> 2] = v; };
+  const hi = (offset: number) => Math.floor((iova + offset) / 2 ** 32);
+  const lo = (offset: number) => (iova + offset) % 2 ** 32;
   /** §4.6.7: SRRCTL, ring base/length, head = tail = 0, buffers in, ENABLE, poll, tail = N - 1 */
   const rxQueue = async (q: number, ring: number, buffers: number, srrctlAt = r.SRRCTL(q)) => {
     setReg(srrctlAt, r.SRRCTL_DESCTYPE_ADV_ONEBUF | r.SRRCTL_DROP_EN | (2048 >> r.SRRCTL_BSIZEPKT_SHIFT));
@@ -68,8 +69,26 @@ export function rig() {
     const w = (ring >> 2) + i * d.DESC_DWORDS;
     return { pktInfo: words[w]! & 0xFFFF, status: words[w + 2]!, length: words[w + 3]! & 0xFFFF };
   };
-  return { nic, bytes, words, reg, setReg, rxQueue, txQueue, txDescriptor, rxWriteBack, close: () => { nic.close(); linux().unmap(mem.buffer); linux().close(mem.fd); } };
+  return { bytes, words, reg, setReg, rxQueue, txQueue, txDescriptor, rxWriteBack };
 }
+
+/** A device with 1 MiB of DMA memory at IOVA in the kernel side's domain, driven through BAR0. */
+export function rig() {
+  const nic = new Sim82599();
+  const mem = linux('the sim-82599 test').memfdMap('sim-82599-test-dma', DMA_SIZE);
+  nic.mapDma(mem.fd, 0, DMA_SIZE, IOVA);
+  return { nic, ...driverOn(nic.regs, mem.buffer, IOVA), close: () => { nic.close(); linux().unmap(mem.buffer); linux().close(mem.fd); } };
+}
+
+/** Another owner of `nic`: its register window and 1 MiB of DMA memory at `iova` in its own domain. */
+export function owner(nic: Sim82599, iova: number) {
+  const w = nic.addWindow();
+  const mem = linux('the sim-82599 test').memfdMap('sim-82599-test-owner', DMA_SIZE);
+  nic.mapDma(mem.fd, 0, DMA_SIZE, iova, w.window);
+  return { window: w.window, ...driverOn(w.regs, mem.buffer, iova), close: () => { linux().unmap(mem.buffer); linux().close(mem.fd); } };
+}
+
+
 
 export function frame(length: number, etype: number, l4 = 0): Uint8Array {
   const f = new Uint8Array(length);
