@@ -121,14 +121,15 @@ static Napi::Value Assign(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ok);
 }
 
-// reclaim(device, window) -> queue pairs reclaimed; the window's DMA memory is unmapped after
-// the engine let go of it.
+// reclaim(device, window, start = 0, count = 0) -> queue pairs reclaimed (count 0: all, and
+// the window's DMA memory is unmapped after the engine let go of it).
 static Napi::Value Reclaim(const Napi::CallbackInfo& info) {
   Handle* h = Get(info);
   int window = info[1].As<Napi::Number>().Int32Value();
-  int n = h->device->Reclaim(window);
+  int start = info.Length() > 2 ? info[2].As<Napi::Number>().Int32Value() : 0, count = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 0;
+  int n = h->device->Reclaim(window, start, count);
   for (auto it = h->dma.begin(); it != h->dma.end();) {
-    if (window != 0 && it->window == window) {
+    if (window != 0 && count == 0 && it->window == window) {
       munmap(it->p, it->len);
       it = h->dma.erase(it);
     } else {
@@ -253,7 +254,10 @@ static Napi::Value Layout(const Napi::CallbackInfo& info) {
   return o;
 }
 
+void InitChannel(Napi::Env env, Napi::Object exports);  // native/channel.cc
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitChannel(env, exports);
   exports.Set("create", Napi::Function::New(env, Create));
   exports.Set("dmaMap", Napi::Function::New(env, DmaMap));
   exports.Set("attach", Napi::Function::New(env, Attach));

@@ -65,13 +65,13 @@ int Device::Execute(int op, int window, int start, int count) {
   }
   int n = 0;
   for (int q = 0; q < kQueues; q++) {
-    if (owner_[q] != window || window == 0) continue;
+    if (owner_[q] != window || window == 0 || (count && (q < start || q >= start + count))) continue;
     if (rx_[q].started) StopRx(q);
     if (tx_[q].started) StopTx(q);
     owner_[q] = 0;
     n++;
   }
-  if (window > 0 && window < windowCount_) windows_[window].regionCount.store(0, std::memory_order_release);
+  if (!count && window > 0 && window < windowCount_) windows_[window].regionCount.store(0, std::memory_order_release);
   return n;
 }
 
@@ -99,9 +99,9 @@ bool Device::Assign(int window, int start, int count) {
   return result == 1;
 }
 
-int Device::Reclaim(int window) {
+int Device::Reclaim(int window, int start, int count) {
   int result = 0;
-  Run(2, window, 0, 0, &result);
+  Run(2, window, start, count, &result);
   return result;
 }
 

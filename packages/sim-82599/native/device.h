@@ -101,9 +101,9 @@ class Device {
   // Assign: queue pairs start..start+count-1, all held by window 0, go to `window` (stopped
   // first if started); false, and nothing changes, if one is not window 0's.
   bool Assign(int window, int start, int count);
-  // Reclaim: every queue pair of `window` is stopped and goes back to window 0, and its DMA
-  // domain is emptied. Returns the number of queue pairs reclaimed.
-  int Reclaim(int window);
+  // Reclaim: the queue pairs start..start+count-1 of `window` (count 0: all of them, and then
+  // its DMA domain is emptied too) are stopped and go back to window 0. Returns how many.
+  int Reclaim(int window, int start = 0, int count = 0);
   // Before Start: queues 0..kernelQueues-1 are the kernel's, their frames go to the TAP
   // queue fds (queue q to fd q mod taps); and the wire (an AF_PACKET fd, or none: loopback).
   void AttachKernel(int kernelQueues, const int* tapFds, int taps);

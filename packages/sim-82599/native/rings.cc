@@ -17,6 +17,10 @@ static uint64_t LoadAddress(const uint8_t* p) { return uint64_t(LoadWord(p + 4))
 uint32_t Device::ProcessTx(int q) {
   TxQueue& t = tx_[q];
   const uint32_t b = reg::TxBlock(q);
+  if (!(QLoad(q, b + reg::TXDCTL) & reg::QUEUE_ENABLE)) {  // the driver stopped the queue: at once
+    StopTx(q);
+    return 0;
+  }
   const uint32_t tail = QLoad(q, b + reg::TDT);
   if (tail >= t.count) {
     if (tail != t.badTail) counters_.badTail.fetch_add(1, std::memory_order_relaxed);
@@ -96,11 +100,16 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     return;
   }
   RxQueue& r = rx_[q];
+  const uint32_t b = reg::RxBlock(q);
+  // ENABLE is read for every frame, so a queue starts with its first frame even before the
+  // enable scan has seen it, and stops at once when the driver clears it
+  const bool enabled = QLoad(q, b + reg::RXDCTL) & reg::QUEUE_ENABLE;
+  if (enabled != r.started) enabled ? StartRx(q) : StopRx(q);
   if (!r.started) {
     counters_.rxNotStarted.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const uint32_t b = reg::RxBlock(q), tail = QLoad(q, b + reg::RDT);
+  const uint32_t tail = QLoad(q, b + reg::RDT);
   if (tail >= r.count) {
     counters_.badTail.fetch_add(1, std::memory_order_relaxed);
     return;

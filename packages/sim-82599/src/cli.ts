@@ -6,6 +6,7 @@
  * stdout when the device is up. Bad input: one line on stderr, exit 1.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { ControlChannel, channelName } from './channel.js';
 import { Sim82599 } from './device.js';
 import { DEV_ID_82599_SFP, DMATXCTL, DMATXCTL_TE, INTEL_VENDOR_ID, RXCTRL, RXCTRL_RXEN, RX_QUEUES } from './regs.js';
 
@@ -103,14 +104,24 @@ export function run(argv: string[]): void {
   nic.regs[RXCTRL >> 2] = RXCTRL_RXEN;
   nic.regs[DMATXCTL >> 2] = DMATXCTL_TE;
   nic.start();
-  const mac = readFileSync(`/sys/class/net/${o.ifname}/address`, 'utf8').trim();
+  const sysfs = (what: string) => readFileSync(`/sys/class/net/${o.ifname}/${what}`, 'utf8').trim();
+  const mac = sysfs('address');
+  let channel: ControlChannel;
+  try {
+    channel = new ControlChannel(nic, { ifname: o.ifname, kernelQueues: o.kernelQueues, ifinfo: () => ({ mac: sysfs('address'), mtu: Number(sysfs('mtu')) }) });
+  } catch (err) {
+    nic.close();
+    process.stderr.write(`dpkit-sim-82599: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const keepAlive = setInterval(() => {}, 1 << 30);
   const shutdown = () => {
     clearInterval(keepAlive);
+    channel.close();
     nic.close();
     process.exit(0);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  process.stdout.write(`dpkit-sim-82599: ${o.ifname} ready (${hex4(INTEL_VENDOR_ID)}:${hex4(DEV_ID_82599_SFP)}, MAC ${mac}, kernel queues 0-${o.kernelQueues - 1}, wire ${o.wire ?? 'loopback'})\n`);
+  process.stdout.write(`dpkit-sim-82599: ${o.ifname} ready (${hex4(INTEL_VENDOR_ID)}:${hex4(DEV_ID_82599_SFP)}, MAC ${mac}, kernel queues 0-${o.kernelQueues - 1}, wire ${o.wire ?? 'loopback'}, control @${channelName(o.ifname)})\n`);
 }

@@ -56,6 +56,11 @@ export class Sim82599 {
     return simNative().reclaim(this.device, window);
   }
 
+  /** Takes queue pairs start..start+count-1 back from `window` (stopped); its DMA domain stays. */
+  release(window: number, start: number, count: number): number {
+    return simNative().reclaim(this.device, window, start, count);
+  }
+
   /**
    * Before start: creates the kernel side, TAP netdev `ifname` whose queues carry what the NIC
    * gives kernel queues 0..kernelQueues-1, and opens the wire netdev (`wire` undefined: MAC

@@ -9,6 +9,12 @@ import { fileURLToPath } from 'node:url';
 /** An opaque device handle. */
 export type DeviceHandle = { readonly __sim82599Device: unique symbol };
 
+export type ChannelServerHandle = { readonly __sim82599Channel: unique symbol };
+export type ChannelEvent =
+  | { type: 'open'; conn: number; pid: number; uid: number }
+  | { type: 'message'; conn: number; text: string; fds: number[] }
+  | { type: 'close'; conn: number };
+
 /** The engine's own counters (native/device.h, struct Counters). */
 export interface EngineCounters {
   passes: number;
@@ -36,7 +42,15 @@ export interface SimBinding {
   dmaMap(device: DeviceHandle, fd: number, offset: number, length: number, iova: number, window?: number): void;
   addWindow(device: DeviceHandle): { window: number; fd: number; regs: ArrayBuffer };
   assign(device: DeviceHandle, window: number, start: number, count: number): boolean;
-  reclaim(device: DeviceHandle, window: number): number;
+  reclaim(device: DeviceHandle, window: number, start?: number, count?: number): number;
+  /** the control channel's transport (native/channel.cc) */
+  channelListen(name: string, onEvent: (e: ChannelEvent) => void): ChannelServerHandle;
+  channelSend(server: ChannelServerHandle, conn: number, text: string, fds: number[]): boolean;
+  channelDrop(server: ChannelServerHandle, conn: number): void;
+  channelClose(server: ChannelServerHandle): void;
+  channelConnect(name: string): number;
+  channelRequest(fd: number, text: string, fds: number[], timeoutMs: number): { text: string; fds: number[] };
+  channelDisconnect(fd: number): void;
   /** the kernel side (TAP `ifname`, `taps` queues, kernel queues 0..kernelQueues-1) and the wire ('' = loopback) */
   attach(device: DeviceHandle, ifname: string, taps: number, kernelQueues: number, wire: string): void;
   start(device: DeviceHandle): void;

@@ -71,7 +71,15 @@ real('the kernel serves UDP on the TAP through the emulated NIC and its wire; SI
     dev.stdout.on('data', (d) => { out += d; if (out.includes('\n')) ok(out); });
     void exited.then(() => ok(out));
   });
-  t.regex(ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, kernel queues 0-31, wire va\)\n$/, stderr);
+  t.regex(ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, kernel queues 0-31, wire va, control @dpkit-sim-82599\/bx0\)\n$/, stderr);
+
+  // the control channel lives in the device's network namespace, and reports the TAP's identity
+  const mac = /MAC (\S+),/.exec(ready)![1]!;
+  const child = fileURLToPath(new URL('./channel-child.js', import.meta.url));
+  const packageDir = fileURLToPath(new URL('../../', import.meta.url));
+  const ask = (ns: string | undefined) => spawnSync(ns ? 'ip' : process.execPath, [...(ns ? ['netns', 'exec', ns, process.execPath] : []), child, 'dpkit-sim-82599/bx0', 'ask', 'get_ifinfo'], { cwd: packageDir, encoding: 'utf8', timeout: 20_000 });
+  t.is(ask(a).stdout, `ok pci=8086:10FB mac=${mac} mtu=1500 numa=-1 rx_queues=128 tx_queues=128 kernel_queues=0-31\n`);
+  t.regex(ask(undefined).stderr, /ECONNREFUSED|Connection refused/, 'not reachable from another network namespace');
 
   sh(['ip', '-n', a, 'addr', 'add', '10.99.0.1/24', 'dev', 'bx0']);
   sh(['ip', '-n', a, 'link', 'set', 'bx0', 'up']);
