@@ -223,11 +223,13 @@ static Napi::Value GetCounters(const Napi::CallbackInfo& info) {
   num("wireTxErrors", c.wireTxErrors);
   num("wireRxOversize", c.wireRxOversize);
   num("fdirFull", c.fdirFull);
-  Napi::Array rx = Napi::Array::New(env, kQueues), tx = Napi::Array::New(env, kQueues);
+  Napi::Array rx = Napi::Array::New(env, kQueues), tx = Napi::Array::New(env, kQueues), frames = Napi::Array::New(env, kQueues);
   for (int q = 0; q < kQueues; q++) {
+    frames.Set(uint32_t(q), Napi::Number::New(env, double(c.rxQueueFrames[q].load(std::memory_order_relaxed))));
     rx.Set(uint32_t(q), Napi::Number::New(env, double(c.rxDmaFaults[q].load(std::memory_order_relaxed))));
     tx.Set(uint32_t(q), Napi::Number::New(env, double(c.txDmaFaults[q].load(std::memory_order_relaxed))));
   }
+  o.Set("rxQueueFrames", frames);
   o.Set("rxDmaFaults", rx);
   o.Set("txDmaFaults", tx);
   return o;

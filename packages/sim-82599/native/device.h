@@ -82,6 +82,7 @@ struct Counters {
   std::atomic<uint64_t> wireTxErrors{0};
   std::atomic<uint64_t> wireRxOversize{0};
   std::atomic<uint64_t> fdirFull{0};
+  std::atomic<uint64_t> rxQueueFrames[kQueues]{};  // frames delivered per rx queue (ring or TAP)
   std::atomic<uint64_t> rxDmaFaults[kQueues]{};
   std::atomic<uint64_t> txDmaFaults[kQueues]{};
 };

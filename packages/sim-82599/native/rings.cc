@@ -95,6 +95,7 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
   const int q = Classify(frame, length, &pktInfo, &hiDword, &status);
   if (q < kernelQueues_) {
     ToKernel(q, frame, length);
+    counters_.rxQueueFrames[q].fetch_add(1, std::memory_order_relaxed);
     Add(reg::GPRC, 1);
     Add(reg::GORCL, length);
     return;
@@ -150,6 +151,7 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
   Add(reg::QPRC(s), 1);
   Add(reg::QBRC_L(s), length);
   counters_.descriptors.fetch_add(need, std::memory_order_relaxed);
+  counters_.rxQueueFrames[q].fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace sim82599

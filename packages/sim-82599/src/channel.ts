@@ -13,6 +13,7 @@
  *     return START COUNT          ok | error EINVAL ...
  *     map                         ok size=524288 (+ the window's memfd)
  *     map_umem IOVA LENGTH (+fd)  ok | error EINVAL ...
+ *     stats                       ok rx_queue_0_packets=N ... rx_not_started=N rx_no_descriptors=N kernel_dropped=N
  */
 import { Sim82599 } from './device.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
@@ -136,6 +137,12 @@ export class ControlChannel {
             this.queueOwner.delete(q);
           }
           return ['ok'];
+        }
+        case 'stats': {
+          if (args.length) return ['error EINVAL usage: stats'];
+          const c = this.nic.counters();
+          const queues = c.rxQueueFrames.map((n, q) => `rx_queue_${q}_packets=${n}`).join(' ');
+          return [`ok ${queues} rx_not_started=${c.rxNotStarted} rx_no_descriptors=${c.rxNoDescriptors} kernel_dropped=${c.kernelDropped}`];
         }
         case 'map': {
           if (args.length) return ['error EINVAL usage: map'];

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ControlChannel, channelName } from './channel.js';
 import { Sim82599 } from './device.js';
-import { DEV_ID_82599_SFP, DMATXCTL, DMATXCTL_TE, INTEL_VENDOR_ID, RXCTRL, RXCTRL_RXEN, RX_QUEUES } from './regs.js';
+import { kernelSideUp } from './kernel.js';
+import { DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES } from './regs.js';
 
 const USAGE = 'usage: dpkit-sim-82599 IFNAME (--wire NETDEV | --loopback) [--kernel-queues K]';
 
@@ -100,9 +101,7 @@ export function run(argv: string[]): void {
     process.stderr.write(`dpkit-sim-82599: ${attachError(o, err as Error)}\n`);
     process.exit(1);
   }
-  // the kernel side's part of bringing the NIC up, as ixgbe's open does: receive and transmit on
-  nic.regs[RXCTRL >> 2] = RXCTRL_RXEN;
-  nic.regs[DMATXCTL >> 2] = DMATXCTL_TE;
+  kernelSideUp(nic, o.kernelQueues);
   nic.start();
   const sysfs = (what: string) => readFileSync(`/sys/class/net/${o.ifname}/${what}`, 'utf8').trim();
   const mac = sysfs('address');

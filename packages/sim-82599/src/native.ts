@@ -33,6 +33,8 @@ export interface EngineCounters {
   wireRxOversize: number;
   /** flow director adds refused because the table was full */
   fdirFull: number;
+  /** frames delivered per rx queue: written to its ring, or for a kernel queue to the TAP */
+  rxQueueFrames: number[];
   rxDmaFaults: number[];
   txDmaFaults: number[];
 }

@@ -77,7 +77,7 @@ real('the kernel serves UDP on the TAP through the emulated NIC and its wire; SI
   const mac = /MAC (\S+),/.exec(ready)![1]!;
   const child = fileURLToPath(new URL('./channel-child.js', import.meta.url));
   const packageDir = fileURLToPath(new URL('../../', import.meta.url));
-  const ask = (ns: string | undefined) => spawnSync(ns ? 'ip' : process.execPath, [...(ns ? ['netns', 'exec', ns, process.execPath] : []), child, 'dpkit-sim-82599/bx0', 'ask', 'get_ifinfo'], { cwd: packageDir, encoding: 'utf8', timeout: 20_000 });
+  const ask = (ns: string | undefined, request = 'get_ifinfo') => spawnSync(ns ? 'ip' : process.execPath, [...(ns ? ['netns', 'exec', ns, process.execPath] : []), child, 'dpkit-sim-82599/bx0', 'ask', request], { cwd: packageDir, encoding: 'utf8', timeout: 20_000 });
   t.is(ask(a).stdout, `ok pci=8086:10FB mac=${mac} mtu=1500 numa=-1 rx_queues=128 tx_queues=128 kernel_queues=0-31\n`);
   t.regex(ask(undefined).stderr, /ECONNREFUSED|Connection refused/, 'not reachable from another network namespace');
 
@@ -109,6 +109,29 @@ real('the kernel serves UDP on the TAP through the emulated NIC and its wire; SI
   }
   t.true(sent >= 6, `B sent ${sent} frames (an ARP request and five datagrams at least)`);
   t.is(received, sent, 'the kernel received on bx0 exactly what B sent');
+
+  // RSS spreads flows over the kernel queues (RETA over queues 0-15): 32 UDP flows from B
+  const stats = () => Object.fromEntries(ask(a, 'stats').stdout.trim().replace(/^ok /, '').split(' ').map((kv) => kv.split('=')).map(([k, v]) => [k!, Number(v)]));
+  const before = stats();
+  await nodeIn(b, `
+    import dgram from 'node:dgram';
+    for (let i = 0; i < 32; i++) {
+      const s = dgram.createSocket('udp4');
+      await new Promise((ok) => s.bind(20000 + i, '10.99.0.2', ok));
+      await new Promise((ok) => s.send('flow ' + i, 9001, '10.99.0.1', ok));
+      s.close();
+    }`);
+  let after = stats();
+  const delta = (q: number) => after[`rx_queue_${q}_packets`]! - before[`rx_queue_${q}_packets`]!;
+  const total = () => Array.from({ length: 128 }, (_, q) => delta(q)).reduce((x, y) => x + y, 0);
+  for (let i = 0; i < 20 && total() < 32; i++) {
+    await new Promise((ok) => setTimeout(ok, 50));
+    after = stats();
+  }
+  const used = Array.from({ length: 16 }, (_, q) => delta(q)).filter((n) => n > 0).length;
+  t.true(total() >= 32, `${total()} frames reached the kernel queues`);
+  t.true(used >= 2, `the flows landed on ${used} of the 16 RSS queues`);
+  t.is(Array.from({ length: 112 }, (_, q) => delta(16 + q)).reduce((x, y) => x + y, 0), 0, 'none beyond queue 15 (RETA entries are 4 bits)');
 
   dev.kill('SIGINT');
   t.is(await exited, 0, stderr);
