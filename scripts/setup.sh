@@ -18,4 +18,12 @@ addon=packages/eal/build/Release/dpkit_linux.node
 if [ "$(uname -s)" = Linux ] && { [ ! -f "$addon" ] || [ -n "$(find packages/eal/native packages/eal/binding.gyp -newer "$addon" -print -quit)" ]; }; then
   node packages/eal/scripts/build-native.mjs
 fi
+# the emulated 82599's engine (packages/sim-82599/native), built the same way
+sim=packages/sim-82599/build/Release/dpkit_sim_82599.node
+if [ "$(uname -s)" = Linux ] && { [ ! -f "$sim" ] || [ -n "$(find packages/sim-82599/native packages/sim-82599/binding.gyp -newer "$sim" -print -quit)" ]; }; then
+  node packages/sim-82599/scripts/build-native.mjs
+fi
+# its command at the repository root's node_modules/.bin (like the workspace's other commands)
+mkdir -p node_modules/.bin
+ln -sfn ../../packages/sim-82599/bin/dpkit-sim-82599.js node_modules/.bin/dpkit-sim-82599
 pnpm exec tsc -b >&2

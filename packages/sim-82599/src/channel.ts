@@ -1,0 +1,191 @@
+/**
+ * The device's control channel: what the RFC's kernel patch gave user space, as one Unix
+ * socket per device, `@dpkit-sim-82599/IFNAME` in the abstract namespace of the device's
+ * network namespace. Served only to the device's own uid (or root), by SO_PEERCRED. One
+ * connection is one owner: it may split queue pairs, map its register window and register
+ * DMA memory; when the connection closes for any reason (kill -9 included) its queues are
+ * stopped and given back and its DMA memory dropped before the next request is served.
+ *
+ * Requests and replies are single text messages; file descriptors travel with SCM_RIGHTS:
+ *
+ *     get_ifinfo                  ok pci=8086:10FB mac=MAC mtu=N numa=-1 rx_queues=128 tx_queues=128 kernel_queues=0-K
+ *     split START COUNT           ok | error EBUSY ... | error EINVAL ...
+ *     return START COUNT          ok | error EINVAL ...
+ *     map                         ok size=524288 (+ the window's memfd)
+ *     map_umem IOVA LENGTH (+fd)  ok | error EINVAL ...
+ *     stats                       ok rx_queue_0_packets=N ... rx_not_started=N rx_no_descriptors=N kernel_dropped=N
+ */
+import { Sim82599 } from './device.js';
+import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
+import { BAR0_SIZE, DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES, TX_QUEUES } from './regs.js';
+
+/** The channel name of device IFNAME. */
+export const channelName = (ifname: string): string => `dpkit-sim-82599/${ifname}`;
+
+interface OwnerWindow {
+  window: number;
+  fd: number;
+  regs: Uint32Array;
+}
+
+interface Owner {
+  pid: number;
+  window: OwnerWindow | undefined;
+  queues: Set<number>;
+}
+
+export interface ChannelOptions {
+  ifname: string;
+  kernelQueues: number;
+  /** the kernel interface's MAC and MTU, read when asked */
+  ifinfo: () => { mac: string; mtu: number };
+}
+
+const hex4 = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
+
+export class ControlChannel {
+  private readonly server: ChannelServerHandle;
+  private readonly owners = new Map<number, Owner>();
+  private readonly queueOwner = new Map<number, number>();
+  private readonly spare: OwnerWindow[] = [];
+  private closed = false;
+
+  constructor(private readonly nic: Sim82599, private readonly o: ChannelOptions, name = channelName(o.ifname)) {
+    this.server = simNative().channelListen(name, (e) => {
+      if (this.closed) return; // an event queued before close()
+      try {
+        this.onEvent(e);
+      } catch (err) {
+        process.stderr.write(`dpkit-sim-82599: control channel: ${(err as Error).message}\n`);
+      }
+    });
+  }
+
+  /** Stops serving: every owner's queues are reclaimed, then every connection is closed. */
+  close(): void {
+    if (this.closed) return;
+    for (const conn of [...this.owners.keys()]) this.reclaim(conn);
+    this.closed = true;
+    simNative().channelClose(this.server);
+  }
+
+  private onEvent(e: ChannelEvent): void {
+    if (e.type === 'open') {
+      const me = process.getuid?.() ?? 0;
+      if (e.uid !== me && e.uid !== 0) {
+        this.reply(e.conn, `error EPERM this device belongs to uid ${me}`);
+        simNative().channelDrop(this.server, e.conn);
+        return;
+      }
+      this.owners.set(e.conn, { pid: e.pid, window: undefined, queues: new Set() });
+    } else if (e.type === 'message') {
+      const owner = this.owners.get(e.conn);
+      if (!owner) {
+        for (const fd of e.fds) simNative().channelDisconnect(fd);
+        return;
+      }
+      this.reply(e.conn, ...this.request(owner, e.text, e.fds));
+    } else {
+      this.reclaim(e.conn);
+    }
+  }
+
+  private reply(conn: number, text: string, fds: number[] = []): void {
+    simNative().channelSend(this.server, conn, text, fds);
+  }
+
+  /** Carries out one request; returns the reply and the descriptors to pass with it. */
+  private request(owner: Owner, text: string, fds: number[]): [string, number[]?] {
+    const [verb, ...args] = text.trim().split(/\s+/);
+    const passed = fds.slice();
+    const closeUnused = () => { for (const fd of passed) simNative().channelDisconnect(fd); };
+    const ints = (n: number): number[] | undefined => {
+      if (args.length !== n || !args.every((a) => /^\d+$/.test(a))) return undefined;
+      return args.map(Number);
+    };
+    try {
+      switch (verb) {
+        case 'get_ifinfo': {
+          const { mac, mtu } = this.o.ifinfo();
+          return [`ok pci=${hex4(INTEL_VENDOR_ID)}:${hex4(DEV_ID_82599_SFP)} mac=${mac} mtu=${mtu} numa=-1 rx_queues=${RX_QUEUES} tx_queues=${TX_QUEUES} kernel_queues=0-${this.o.kernelQueues - 1}`];
+        }
+        case 'split': {
+          const n = ints(2);
+          if (!n || n[1]! < 1 || n[0]! + n[1]! > RX_QUEUES) return [`error EINVAL usage: split START COUNT with START + COUNT <= ${RX_QUEUES}`];
+          const [start, count] = n as [number, number];
+          for (let q = start; q < start + count; q++) {
+            if (q < this.o.kernelQueues) return [`error EBUSY queue ${q} belongs to the kernel (kernel queues 0-${this.o.kernelQueues - 1})`];
+            const by = this.queueOwner.get(q);
+            if (by !== undefined) return [`error EBUSY queue ${q} is owned by pid ${this.owners.get(by)?.pid ?? '?'}`];
+          }
+          const w = this.windowOf(owner);
+          if (!this.nic.assign(w.window, start, count)) return [`error EBUSY queues ${start}-${start + count - 1} are not free`];
+          for (let q = start; q < start + count; q++) {
+            owner.queues.add(q);
+            this.queueOwner.set(q, this.connOf(owner));
+          }
+          return ['ok'];
+        }
+        case 'return': {
+          const n = ints(2);
+          if (!n || n[1]! < 1) return ['error EINVAL usage: return START COUNT'];
+          const [start, count] = n as [number, number];
+          for (let q = start; q < start + count; q++) if (!owner.queues.has(q)) return [`error EINVAL queue ${q} is not yours`];
+          this.nic.release(owner.window!.window, start, count);
+          for (let q = start; q < start + count; q++) {
+            owner.queues.delete(q);
+            this.queueOwner.delete(q);
+          }
+          return ['ok'];
+        }
+        case 'stats': {
+          if (args.length) return ['error EINVAL usage: stats'];
+          const c = this.nic.counters();
+          const queues = c.rxQueueFrames.map((n, q) => `rx_queue_${q}_packets=${n}`).join(' ');
+          return [`ok ${queues} rx_not_started=${c.rxNotStarted} rx_no_descriptors=${c.rxNoDescriptors} kernel_dropped=${c.kernelDropped}`];
+        }
+        case 'map': {
+          if (args.length) return ['error EINVAL usage: map'];
+          return [`ok size=${BAR0_SIZE}`, [this.windowOf(owner).fd]];
+        }
+        case 'map_umem': {
+          const n = ints(2);
+          if (!n || passed.length !== 1) return ['error EINVAL usage: map_umem IOVA LENGTH, with the memory\'s file descriptor'];
+          try {
+            this.nic.mapDma(passed[0]!, 0, n[1]!, n[0]!, this.windowOf(owner).window);
+          } catch (err) {
+            return [`error EINVAL ${(err as Error).message}`];
+          }
+          return ['ok'];
+        }
+        default:
+          return [`error EINVAL unknown request "${verb ?? ''}"`];
+      }
+    } finally {
+      closeUnused(); // the device mapped what it keeps; received descriptors are not held open
+    }
+  }
+
+  private connOf(owner: Owner): number {
+    for (const [conn, o] of this.owners) if (o === owner) return conn;
+    throw new Error('sim-82599: owner without a connection');
+  }
+
+  private windowOf(owner: Owner): OwnerWindow {
+    owner.window ??= this.spare.pop() ?? this.nic.addWindow();
+    return owner.window;
+  }
+
+  /** The connection closed: its queues stop and come back, its DMA memory goes, its window is reused. */
+  private reclaim(conn: number): void {
+    const owner = this.owners.get(conn);
+    this.owners.delete(conn);
+    if (!owner) return;
+    for (const q of owner.queues) this.queueOwner.delete(q);
+    if (owner.window) {
+      this.nic.reclaim(owner.window.window);
+      owner.window.regs.fill(0);
+      this.spare.push(owner.window);
+    }
+  }
+}
