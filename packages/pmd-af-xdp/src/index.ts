@@ -537,7 +537,7 @@ export const driver = defineDriver({
     const rings = openAfXdp(v.iface, `${device.name} (AF_XDP)`);
     createAfXdpPort(device, ctx, {
       rings, ownsRings: true, iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
-      forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: rings.redirectSteering(), fixCsum: v.fix_csum,
+      forceCopy: v.force_copy, mode: v.mode, steering: rings.redirectSteering(), fixCsum: v.fix_csum,
       busyBudget: v.busy_budget,
     });
   },
