@@ -315,9 +315,14 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     const s = (kind === 'rx' ? this.#drv.rxSetup : this.#drv.txSetup)[queue]!;
     if (s.state === 'started') return;
     this.#drv.queueStart(kind, queue);
+    try {
+      if (kind === 'rx') this.rxq[queue] = this.#drv.createRxQueue(queue);
+      else this.txq[queue] = this.#drv.createTxQueue(queue);
+    } catch (err) {
+      this.#drv.queueStop(kind, queue); // a queue whose burst object failed is not started
+      throw err;
+    }
     s.state = 'started';
-    if (kind === 'rx') this.rxq[queue] = this.#drv.createRxQueue(queue);
-    else this.txq[queue] = this.#drv.createTxQueue(queue);
   }
 
   async queueStop(kind: 'rx' | 'tx', queue: number): Promise<void> {

@@ -93,7 +93,8 @@ export interface EthDevOps<Priv = unknown, RxData = unknown, TxData = unknown> {
   /**
    * rte_eth_dev_rx_queue_start: start one rx queue of a started port. Checked: the port is
    * open and started; `queue` is below nbRxQueues and stopped. ethdev builds its burst
-   * function after the op. Errors: EIO. Absent: ENOTSUP (all four queue ops go together).
+   * function after the op (if that throws, ethdev calls rxQueueStop and the queue stays
+   * stopped). Errors: EIO. Absent: ENOTSUP (all four queue ops go together).
    */
   rxQueueStart?: (port: DriverPort<Priv>, queue: number) => void;
   /** rte_eth_dev_rx_queue_stop: checked as rxQueueStart (the queue started), after its queue object was released. */

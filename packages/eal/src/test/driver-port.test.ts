@@ -124,6 +124,10 @@ const failing = defineDriver({
       rxQueueSetup: () => 0,
       txQueueSetup: () => 0,
       linkUpdate: (p) => ({ ...LINK, up: p.started }),
+      rxQueueStart: () => undefined,
+      rxQueueStop: () => undefined,
+      txQueueStart: (_p, q) => void held.push(`tx ${q} started`),
+      txQueueStop: (_p, q) => void held.splice(held.indexOf(`tx ${q} started`), 1),
     };
     const released: string[] = [];
     const impl = {
@@ -152,6 +156,15 @@ test('a start that fails after the driver started (building the bursts) leaves t
     t.deepEqual(held, [], "the driver's stop undid its start");
     t.deepEqual(seenReleased, ['rx'], 'the rx queue object built before the failure was released');
     t.is(dev.queueInfo('rx', 0).state, 'stopped');
+
+    // the same for one queue: a deferred tx queue whose burst object cannot be built
+    await dev.txQueueSetup(0, 64, 0, { deferredStart: true });
+    await dev.start();
+    t.deepEqual(held, ['queues split']);
+    await t.throwsAsync(() => dev.queueStart('tx', 0), { message: 'net_halfway0: tx ring does not map' });
+    t.deepEqual(held, ['queues split'], "the driver's txQueueStop undid its txQueueStart");
+    t.is(dev.queueInfo('tx', 0).state, 'stopped');
+    await dev.stop();
     await dev.close();
     t.true(dev.closed, 'the port closes (it is not left started)');
   } finally {
