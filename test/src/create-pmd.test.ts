@@ -48,6 +48,8 @@ test.serial('a bad name or a directory in use: one line on stderr, exit 1, nothi
     [['http'], "'http' is not a valid npm package name: 'http' is a reserved name"],
     [['2fast'], "'2fast' gives the driver name 'net_2fast', which is not valid: after net_ a driver name is a lower-case identifier ([a-z][a-z0-9_]*); choose another package name"],
     [['@acme/pmd-x2'], "'@acme/pmd-x2' gives the driver name 'net_x2', which ends in a digit and would run into the port number (--vdev=net_x20); choose another package name"],
+    [['pmd-null'], "'pmd-null' gives the driver name 'net_null', which is dpkit's own (@dpkit/pmd-null): dpkit-testpmd registers that one and would refuse to load yours; choose another package name"],
+    [['@acme/af-xdp'], "'@acme/af-xdp' gives the driver name 'net_af_xdp', which is dpkit's own (@dpkit/pmd-af-xdp): dpkit-testpmd registers that one and would refuse to load yours; choose another package name"],
     [[], 'give the package name: create-pmd <name> [--dir DIR], e.g. npm init @dpkit/pmd my-driver'],
     [['my-driver', 'there'], "one name only (got 'my-driver' and 'there'); the directory goes in --dir (with npm init, after --: npm init @dpkit/pmd my-driver -- --dir there)"],
     [['my-driver', '--into', 'x'], 'unknown option --into; usage: create-pmd <name> [--dir DIR]'],

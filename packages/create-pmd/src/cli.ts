@@ -20,6 +20,12 @@ const RENAMED: Record<string, string> = { gitignore: '.gitignore' };
 
 class UsageError extends Error {}
 
+/** dpkit's own drivers with a name the starter could make, and their packages: dpkit-testpmd registers them all. */
+const DPKIT_DRIVERS: Record<string, string> = {
+  net_null: '@dpkit/pmd-null', net_ring: '@dpkit/pmd-ring', net_af_xdp: '@dpkit/pmd-af-xdp', net_af_xdp_bifurc: '@dpkit/pmd-af-xdp',
+  net_af_packet: '@dpkit/pmd-af-packet', net_bifurc: '@dpkit/bifurc',
+};
+
 /** Why `name` is not a name npm publishes a new package under (its rules), or undefined. */
 function packageNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'it is empty';
@@ -63,6 +69,10 @@ function parse(argv: string[]): { name: string; dir: string } | undefined {
   const driver = driverName(name);
   if (!/^net_[a-z][a-z0-9_]*$/.test(driver)) {
     throw new UsageError(`'${name}' gives the driver name '${driver}', which is not valid: after net_ a driver name is a lower-case identifier ([a-z][a-z0-9_]*); choose another package name`);
+  }
+  const own = DPKIT_DRIVERS[driver];
+  if (own) {
+    throw new UsageError(`'${name}' gives the driver name '${driver}', which is dpkit's own (${own}): dpkit-testpmd registers that one and would refuse to load yours; choose another package name`);
   }
   if (/[0-9]$/.test(driver)) {
     throw new UsageError(`'${name}' gives the driver name '${driver}', which ends in a digit and would run into the port number (--vdev=${driver}0); choose another package name`);

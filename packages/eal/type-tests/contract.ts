@@ -7,7 +7,7 @@
 import { expectTypeOf } from 'expect-type';
 import type { EthDev, EthLink } from '@dpkit/eal';
 import {
-  removePorts, type Device, type DriverPort, type EthDevAllocator, type EthDevOps, type ProbeContext, type QueueDescriptor,
+  defineParams, removePorts, type Device, type DriverPort, type ParamValues, type EthDevAllocator, type EthDevOps, type ProbeContext, type QueueDescriptor,
   type RemoveContext, type RxQueue, type TxQueue,
 } from '@dpkit/eal/driver';
 
@@ -112,3 +112,12 @@ dev.started = true;
 dev.closed = true;
 // @ts-expect-error an application's EthDev is not the driver's port
 ops.start(dev);
+
+// devargs: a string with `choices` is typed as one of them, so a probe passes it on with no cast
+const modeParams = defineParams({ mode: { type: 'string', default: 'drv', choices: ['drv', 'skb'] }, iface: { type: 'string' } });
+declare const modeValues: ParamValues<typeof modeParams>;
+expectTypeOf(modeValues.mode).toEqualTypeOf<'drv' | 'skb'>();
+expectTypeOf(modeValues.iface).toEqualTypeOf<string | undefined>();
+// @ts-expect-error a value outside the choices is not one of them
+const badMode: typeof modeValues.mode = 'native';
+void badMode;

@@ -249,6 +249,10 @@ function attachSteering(p: AfXdpPrivate): { detach(): void } {
     if (p.cfg.mode === 'drv' && code === 'ERANGE') {
       throw new DpkitError(`${p.label}: ${p.cfg.iface}'s driver refuses native XDP at this MTU (its own, or its veth peer's, is too large for XDP without multi-buffer): lower the MTU or use mode=skb`, code);
     }
+    if (code === 'EBUSY') {
+      // the queue locks are ours (splitQueues): the program is another process's on other queues, or not dpkit's
+      throw new DpkitError(`${p.label}: ${p.cfg.iface} has an XDP program attached already (one per netdev: a started port of another process, on other queues of it, or another program; see 'ip link show ${p.cfg.iface}'): stop that port, or serve every queue from one port`, code);
+    }
     throw err;
   }
 }
@@ -533,7 +537,7 @@ export const driver = defineDriver({
     const rings = openAfXdp(v.iface, `${device.name} (AF_XDP)`);
     createAfXdpPort(device, ctx, {
       rings, ownsRings: true, iface: v.iface, queueMap: Array.from({ length: v.queue_count }, (_, q) => [v.start_queue + q]), sharedUmem: v.shared_umem,
-      forceCopy: v.force_copy, mode: v.mode as 'drv' | 'skb', steering: rings.redirectSteering(), fixCsum: v.fix_csum,
+      forceCopy: v.force_copy, mode: v.mode, steering: rings.redirectSteering(), fixCsum: v.fix_csum,
       busyBudget: v.busy_budget,
     });
   },

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EthLink } from '@dpkit/eal';
-import { defineDriver, defineParams, type DriverPort, type EthDevOps, type ParamValues } from '@dpkit/eal/driver';
+import { defineDriver, defineParams, removePorts, type DriverPort, type EthDevOps, type ParamValues } from '@dpkit/eal/driver';
 import * as fastPath from './fastpath.js';
 import type { NullQueueData } from './fastpath.js';
 
@@ -82,9 +82,7 @@ export const driver = defineDriver({
     });
     ctx.log.info(`created ${device.name}: size=${ctx.params.size} copy=${Number(ctx.params.copy)} no-rx=${Number(ctx.params['no-rx'])}`);
   },
-  remove(device, ctx) {
-    for (const port of [...device.ports]) ctx.ethdev.release(ctx.ethdev.get(port));
-  },
+  remove: removePorts,
 });
 
 export const drivers = [driver];

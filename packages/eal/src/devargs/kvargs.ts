@@ -13,11 +13,14 @@ export type ParamSpec =
 
 export type ParamSchema = Readonly<Record<string, ParamSpec>>;
 
+/** int: number; bool: boolean; a string with `choices`: one of them; any other: string. */
 type ValueOf<S extends ParamSpec> = S extends { type: 'int' }
   ? number
   : S extends { type: 'bool' }
     ? boolean
-    : string;
+    : S extends { type: 'string'; choices: readonly (infer C extends string)[] }
+      ? C
+      : string;
 
 /** The typed values a schema yields; keys without a default may be absent. */
 export type ParamValues<S extends ParamSchema> = {

@@ -14,7 +14,7 @@ import type { DriverPort } from '../driver/port.js';
 import type { Mempool } from '../mbuf/mempool.js';
 import { QUEUE_STAT_SLOTS, QueueStat, idleQueue, type QueueDescriptor, type RxQueue, type TxQueue } from './fastpath.js';
 import type { OptionalOp } from './ops.js';
-import { bindDriver, type BoundDriver } from './binding.js';
+import { bindDriver, type BoundDriver, type QueueSetup } from './binding.js';
 import type { FlowOps } from '../flow/flow.js';
 import { waitReadable, type ReadableWait } from '../linux/poll.js';
 import {
@@ -194,16 +194,25 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     for (let q = 0; q < this.nbTxQueues; q++) if (!drv.txSetup[q]) this.fail(`tx queue ${q} is not set up`);
     await drv.start();
     drv.port.started = true;
-    this.rxq = drv.rxSetup.map((s, q) => {
+    const built: (RxQueue | TxQueue)[] = [];
+    const build = <Q extends RxQueue | TxQueue>(s: QueueSetup | undefined, make: () => Q): Q | typeof idleQueue => {
       if (s!.deferredStart) return idleQueue;
+      const queue = make();
+      built.push(queue);
       s!.state = 'started';
-      return drv.createRxQueue(q);
-    });
-    this.txq = drv.txSetup.map((s, q) => {
-      if (s!.deferredStart) return idleQueue;
-      s!.state = 'started';
-      return drv.createTxQueue(q);
-    });
+      return queue;
+    };
+    try {
+      this.rxq = drv.rxSetup.map((s, q) => build(s, () => drv.createRxQueue(q)));
+      this.txq = drv.txSetup.map((s, q) => build(s, () => drv.createTxQueue(q)));
+    } catch (err) {
+      // a failed start is no start: give back what the queue objects and the driver's start hold
+      for (const queue of built) queue.release?.();
+      for (const s of [...drv.rxSetup, ...drv.txSetup]) if (s) s.state = 'stopped';
+      await drv.stop();
+      drv.port.started = false;
+      throw err;
+    }
     await this.updateLink(false);
   }
 
@@ -306,9 +315,14 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     const s = (kind === 'rx' ? this.#drv.rxSetup : this.#drv.txSetup)[queue]!;
     if (s.state === 'started') return;
     this.#drv.queueStart(kind, queue);
+    try {
+      if (kind === 'rx') this.rxq[queue] = this.#drv.createRxQueue(queue);
+      else this.txq[queue] = this.#drv.createTxQueue(queue);
+    } catch (err) {
+      this.#drv.queueStop(kind, queue); // a queue whose burst object failed is not started
+      throw err;
+    }
     s.state = 'started';
-    if (kind === 'rx') this.rxq[queue] = this.#drv.createRxQueue(queue);
-    else this.txq[queue] = this.#drv.createTxQueue(queue);
   }
 
   async queueStop(kind: 'rx' | 'tx', queue: number): Promise<void> {

@@ -47,13 +47,16 @@ export interface EthDevOps<Priv = unknown, RxData = unknown, TxData = unknown> {
    * is cannot run: an MTU the rx buffers cannot hold), EBUSY (the device is taken by another
    * user), EPERM (privileges), ENOMEM, ENODEV (the netdev went away), or the kernel's code. On
    * failure the op undoes what it did: the port stays stopped and can be started again.
-   * After it ethdev builds the queues' burst functions and asks for the link.
+   * After it ethdev builds the queues' burst functions (the fast-path module's createRxQueue
+   * and createTxQueue) and asks for the link; if building one throws, ethdev releases those
+   * built, calls `stop` and passes the error on: the port stays stopped.
    */
   start: (port: DriverPort<Priv>) => Done;
   /**
    * rte_eth_dev_stop: stop the device and give back every mbuf it still holds (the
    * conformance suite checks the pools are full afterwards). Checked: the port is open and
-   * started; every lcore has released its queue objects (RxQueue/TxQueue.release) before.
+   * started (or its start op succeeded and building the queues' burst functions failed);
+   * every lcore has released its queue objects (RxQueue/TxQueue.release) before.
    * Errors: none expected; a throw is passed on and the port is still recorded as started.
    */
   stop: (port: DriverPort<Priv>) => Done;
@@ -90,7 +93,8 @@ export interface EthDevOps<Priv = unknown, RxData = unknown, TxData = unknown> {
   /**
    * rte_eth_dev_rx_queue_start: start one rx queue of a started port. Checked: the port is
    * open and started; `queue` is below nbRxQueues and stopped. ethdev builds its burst
-   * function after the op. Errors: EIO. Absent: ENOTSUP (all four queue ops go together).
+   * function after the op (if that throws, ethdev calls rxQueueStop and the queue stays
+   * stopped). Errors: EIO. Absent: ENOTSUP (all four queue ops go together).
    */
   rxQueueStart?: (port: DriverPort<Priv>, queue: number) => void;
   /** rte_eth_dev_rx_queue_stop: checked as rxQueueStart (the queue started), after its queue object was released. */

@@ -7,7 +7,8 @@
 import test from 'ava';
 import { threadId } from 'node:worker_threads';
 import { Eal } from '../eal.js';
-import { defineDriver, defineParams, type DriverPort, type EthDevAllocator } from '../driver.js';
+import { defineDriver, defineParams, removePorts, type DriverPort, type EthDevAllocator } from '../driver.js';
+import { DpkitError } from '../errors.js';
 import type { EthDevOps } from '../ethdev/ops.js';
 import type { EthLink } from '../ethdev/types.js';
 import { idleQueue, type QueueDescriptor } from '../ethdev/fastpath.js';
@@ -100,6 +101,72 @@ test('a driver sees what ethdev applied, and what it sets reaches the applicatio
     seen.allocator!.release(port);
     t.throws(() => eal.ethdevs.get(0), { message: /invalid port 0/ });
     t.throws(() => seen.allocator!.release(port), { message: /port 0 \(net_probe0\) was released/ });
+  } finally {
+    await eal.cleanup();
+  }
+});
+
+// a device whose fast path cannot build its tx queue (a ring that does not map, say): the
+// driver's start succeeded (it holds kernel objects, split queues) before ethdev builds the bursts
+const held: string[] = [];
+const failing = defineDriver({
+  name: 'net_halfway',
+  bus: 'vdev',
+  drvFlags: 0,
+  params: defineParams({}),
+  probe(device, ctx) {
+    const hops: EthDevOps<null, number, number> = {
+      infoGet: () => ({ maxRxQueues: 1, maxTxQueues: 1 }),
+      configure: () => undefined,
+      start: () => void held.push('queues split'),
+      stop: () => void held.splice(0),
+      close: () => undefined,
+      rxQueueSetup: () => 0,
+      txQueueSetup: () => 0,
+      linkUpdate: (p) => ({ ...LINK, up: p.started }),
+      rxQueueStart: () => undefined,
+      rxQueueStop: () => undefined,
+      txQueueStart: (_p, q) => void held.push(`tx ${q} started`),
+      txQueueStop: (_p, q) => void held.splice(held.indexOf(`tx ${q} started`), 1),
+    };
+    const released: string[] = [];
+    const impl = {
+      createRxQueue: (d: QueueDescriptor<number>) => ({ rxBurst: () => d.data, release: () => void released.push('rx') }),
+      createTxQueue: (): never => {
+        throw new DpkitError('net_halfway0: tx ring does not map', 'ENOMEM');
+      },
+    };
+    ctx.ethdev.allocate({ name: device.name, device, driver: 'net_halfway', ops: hops, priv: null, fastPath: { module: import.meta.url, impl } });
+    seenReleased = released;
+  },
+  remove: removePorts,
+});
+let seenReleased: string[] = [];
+
+test('a start that fails after the driver started (building the bursts) leaves the port stopped, the driver stopped, the queues released', async (t) => {
+  const eal = (await Eal.init(['-l', '0', '--no-pci', '--vdev=net_halfway0', `--file-prefix=dport2-${process.pid}-${threadId}`], { drivers: [failing] }))!;
+  try {
+    const dev = eal.ethdevs.get(0);
+    const pool = eal.mempoolCreate('h', { size: 64, cacheSize: 0 });
+    await dev.configure(1, 1);
+    await dev.rxQueueSetup(0, 64, 0, {}, pool);
+    await dev.txQueueSetup(0, 64, 0, {});
+    await t.throwsAsync(() => dev.start(), { message: 'net_halfway0: tx ring does not map', code: 'ENOMEM' } as never);
+    t.false(dev.started, 'a failed start is no start (rte_eth_dev_start)');
+    t.deepEqual(held, [], "the driver's stop undid its start");
+    t.deepEqual(seenReleased, ['rx'], 'the rx queue object built before the failure was released');
+    t.is(dev.queueInfo('rx', 0).state, 'stopped');
+
+    // the same for one queue: a deferred tx queue whose burst object cannot be built
+    await dev.txQueueSetup(0, 64, 0, { deferredStart: true });
+    await dev.start();
+    t.deepEqual(held, ['queues split']);
+    await t.throwsAsync(() => dev.queueStart('tx', 0), { message: 'net_halfway0: tx ring does not map' });
+    t.deepEqual(held, ['queues split'], "the driver's txQueueStop undid its txQueueStart");
+    t.is(dev.queueInfo('tx', 0).state, 'stopped');
+    await dev.stop();
+    await dev.close();
+    t.true(dev.closed, 'the port closes (it is not left started)');
   } finally {
     await eal.cleanup();
   }

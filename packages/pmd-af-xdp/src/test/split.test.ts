@@ -11,7 +11,7 @@ import { kernelTest } from '@dpkit/eal/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/split-netns.js', import.meta.url));
 const real = kernelTest(test.serial);
-const run = (scenario: string) => withVethPair((p) => JSON.parse(p.exec(process.execPath, [fixture, scenario, p.a, p.b], 60_000)));
+const run = (scenario: string, queues = 1) => withVethPair((p) => JSON.parse(p.exec(process.execPath, [fixture, scenario, p.a, p.b], 60_000)), { queues });
 const busy = (pid: number) => `other: va queue 0 is split off by process ${pid} (one user per queue): stop it, or split other queues (start_queue=/qoff=)`;
 
 real('queues are split at start and returned at stop: another process gets queue 0 while the port is probed or stopped, one EBUSY line while it runs', async (t) => {
@@ -28,4 +28,11 @@ real('the lock goes with its process: after kill -9 of the holder another proces
   t.is(r.held, busy(r.holderPid), 'while the holder runs: refused, naming its PID');
   t.is(r.signal, 'SIGKILL');
   t.is(r.afterKill, 'ok', 'the kernel released the lock with the process');
+});
+
+real('another process on other queues of the netdev: start is refused in one line naming the port, the netdev and why (its XDP program), and leaves nothing split', async (t) => {
+  const r = await run('other-queue', 2);
+  t.is(r.said, `started ${r.holderPid}`);
+  t.is(r.refused, "EBUSY net_af_xdp0: va has an XDP program attached already (one per netdev: a started port of another process, on other queues of it, or another program; see 'ip link show va'): stop that port, or serve every queue from one port");
+  t.is(r.queue1, 'ok', 'the refused start returned queue 1');
 });
