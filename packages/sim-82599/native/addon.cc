@@ -188,6 +188,13 @@ static Napi::Value Attach(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// kernelQueues(device, K): queues 0..K-1 are the kernel side's without a TAP (their frames are
+// counted and dropped): for tests of the device without a kernel interface. Before start.
+static Napi::Value KernelQueues(const Napi::CallbackInfo& info) {
+  Get(info)->device->AttachKernel(info[1].As<Napi::Number>().Int32Value(), nullptr, 0);
+  return info.Env().Undefined();
+}
+
 static Napi::Value Start(const Napi::CallbackInfo& info) {
   Get(info)->device->Start();
   return info.Env().Undefined();
@@ -263,6 +270,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
   exports.Set("dmaMap", Napi::Function::New(env, DmaMap));
   exports.Set("attach", Napi::Function::New(env, Attach));
+  exports.Set("kernelQueues", Napi::Function::New(env, KernelQueues));
   exports.Set("addWindow", Napi::Function::New(env, AddWindow));
   exports.Set("assign", Napi::Function::New(env, Assign));
   exports.Set("reclaim", Napi::Function::New(env, Reclaim));

@@ -21,7 +21,7 @@
 
 namespace sim82599 {
 
-constexpr size_t kMaxMessage = 4096;
+constexpr size_t kMaxMessage = 196608;  // a rule list of 2046 rules fits; below the socket buffer
 constexpr int kMaxFds = 4;
 
 static Napi::Error ChannelErrno(Napi::Env env, const std::string& what, int err) {
@@ -129,7 +129,8 @@ static void Post(Server* s, Event* e) {
 // The poll thread: accepts, reads messages, notices closed connections (kill -9 included:
 // the kernel closes the peer's socket, poll reports POLLHUP / recvmsg returns 0).
 static void Serve(Server* s) {
-  char buf[kMaxMessage];
+  std::vector<char> space(kMaxMessage);
+  char* buf = space.data();
   for (;;) {
     std::vector<pollfd> fds{{s->wake[0], POLLIN, 0}, {s->listenFd, POLLIN, 0}};
     std::vector<uint32_t> ids{0, 0};
@@ -272,7 +273,8 @@ static Napi::Value ChannelRequest(const Napi::CallbackInfo& info) {
   pollfd p{fd, POLLIN, 0};
   int r = poll(&p, 1, timeout);
   if (r == 0) throw ChannelErrno(env, "no reply from the control socket", ETIMEDOUT);
-  char buf[kMaxMessage];
+  std::vector<char> space(kMaxMessage);
+  char* buf = space.data();
   std::vector<int> got;
   ssize_t n = r < 0 ? -errno : Receive(fd, buf, &got);
   if (n <= 0) throw ChannelErrno(env, "the control socket", n == 0 ? ECONNRESET : int(-n));

@@ -14,8 +14,14 @@
  *     map                         ok size=524288 (+ the window's memfd)
  *     map_umem IOVA LENGTH (+fd)  ok | error EINVAL ...
  *     stats                       ok rx_queue_0_packets=N ... rx_not_started=N rx_no_descriptors=N kernel_dropped=N
+ *     ntuple on|off               ok                 (ethtool -K IF ntuple on|off)
+ *     rule_ins FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC
+ *                                 ok LOC | error EOPNOTSUPP|EINVAL|ENOSPC ...  (ethtool -N; masks: 1 = match; LOC -1: any)
+ *     rule_del LOC                ok | error EINVAL ...
+ *     rules                       ok rings=128 count=N, then one line per rule: LOC FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION
  */
 import { Sim82599 } from './device.js';
+import { FlowDirector, RuleError, type FlowType, type Rule } from './ntuple.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
 import { BAR0_SIZE, DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES, TX_QUEUES } from './regs.js';
 
@@ -49,8 +55,11 @@ export class ControlChannel {
   private readonly queueOwner = new Map<number, number>();
   private readonly spare: OwnerWindow[] = [];
   private closed = false;
+  /** the kernel side's ntuple rules and the flow director they are programmed into */
+  readonly fdir: FlowDirector;
 
   constructor(private readonly nic: Sim82599, private readonly o: ChannelOptions, name = channelName(o.ifname)) {
+    this.fdir = new FlowDirector(nic, (q) => q < o.kernelQueues || this.queueOwner.has(q));
     this.server = simNative().channelListen(name, (e) => {
       if (this.closed) return; // an event queued before close()
       try {
@@ -67,6 +76,12 @@ export class ControlChannel {
     for (const conn of [...this.owners.keys()]) this.reclaim(conn);
     this.closed = true;
     simNative().channelClose(this.server);
+  }
+
+  /** The pid of the process that holds queue pair q, or undefined (the kernel's, or free). */
+  ownerOf(q: number): number | undefined {
+    const conn = this.queueOwner.get(q);
+    return conn === undefined ? undefined : this.owners.get(conn)?.pid;
   }
 
   private onEvent(e: ChannelEvent): void {
@@ -120,10 +135,13 @@ export class ControlChannel {
           }
           const w = this.windowOf(owner);
           if (!this.nic.assign(w.window, start, count)) return [`error EBUSY queues ${start}-${start + count - 1} are not free`];
+          const queues: number[] = [];
           for (let q = start; q < start + count; q++) {
             owner.queues.add(q);
             this.queueOwner.set(q, this.connOf(owner));
+            queues.push(q);
           }
+          this.fdir.refresh(queues); // rules steering to these queues go into the hardware now
           return ['ok'];
         }
         case 'return': {
@@ -131,11 +149,14 @@ export class ControlChannel {
           if (!n || n[1]! < 1) return ['error EINVAL usage: return START COUNT'];
           const [start, count] = n as [number, number];
           for (let q = start; q < start + count; q++) if (!owner.queues.has(q)) return [`error EINVAL queue ${q} is not yours`];
-          this.nic.release(owner.window!.window, start, count);
+          const queues: number[] = [];
           for (let q = start; q < start + count; q++) {
             owner.queues.delete(q);
             this.queueOwner.delete(q);
+            queues.push(q);
           }
+          this.fdir.refresh(queues); // their traffic back to RSS and the kernel queues first
+          this.nic.release(owner.window!.window, start, count);
           return ['ok'];
         }
         case 'stats': {
@@ -143,6 +164,30 @@ export class ControlChannel {
           const c = this.nic.counters();
           const queues = c.rxQueueFrames.map((n, q) => `rx_queue_${q}_packets=${n}`).join(' ');
           return [`ok ${queues} rx_not_started=${c.rxNotStarted} rx_no_descriptors=${c.rxNoDescriptors} kernel_dropped=${c.kernelDropped}`];
+        }
+        case 'ntuple': {
+          if (args.length !== 1 || (args[0] !== 'on' && args[0] !== 'off')) return ['error EINVAL usage: ntuple on|off'];
+          this.fdir.setEnabled(args[0] === 'on');
+          return ['ok'];
+        }
+        case 'rule_ins': {
+          const [flow, ...rest] = args;
+          const n = rest.map(Number);
+          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4') || n.length !== 10 || !n.every(Number.isInteger)) return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC'];
+          const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, loc] = n as [number, number, number, number, number, number, number, number, number, number];
+          const rule: Rule = { flow: flow as FlowType, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action };
+          return [`ok ${this.fdir.insert(rule, loc)}`];
+        }
+        case 'rule_del': {
+          const n = ints(1);
+          if (!n) return ['error EINVAL usage: rule_del LOC'];
+          this.fdir.delete(n[0]!);
+          return ['ok'];
+        }
+        case 'rules': {
+          const lines = [...this.fdir.rules].sort(([a], [b]) => a - b).map(([loc, r]) =>
+            [loc, r.flow, r.src, r.srcMask, r.dst, r.dstMask, r.sport, r.sportMask, r.dport, r.dportMask, r.action].join(' '));
+          return [[`ok rings=${RX_QUEUES} count=${lines.length}`, ...lines].join('\n')];
         }
         case 'map': {
           if (args.length) return ['error EINVAL usage: map'];
@@ -161,6 +206,9 @@ export class ControlChannel {
         default:
           return [`error EINVAL unknown request "${verb ?? ''}"`];
       }
+    } catch (err) {
+      if (err instanceof RuleError) return [`error ${err.errno} ${err.message}`];
+      throw err;
     } finally {
       closeUnused(); // the device mapped what it keeps; received descriptors are not held open
     }
@@ -182,6 +230,7 @@ export class ControlChannel {
     this.owners.delete(conn);
     if (!owner) return;
     for (const q of owner.queues) this.queueOwner.delete(q);
+    this.fdir.refresh(owner.queues); // the rules steering to its queues leave the hardware: their traffic goes back to the kernel
     if (owner.window) {
       this.nic.reclaim(owner.window.window);
       owner.window.regs.fill(0);

@@ -70,6 +70,14 @@ export class Sim82599 {
     simNative().attach(this.device, ifname, Math.min(kernelQueues, 16), kernelQueues, wire ?? '');
   }
 
+  /**
+   * Before start, instead of `attach`: queues 0..count-1 are the kernel side's but there is no
+   * TAP, so what the filters give them is counted (`rxQueueFrames`, `kernelDropped`) and dropped.
+   */
+  kernelQueuesWithoutTap(count: number): void {
+    simNative().kernelQueues(this.device, count);
+  }
+
   /** Starts the engine thread. */
   start(): void {
     simNative().start(this.device);

@@ -55,6 +55,7 @@ export interface SimBinding {
   channelDisconnect(fd: number): void;
   /** the kernel side (TAP `ifname`, `taps` queues, kernel queues 0..kernelQueues-1) and the wire ('' = loopback) */
   attach(device: DeviceHandle, ifname: string, taps: number, kernelQueues: number, wire: string): void;
+  kernelQueues(device: DeviceHandle, count: number): void;
   start(device: DeviceHandle): void;
   stop(device: DeviceHandle): void;
   destroy(device: DeviceHandle): void;
