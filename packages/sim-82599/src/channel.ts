@@ -13,7 +13,8 @@
  *     return START COUNT          ok | error EINVAL ...
  *     map                         ok size=524288 (+ the window's memfd)
  *     map_umem IOVA LENGTH (+fd)  ok | error EINVAL ...
- *     stats                       ok rx_queue_0_packets=N ... rx_not_started=N rx_no_descriptors=N kernel_dropped=N
+ *     stats                       ok NAME=N ... (the NIC's counters, in ethtool -S order; see statistics())
+ *     rss                         ok reta=Q,Q,...(128 entries) key=HEX (the RSS indirection table and key)
  *     ntuple on|off               ok                 (ethtool -K IF ntuple on|off)
  *     rule_ins FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC
  *                                 ok LOC | error EOPNOTSUPP|EINVAL|ENOSPC ...  (ethtool -N; masks: 1 = match; LOC -1: any)
@@ -23,7 +24,7 @@
 import { Sim82599 } from './device.js';
 import { FlowDirector, RuleError, type FlowType, type Rule } from './ntuple.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
-import { BAR0_SIZE, DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES, TX_QUEUES } from './regs.js';
+import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from './regs.js';
 
 /** The channel name of device IFNAME. */
 export const channelName = (ifname: string): string => `dpkit-sim-82599/${ifname}`;
@@ -76,6 +77,25 @@ export class ControlChannel {
     for (const conn of [...this.owners.keys()]) this.reclaim(conn);
     this.closed = true;
     simNative().channelClose(this.server);
+  }
+
+  /**
+   * The NIC's counters as `dpkit-ethtool -S` shows them: the statistics registers (read, not
+   * cleared: the device's counters run free), the flow director's match/miss, the emulator's own
+   * counters, and the frames each rx queue was given.
+   */
+  statistics(): [string, number][] {
+    const reg = (offset: number) => this.nic.regs[offset >> 2]!;
+    const wide = (lo: number, hi: number) => reg(lo) + reg(hi) * 2 ** 32;
+    const c = this.nic.counters();
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    return [
+      ['rx_packets', reg(GPRC)], ['tx_packets', reg(GPTC)], ['rx_bytes', wide(GORCL, GORCH)], ['tx_bytes', wide(GOTCL, GOTCH)],
+      ['rx_missed_errors', reg(MPC(0))], ['rx_no_buffer_count', reg(RNBC(0))], ['fdir_match', reg(FDIRMATCH)], ['fdir_miss', reg(FDIRMISS)],
+      ['rx_not_started', c.rxNotStarted], ['rx_no_descriptors', c.rxNoDescriptors], ['rx_dma_faults', sum(c.rxDmaFaults)], ['tx_dma_faults', sum(c.txDmaFaults)],
+      ['tx_malformed', c.txMalformed], ['queue_bad_config', c.badConfig], ['queue_bad_tail', c.badTail], ['kernel_dropped', c.kernelDropped],
+      ...c.rxQueueFrames.map((n, q): [string, number] => [`rx_queue_${q}_packets`, n]),
+    ];
   }
 
   /** The pid of the process that holds queue pair q, or undefined (the kernel's, or free). */
@@ -161,9 +181,14 @@ export class ControlChannel {
         }
         case 'stats': {
           if (args.length) return ['error EINVAL usage: stats'];
-          const c = this.nic.counters();
-          const queues = c.rxQueueFrames.map((n, q) => `rx_queue_${q}_packets=${n}`).join(' ');
-          return [`ok ${queues} rx_not_started=${c.rxNotStarted} rx_no_descriptors=${c.rxNoDescriptors} kernel_dropped=${c.kernelDropped}`];
+          return [`ok ${this.statistics().map(([k, v]) => `${k}=${v}`).join(' ')}`];
+        }
+        case 'rss': {
+          if (args.length) return ['error EINVAL usage: rss'];
+          const byte = (word: number, i: number) => (this.nic.regs[word >> 2]! >>> (8 * (i & 3))) & 0xFF;
+          const reta = Array.from({ length: 128 }, (_, j) => byte(RETA(j >> 2), j) & 0xF);
+          const key = Array.from({ length: 40 }, (_, k) => byte(RSSRK(k >> 2), k).toString(16).padStart(2, '0')).join('');
+          return [`ok reta=${reta.join(',')} key=${key}`];
         }
         case 'ntuple': {
           if (args.length !== 1 || (args[0] !== 'on' && args[0] !== 'off')) return ['error EINVAL usage: ntuple on|off'];

@@ -2,13 +2,16 @@
  * dpkit-ethtool: ethtool's syntax and output for the emulated 82599, over its control channel
  * (device IFNAME in this network namespace). Built: -K IF ntuple on|off; -N|-U IF flow-type
  * tcp4|udp4|sctp4 [src-ip A [m M]] [dst-ip A [m M]] [src-port P [m M]] [dst-port P [m M]]
- * action N|-1 [loc L]; -N|-U IF delete L; -n|-u IF. Masks on the command line are ethtool's:
- * a 1 bit is ignored.
+ * action N|-1 [loc L]; -N|-U IF delete L; -n|-u IF; -S IF; -l IF; -i IF; -x IF. Masks on the
+ * command line are ethtool's: a 1 bit is ignored. Output as ethtool 6.1 prints it.
  */
 import { ChannelClient } from './client.js';
 import { channelName } from './channel.js';
 
 class UsageError extends Error {}
+
+/** what -i reports as the driver version: this package's */
+const VERSION = '0.1.0';
 
 const STRERROR: Record<string, string> = {
   EOPNOTSUPP: 'Operation not supported',
@@ -96,6 +99,20 @@ export function formatRules(reply: string): string {
   return out;
 }
 
+/** ethtool -x: the indirection table, 8 entries a line, then the key and the hash function. */
+export function formatRss(ifname: string, rings: number, reply: string): string {
+  const reta = (/reta=([\d,]+)/.exec(reply)?.[1] ?? '').split(',').map(Number);
+  const key = (/key=([0-9a-f]+)/.exec(reply)?.[1] ?? '').match(/../g) ?? [];
+  let out = `RX flow hash indirection table for ${ifname} with ${rings} RX ring(s):\n`;
+  reta.forEach((q, i) => {
+    if (i % 8 === 0) out += `${String(i).padStart(5)}: `;
+    out += ` ${String(q).padStart(5)}`;
+    if (i % 8 === 7 || i === reta.length - 1) out += '\n';
+  });
+  out += `RSS hash key:\n${key.join(':')}\n`;
+  return `${out}RSS hash function:\n    toeplitz: on\n    xor: off\n    crc32: off\n`;
+}
+
 function connect(ifname: string): ChannelClient {
   try {
     return ChannelClient.connect(ifname);
@@ -130,7 +147,30 @@ export function ethtool(argv: string[]): [string, string, number] {
       const r = connect(ifname).request('rules');
       return [formatRules(`ok ${r.text}`), '', r.ok ? 0 : 1];
     }
-    throw new UsageError(`${option} is not built for this NIC (-K ntuple, -N, -U, -n, -u are)`);
+    if (option === '-S' || option === '--statistics') {
+      if (rest.length) throw new UsageError('usage: dpkit-ethtool -S IFNAME');
+      const r = connect(ifname).request('stats');
+      const lines = r.text.split(' ').map((kv) => kv.split('=')).map(([k, v]) => `     ${k}: ${v}\n`);
+      return [`NIC statistics:\n${lines.join('')}`, '', r.ok ? 0 : 1];
+    }
+    if (option === '-l' || option === '--show-channels') {
+      const r = connect(ifname).request('get_ifinfo');
+      const k = Number(/kernel_queues=0-(\d+)/.exec(r.text)?.[1] ?? -1) + 1;
+      const max = Number(/rx_queues=(\d+)/.exec(r.text)?.[1] ?? 0);
+      const block = (combined: number) => `RX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t${combined}\n`;
+      return [`Channel parameters for ${ifname}:\nPre-set maximums:\n${block(max)}Current hardware settings:\n${block(k)}`, '', 0];
+    }
+    if (option === '-i' || option === '--driver') {
+      connect(ifname).request('get_ifinfo');
+      return [`driver: ixgbe\nversion: ${VERSION}\nfirmware-version: \nexpansion-rom-version: \nbus-info: ${channelName(ifname)}\n` +
+        'supports-statistics: yes\nsupports-test: no\nsupports-eeprom-access: no\nsupports-register-dump: no\nsupports-priv-flags: no\n', '', 0];
+    }
+    if (option === '-x' || option === '--show-rxfh-indir' || option === '--show-rxfh') {
+      const c = connect(ifname);
+      const rings = Number(/rx_queues=(\d+)/.exec(c.request('get_ifinfo').text)?.[1] ?? 0);
+      return [formatRss(ifname, rings, c.request('rss').text), '', 0];
+    }
+    throw new UsageError(`${option} is not built for this NIC (-K ntuple, -N, -U, -n, -u, -S, -l, -i, -x are)`);
   } catch (err) {
     if (err instanceof UsageError) return ['', `dpkit-ethtool: ${err.message}\n`, 1];
     throw err;

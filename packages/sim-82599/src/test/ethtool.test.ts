@@ -87,5 +87,18 @@ test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their que
   t.deepEqual(await et('-N', IF, 'delete', '2044'), { stdout: '', stderr: '', status: 0 });
   t.deepEqual(await et('-N', IF, 'delete', '7'), { stdout: '', stderr: 'rmgr: Cannot delete RX class rule: Invalid argument\nCannot delete classification rule\n', status: 1 });
   t.deepEqual(await et('-n', IF), { stdout: `128 RX rings available\nTotal 1 rules\n\n${rule(2045, '0.0.0.0', 0)}`, stderr: '', status: 0 });
+  t.deepEqual(await et('-l', IF), { stdout: `Channel parameters for ${IF}:\nPre-set maximums:\nRX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t128\n` +
+    'Current hardware settings:\nRX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t32\n', stderr: '', status: 0 });
+  t.deepEqual(await et('-i', IF), { stdout: `driver: ixgbe\nversion: 0.1.0\nfirmware-version: \nexpansion-rom-version: \nbus-info: dpkit-sim-82599/${IF}\n` +
+    'supports-statistics: yes\nsupports-test: no\nsupports-eeprom-access: no\nsupports-register-dump: no\nsupports-priv-flags: no\n', stderr: '', status: 0 });
+  // -x: RETA entry j -> queue j % 16 (the kernel side's round robin over 16 queues), the fixed key
+  const table = Array.from({ length: 16 }, (_, row) => `${String(row * 8).padStart(5)}: ` + Array.from({ length: 8 }, (_, k) => ` ${String((row * 8 + k) % 16).padStart(5)}`).join('') + '\n').join('');
+  t.deepEqual(await et('-x', IF), { stdout: `RX flow hash indirection table for ${IF} with 128 RX ring(s):\n${table}RSS hash key:\n` +
+    '6d:5a:56:da:25:5b:0e:c2:41:67:25:3d:43:a3:8f:b0:d0:ca:2b:cb:ae:7b:30:b4:77:cb:2d:a3:80:30:f2:0c:6a:42:b7:3b:be:ac:01:fa\n' +
+    'RSS hash function:\n    toeplitz: on\n    xor: off\n    crc32: off\n', stderr: '', status: 0 });
+  const stats = (await et('-S', IF)).stdout;
+  t.true(stats.startsWith(`NIC statistics:\n     rx_packets: ${sent}\n     tx_packets: ${sent}\n     rx_bytes: ${sent * 42}\n     tx_bytes: ${sent * 42}\n`), stats.slice(0, 200));
+  t.regex(stats, /\n     fdir_match: 1\n/, 'one frame matched a programmed rule (the one to queue 32 while it had an owner)');
+  t.regex(stats, /\n     rx_queue_32_packets: 1\n/);
   t.deepEqual(await et('-N', IF, 'flow-type', 'udp6', 'action', '1'), { stdout: '', stderr: 'dpkit-ethtool: flow-type udp6 is not built for this NIC yet (tcp4, udp4, sctp4 are)\n', status: 1 });
 });
