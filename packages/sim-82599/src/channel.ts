@@ -23,6 +23,7 @@
  */
 import { Sim82599 } from './device.js';
 import { FlowDirector, RuleError, type FlowType, type Rule } from './ntuple.js';
+import { Pins } from './pins.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
 import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from './regs.js';
 
@@ -46,6 +47,8 @@ export interface ChannelOptions {
   kernelQueues: number;
   /** the kernel interface's MAC and MTU, read when asked */
   ifinfo: () => { mac: string; mtu: number };
+  /** the kernel's TCP connections (default: /proc/net/tcp of this network namespace) */
+  connections?: () => import('./pins.js').Connection[];
 }
 
 const hex4 = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
@@ -58,9 +61,13 @@ export class ControlChannel {
   private closed = false;
   /** the kernel side's ntuple rules and the flow director they are programmed into */
   readonly fdir: FlowDirector;
+  /** the 5-tuple pins that keep the kernel's connections on a moved TCP port in the kernel */
+  readonly pins: Pins;
+  private pinTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly nic: Sim82599, private readonly o: ChannelOptions, name = channelName(o.ifname)) {
     this.fdir = new FlowDirector(nic, (q) => q < o.kernelQueues || this.queueOwner.has(q));
+    this.pins = new Pins(nic, o.connections);
     this.server = simNative().channelListen(name, (e) => {
       if (this.closed) return; // an event queued before close()
       try {
@@ -76,6 +83,7 @@ export class ControlChannel {
     if (this.closed) return;
     for (const conn of [...this.owners.keys()]) this.reclaim(conn);
     this.closed = true;
+    if (this.pinTimer) clearInterval(this.pinTimer);
     simNative().channelClose(this.server);
   }
 
@@ -96,6 +104,38 @@ export class ControlChannel {
       ['tx_malformed', c.txMalformed], ['queue_bad_config', c.badConfig], ['queue_bad_tail', c.badTail], ['kernel_dropped', c.kernelDropped],
       ...c.rxQueueFrames.map((n, q): [string, number] => [`rx_queue_${q}_packets`, n]),
     ];
+  }
+
+  /** Does the rule take a TCP destination port's new connections away from the kernel? */
+  private movesPort(r: Rule): boolean {
+    return r.flow === 'tcp4' && r.dportMask === 0xFFFF && (r.action === -1 || r.action >= this.o.kernelQueues);
+  }
+
+  /**
+   * ethtool -N: a rule that moves a TCP port first pins the kernel's connections on it (5-tuple
+   * filters go before the flow director), then goes in, then the pins are read again for the
+   * connections that arrived in between; every second after that too.
+   */
+  private insertRule(rule: Rule, loc: number): number {
+    const moves = this.movesPort(rule);
+    if (moves) {
+      try {
+        this.pins.move(rule.dport);
+      } catch (err) {
+        throw new RuleError('ENOSPC', (err as Error).message);
+      }
+    }
+    try {
+      loc = this.fdir.insert(rule, loc);
+    } catch (err) {
+      if (moves && ![...this.fdir.rules.values()].some((r) => this.movesPort(r) && r.dport === rule.dport)) this.pins.release(rule.dport);
+      throw err;
+    }
+    if (moves) {
+      this.pins.refresh();
+      this.pinTimer ??= setInterval(() => { if (!this.closed) this.pins.refresh(); }, 1000).unref();
+    }
+    return loc;
   }
 
   /** The pid of the process that holds queue pair q, or undefined (the kernel's, or free). */
@@ -201,12 +241,14 @@ export class ControlChannel {
           if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4') || n.length !== 10 || !n.every(Number.isInteger)) return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC'];
           const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, loc] = n as [number, number, number, number, number, number, number, number, number, number];
           const rule: Rule = { flow: flow as FlowType, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action };
-          return [`ok ${this.fdir.insert(rule, loc)}`];
+          return [`ok ${this.insertRule(rule, loc)}`];
         }
         case 'rule_del': {
           const n = ints(1);
           if (!n) return ['error EINVAL usage: rule_del LOC'];
+          const gone = this.fdir.rules.get(n[0]!);
           this.fdir.delete(n[0]!);
+          if (gone && this.movesPort(gone) && ![...this.fdir.rules.values()].some((r) => this.movesPort(r) && r.dport === gone.dport)) this.pins.release(gone.dport);
           return ['ok'];
         }
         case 'rules': {
