@@ -269,8 +269,11 @@ static Napi::Value ChannelRequest(const Napi::CallbackInfo& info) {
   Napi::Array a = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length() && i < uint32_t(kMaxFds); i++) fds.push_back(a.Get(i).As<Napi::Number>().Int32Value());
   int timeout = info[3].As<Napi::Number>().Int32Value();
-  if (int err = Send(fd, text, fds)) throw ChannelErrno(env, "sending to the control socket", err);
+  // a refused peer may find the device's one-line refusal waiting and the socket shut: the
+  // refusal is its reply, so a failed send is reported only when there is nothing to read
+  int sendErr = Send(fd, text, fds);
   pollfd p{fd, POLLIN, 0};
+  if (sendErr && poll(&p, 1, 0) <= 0) throw ChannelErrno(env, "sending to the control socket", sendErr);
   int r = poll(&p, 1, timeout);
   if (r == 0) throw ChannelErrno(env, "no reply from the control socket", ETIMEDOUT);
   std::vector<char> space(kMaxMessage);

@@ -3,6 +3,9 @@
 // peer vb = 10.99.0.2/24. Everything is removed in the test's teardown.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
+
+let seq = 0;
 
 const bin = fileURLToPath(new URL('../../bin/dpkit-sim-82599.js', import.meta.url));
 
@@ -27,7 +30,9 @@ export function nodeIn(ns: string, script: string): Promise<string> {
 
 /** Creates the namespaces and starts the device; resolves once its ready line (or its exit) came. */
 export async function devicePair(t: { teardown(fn: () => void): void }, extra: string[] = []) {
-  const a = `dpkit-sim-${process.pid}-a`, b = `dpkit-sim-${process.pid}-b`;
+  // unique per process, worker thread and call: ava runs test files in worker threads of one process
+  const id = `${process.pid}-${threadId}-${seq++}`;
+  const a = `dpkit-sim-${id}-a`, b = `dpkit-sim-${id}-b`;
   sh(['ip', 'netns', 'add', a]);
   t.teardown(() => void spawnSync('ip', ['netns', 'del', a], { timeout: 10_000 }));
   sh(['ip', 'netns', 'add', b]);
