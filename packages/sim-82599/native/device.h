@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 namespace sim82599 {
 
@@ -82,6 +83,9 @@ struct Counters {
   std::atomic<uint64_t> wireTxErrors{0};
   std::atomic<uint64_t> wireRxOversize{0};
   std::atomic<uint64_t> fdirFull{0};
+  std::atomic<uint64_t> generated{0};      // frames the generator wrote to rings
+  std::atomic<uint64_t> generatorSkipped{0};  // generated frames the filters gave to kernel queues (not written)
+  std::atomic<uint64_t> txSunk{0};         // transmitted frames counted and dropped (generator mode)
   std::atomic<uint64_t> rxQueueFrames[kQueues]{};  // frames delivered per rx queue (ring or TAP)
   std::atomic<uint64_t> rxDmaFaults[kQueues]{};
   std::atomic<uint64_t> txDmaFaults[kQueues]{};
@@ -109,6 +113,9 @@ class Device {
   // queue fds (queue q to fd q mod taps); and the wire (an AF_PACKET fd, or none: loopback).
   void AttachKernel(int kernelQueues, const int* tapFds, int taps);
   void AttachWire(int fd);
+  // Before Start: generator mode (no wire): FLOWS synthetic UDP/IPv4 flows of SIZE-byte frames
+  // are received at the rate the rings take them; transmitted frames are counted and dropped.
+  bool SetGenerator(uint32_t flows, uint32_t size);
   // Starts the engine thread.
   void Start();
   // Stops the engine thread and waits for it; a no-op when it is not running.
@@ -135,6 +142,8 @@ class Device {
   void StopTx(int q);
   uint32_t ProcessTx(int q);
   void Receive(const uint8_t* frame, uint32_t length);
+  bool Deliver(int q, const uint8_t* frame, uint32_t length, uint32_t pktInfo, uint32_t hiDword, uint32_t status, bool generated);
+  uint32_t Generate();  // native/generator.cc
   void Transmit(const uint8_t* frame, uint32_t length);
   void ToKernel(int q, const uint8_t* frame, uint32_t length);
   uint32_t PollKernel();
@@ -174,6 +183,8 @@ class Device {
   int taps_ = 0;
   int tapFds_[kMaxTaps];
   int wireFd_ = -1;
+  std::vector<uint8_t> flows_;  // generator templates, flowCount_ frames of flowSize_ bytes
+  uint32_t flowCount_ = 0, flowSize_ = 0, nextFlow_ = 0;
   uint8_t frame_[kMaxFrame];  // a transmitted packet being gathered
   uint8_t io_[kMaxFrame];     // a frame read from the TAP or the wire
 };

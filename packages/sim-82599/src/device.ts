@@ -78,6 +78,15 @@ export class Sim82599 {
     simNative().kernelQueues(this.device, count);
   }
 
+  /**
+   * Before start: generator mode. `flows` UDP/IPv4 flows of `size`-byte frames (CRC excluded)
+   * are received at the rate the rings take them (only where a ring has room; flows the filters
+   * give to kernel queues are skipped); what is transmitted is counted and dropped.
+   */
+  generator(flows: number, size: number): void {
+    simNative().generator(this.device, flows, size);
+  }
+
   /** Starts the engine thread. */
   start(): void {
     simNative().start(this.device);

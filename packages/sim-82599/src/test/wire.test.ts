@@ -15,7 +15,9 @@ const real = kernelTest(test.serial);
 test('bad arguments get one line naming the problem and exit 1', (t) => {
   const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 });
   const cases: [string[], string][] = [
-    [['bx0'], 'dpkit-sim-82599: no wire mode: give --wire NETDEV or --loopback\n'],
+    [['bx0'], 'dpkit-sim-82599: no wire mode: give --wire NETDEV, --loopback or --generator\n'],
+    [['bx0', '--generator', '10,20'], 'dpkit-sim-82599: --generator 10,20: give FLOWS,SIZE with 1-65536 flows and 60-1514 bytes (CRC excluded)\n'],
+    [['bx0', '--generator', '--loopback'], 'dpkit-sim-82599: --generator and --loopback both given; choose one wire mode\n'],
     [['bx0', '--loopback', '--wire', 'va'], 'dpkit-sim-82599: --loopback and --wire both given; choose one wire mode\n'],
     [['bx0', '--loopback', '--kernel-queues', '128'], 'dpkit-sim-82599: --kernel-queues 128: give a number of queues from 1 to 127\n'],
     [['bx0', '--wire', 'bx0'], 'dpkit-sim-82599: --wire bx0 is IFNAME itself; the wire must be another netdev\n'],
