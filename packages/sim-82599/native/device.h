@@ -129,6 +129,11 @@ class Device {
   void QStore(int q, uint32_t offset, uint32_t v) { __atomic_store_n(&windows_[owner_[q]].regs[offset >> 2], v, __ATOMIC_RELEASE); }
   void Store(uint32_t offset, uint32_t v) { __atomic_store_n(&bar_[offset >> 2], v, __ATOMIC_RELEASE); }
   void Add(uint32_t offset, uint32_t v) { __atomic_fetch_add(&bar_[offset >> 2], v, __ATOMIC_RELAXED); }
+  // a 64-bit counter as two registers, low word at `low` and high word at low + 4: the carry
+  // goes into the high word when the low word wraps
+  void Add64(uint32_t low, uint32_t v) {
+    if (__atomic_fetch_add(&bar_[low >> 2], v, __ATOMIC_RELAXED) > UINT32_MAX - v) Add(low + 4, 1);
+  }
   // DMA for queue q: through its owner's domain
   uint8_t* Translate(int q, uint64_t iova, uint64_t length) const;
   bool Run(int op, int window, int start, int count, int* result);

@@ -60,10 +60,10 @@ uint32_t Device::ProcessTx(int q) {
     } else {
       const uint32_t s = TxStatIndex(q);
       Add(reg::GPTC, 1);
-      Add(reg::GOTCL, length);
+      Add64(reg::GOTCL, length);
       Add(reg::TXDGPC, 1);
       Add(reg::QPTC(s), 1);
-      Add(reg::QBTC_L(s), length);
+      Add64(reg::QBTC_L(s), length);
       Transmit(frame_, length);
     }
     // write-back: DD into dword 3 of each data descriptor with RS, once the packet has left
@@ -105,7 +105,7 @@ bool Device::Deliver(int q, const uint8_t* frame, uint32_t length, uint32_t pktI
     ToKernel(q, frame, length);
     counters_.rxQueueFrames[q].fetch_add(1, std::memory_order_relaxed);
     Add(reg::GPRC, 1);
-    Add(reg::GORCL, length);
+    Add64(reg::GORCL, length);
     return true;
   }
   RxQueue& r = rx_[q];
@@ -155,10 +155,10 @@ bool Device::Deliver(int q, const uint8_t* frame, uint32_t length, uint32_t pktI
   r.head = (r.head + need) % r.count;
   QStore(q, b + reg::RDH, r.head);
   Add(reg::GPRC, 1);
-  Add(reg::GORCL, length);
+  Add64(reg::GORCL, length);
   Add(reg::RXDGPC, 1);
   Add(reg::QPRC(s), 1);
-  Add(reg::QBRC_L(s), length);
+  Add64(reg::QBRC_L(s), length);
   counters_.descriptors.fetch_add(need, std::memory_order_relaxed);
   counters_.rxQueueFrames[q].fetch_add(1, std::memory_order_relaxed);
   return true;
