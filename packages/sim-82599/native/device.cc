@@ -139,6 +139,7 @@ void Device::Loop() {
     }
     if ((pass++ & 63) == 0) ScanEnables();
     ScanFlowDirector();
+    Snapshot();
     // the generator runs every pass while it finds room, every 64th pass once idle
     uint32_t work = PollKernel() + PollWire() + (flowCount_ && (idle <= 256 || (pass & 63) == 1) ? Generate() : 0);
     if (Load(reg::DMATXCTL) & reg::DMATXCTL_TE) {

@@ -50,6 +50,16 @@ struct Window {
   std::atomic<int> regionCount{0};
 };
 
+// The filter registers as one pass sees them: read once at the start of each pass (a few
+// hundred loads) instead of per frame, so a driver's change takes effect at the next pass.
+struct FilterSnapshot {
+  uint8_t five[128];  // indexes of the enabled 5-tuple filters
+  int fiveCount;
+  uint32_t etqf[8];
+  uint32_t synqf, mrqc, rxcsum, fdirctrl;
+  uint8_t key[40];     // RSSRK
+};
+
 struct RxQueue {
   bool started;
   uint64_t base;       // ring IOVA
@@ -159,6 +169,7 @@ class Device {
   void ScanFlowDirector();
   const FlowFilter* MatchFlowDirector(uint32_t flowType, uint32_t src, uint32_t dst, uint32_t srcPort, uint32_t dstPort);
   int FiveTuple(const Tuple& t) const;
+  void Snapshot();  // native/classify.cc
   uint32_t Toeplitz(const uint8_t* input, uint32_t length) const;
   uint32_t RxStatIndex(int q) const;
   uint32_t TxStatIndex(int q) const;
@@ -181,6 +192,7 @@ class Device {
   std::atomic<bool> running_{false};
   std::thread thread_;
   Counters counters_;
+  FilterSnapshot snap_{};
   FlowFilter fdir_[kFlowFilters];
   uint32_t fdirCount_ = 0;
   uint32_t fdirCapacity_ = 0;
