@@ -23,7 +23,9 @@ sim=packages/sim-82599/build/Release/dpkit_sim_82599.node
 if [ "$(uname -s)" = Linux ] && { [ ! -f "$sim" ] || [ -n "$(find packages/sim-82599/native packages/sim-82599/binding.gyp -newer "$sim" -print -quit)" ]; }; then
   node packages/sim-82599/scripts/build-native.mjs
 fi
-# its command at the repository root's node_modules/.bin (like the workspace's other commands)
+# its commands at the repository root's node_modules/.bin (like the workspace's other commands)
 mkdir -p node_modules/.bin
-ln -sfn ../../packages/sim-82599/bin/dpkit-sim-82599.js node_modules/.bin/dpkit-sim-82599
+for cmd in dpkit-sim-82599 dpkit-ethtool; do
+  ln -sfn "../../packages/sim-82599/bin/$cmd.js" "node_modules/.bin/$cmd"
+done
 pnpm exec tsc -b >&2

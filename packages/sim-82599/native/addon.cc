@@ -188,6 +188,21 @@ static Napi::Value Attach(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// kernelQueues(device, K): queues 0..K-1 are the kernel side's without a TAP (their frames are
+// counted and dropped): for tests of the device without a kernel interface. Before start.
+static Napi::Value KernelQueues(const Napi::CallbackInfo& info) {
+  Get(info)->device->AttachKernel(info[1].As<Napi::Number>().Int32Value(), nullptr, 0);
+  return info.Env().Undefined();
+}
+
+// generator(device, flows, size): generator mode (see device.h). Before start.
+static Napi::Value Generator(const Napi::CallbackInfo& info) {
+  if (!Get(info)->device->SetGenerator(info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Number>().Uint32Value())) {
+    throw Napi::RangeError::New(info.Env(), "sim-82599: the generator takes 1-65536 flows of 60-1514 bytes");
+  }
+  return info.Env().Undefined();
+}
+
 static Napi::Value Start(const Napi::CallbackInfo& info) {
   Get(info)->device->Start();
   return info.Env().Undefined();
@@ -223,6 +238,9 @@ static Napi::Value GetCounters(const Napi::CallbackInfo& info) {
   num("wireTxErrors", c.wireTxErrors);
   num("wireRxOversize", c.wireRxOversize);
   num("fdirFull", c.fdirFull);
+  num("generated", c.generated);
+  num("generatorSkipped", c.generatorSkipped);
+  num("txSunk", c.txSunk);
   Napi::Array rx = Napi::Array::New(env, kQueues), tx = Napi::Array::New(env, kQueues), frames = Napi::Array::New(env, kQueues);
   for (int q = 0; q < kQueues; q++) {
     frames.Set(uint32_t(q), Napi::Number::New(env, double(c.rxQueueFrames[q].load(std::memory_order_relaxed))));
@@ -263,6 +281,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("create", Napi::Function::New(env, Create));
   exports.Set("dmaMap", Napi::Function::New(env, DmaMap));
   exports.Set("attach", Napi::Function::New(env, Attach));
+  exports.Set("kernelQueues", Napi::Function::New(env, KernelQueues));
+  exports.Set("generator", Napi::Function::New(env, Generator));
   exports.Set("addWindow", Napi::Function::New(env, AddWindow));
   exports.Set("assign", Napi::Function::New(env, Assign));
   exports.Set("reclaim", Napi::Function::New(env, Reclaim));

@@ -21,7 +21,7 @@
 
 namespace sim82599 {
 
-constexpr size_t kMaxMessage = 4096;
+constexpr size_t kMaxMessage = 196608;  // a rule list of 2046 rules fits; below the socket buffer
 constexpr int kMaxFds = 4;
 
 static Napi::Error ChannelErrno(Napi::Env env, const std::string& what, int err) {
@@ -129,7 +129,8 @@ static void Post(Server* s, Event* e) {
 // The poll thread: accepts, reads messages, notices closed connections (kill -9 included:
 // the kernel closes the peer's socket, poll reports POLLHUP / recvmsg returns 0).
 static void Serve(Server* s) {
-  char buf[kMaxMessage];
+  std::vector<char> space(kMaxMessage);
+  char* buf = space.data();
   for (;;) {
     std::vector<pollfd> fds{{s->wake[0], POLLIN, 0}, {s->listenFd, POLLIN, 0}};
     std::vector<uint32_t> ids{0, 0};
@@ -268,11 +269,15 @@ static Napi::Value ChannelRequest(const Napi::CallbackInfo& info) {
   Napi::Array a = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length() && i < uint32_t(kMaxFds); i++) fds.push_back(a.Get(i).As<Napi::Number>().Int32Value());
   int timeout = info[3].As<Napi::Number>().Int32Value();
-  if (int err = Send(fd, text, fds)) throw ChannelErrno(env, "sending to the control socket", err);
+  // a refused peer may find the device's one-line refusal waiting and the socket shut: the
+  // refusal is its reply, so a failed send is reported only when there is nothing to read
+  int sendErr = Send(fd, text, fds);
   pollfd p{fd, POLLIN, 0};
+  if (sendErr && poll(&p, 1, 0) <= 0) throw ChannelErrno(env, "sending to the control socket", sendErr);
   int r = poll(&p, 1, timeout);
   if (r == 0) throw ChannelErrno(env, "no reply from the control socket", ETIMEDOUT);
-  char buf[kMaxMessage];
+  std::vector<char> space(kMaxMessage);
+  char* buf = space.data();
   std::vector<int> got;
   ssize_t n = r < 0 ? -errno : Receive(fd, buf, &got);
   if (n <= 0) throw ChannelErrno(env, "the control socket", n == 0 ? ECONNRESET : int(-n));

@@ -2,7 +2,8 @@
 // and RSS"): EtherType filters, then 5-tuple filters and the SYN filter (SYNQF.SYNQFP says
 // which of the two goes first), then the flow director's perfect filters, then RSS over RETA,
 // then queue 0.
-// Every filter register is read from BAR0 per frame, so a driver's change takes effect at once.
+// The filter registers are read once per pass (Snapshot), so a driver's change takes effect at
+// the next pass; the flow director's table is the device's own.
 #include "device.h"
 #include "regs.h"
 
@@ -59,7 +60,8 @@ int Device::FiveTuple(const Tuple& t) const {
   int best = -1;
   uint32_t bestPriority = 0;
   const uint32_t protocol = t.proto == 6 ? 0 : t.proto == 17 ? 1 : t.proto == 132 ? 2 : 3;
-  for (uint32_t i = 0; i < 128; i++) {
+  for (int n = 0; n < snap_.fiveCount; n++) {
+    const uint32_t i = snap_.five[n];
     const uint32_t ftqf = Load(reg::FTQF(i));
     if (!(ftqf & reg::FTQF_QUEUE_ENABLE)) continue;
     const uint32_t priority = (ftqf >> 2) & 7;
@@ -79,8 +81,7 @@ int Device::FiveTuple(const Tuple& t) const {
 
 // Toeplitz hash of `input` with the 40-byte key in RSSRK (key byte k is byte k % 4 of word k / 4).
 uint32_t Device::Toeplitz(const uint8_t* input, uint32_t length) const {
-  uint8_t key[40];
-  for (uint32_t k = 0; k < 40; k++) key[k] = uint8_t(Load(reg::RSSRK(k >> 2)) >> (8 * (k & 3)));
+  const uint8_t* key = snap_.key;
   uint32_t hash = 0;
   uint32_t window = uint32_t(key[0]) << 24 | uint32_t(key[1]) << 16 | uint32_t(key[2]) << 8 | key[3];
   for (uint32_t i = 0; i < length; i++) {
@@ -92,6 +93,19 @@ uint32_t Device::Toeplitz(const uint8_t* input, uint32_t length) const {
   return hash;
 }
 
+void Device::Snapshot() {
+  snap_.fiveCount = 0;
+  for (uint32_t i = 0; i < 128; i++) {
+    if (Load(reg::FTQF(i)) & reg::FTQF_QUEUE_ENABLE) snap_.five[snap_.fiveCount++] = uint8_t(i);
+  }
+  for (uint32_t i = 0; i < 8; i++) snap_.etqf[i] = Load(reg::ETQF + 4 * i);
+  snap_.synqf = Load(reg::SYNQF);
+  snap_.mrqc = Load(reg::MRQC);
+  snap_.rxcsum = Load(reg::RXCSUM);
+  snap_.fdirctrl = Load(reg::FDIRCTRL);
+  for (uint32_t k = 0; k < 40; k++) snap_.key[k] = uint8_t(Load(reg::RSSRK(k >> 2)) >> (8 * (k & 3)));
+}
+
 int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, uint32_t* hiDword, uint32_t* status) {
   *pktInfo = 0;
   *hiDword = 0;
@@ -99,7 +113,7 @@ int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, u
   if (length < 14) return 0;
   const uint32_t etype = uint32_t(frame[12]) << 8 | frame[13];
   for (uint32_t i = 0; i < 8; i++) {
-    const uint32_t etqf = Load(reg::ETQF + 4 * i);
+    const uint32_t etqf = snap_.etqf[i];
     if (!(etqf & reg::ETQF_FILTER_EN) || (etqf & 0xFFFF) != etype) continue;
     *pktInfo = desc::PKTTYPE_ETQF | i << 4;
     const uint32_t etqs = Load(reg::ETQS + 4 * i);
@@ -110,7 +124,7 @@ int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, u
   const Tuple t = Parse(frame, length, &parsed);
   if (!(*pktInfo & desc::PKTTYPE_ETQF)) *pktInfo = parsed;
 
-  const uint32_t synqf = Load(reg::SYNQF);
+  const uint32_t synqf = snap_.synqf;
   const bool syn = (synqf & reg::SYNQF_QUEUE_EN) && t.ports && t.proto == 6 && (t.tcpFlags & 0x12) == 0x02;  // SYN without ACK
   const int synQueue = int((synqf >> 1) & 0x7F);
   if (syn && (synqf & reg::SYNQF_SYNQFP)) return synQueue;
@@ -122,7 +136,7 @@ int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, u
     const uint32_t flowType = !t.ports ? 0 : t.proto == 17 ? 1 : t.proto == 6 ? 2 : 3;
     auto host16 = [](uint32_t wire) { return (wire & 0xFF) << 8 | wire >> 8; };
     if (const FlowFilter* f = MatchFlowDirector(flowType, t.src, t.dst, host16(t.srcPort), host16(t.dstPort))) {
-      const uint32_t ctrl = Load(reg::FDIRCTRL);
+      const uint32_t ctrl = snap_.fdirctrl;
       *status = desc::RX_FLM;
       // the filter's identity where the RSS hash would be (DPDK reads id 15:0, hash 30:16)
       if (ctrl & reg::FDIRCTRL_REPORT_STATUS) *hiDword = f->bucket << 16 | (f->index & 0xFFFF);
@@ -131,7 +145,7 @@ int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, u
     }
   }
 
-  const uint32_t mrqc = Load(reg::MRQC);
+  const uint32_t mrqc = snap_.mrqc;
   if ((mrqc & 0xF) == reg::MRQC_RSSEN && t.ipv4) {
     uint8_t input[12];
     for (int k = 0; k < 8; k++) input[k] = t.l3[12 + k];  // source, destination address
@@ -147,7 +161,7 @@ int Device::Classify(const uint8_t* frame, uint32_t length, uint32_t* pktInfo, u
     if (type) {
       const uint32_t hash = Toeplitz(input, n);
       *pktInfo |= type;
-      if ((Load(reg::RXCSUM) & reg::RXCSUM_PCSD) && !*status) *hiDword = hash;
+      if ((snap_.rxcsum & reg::RXCSUM_PCSD) && !*status) *hiDword = hash;
       const uint32_t entry = hash & 0x7F;
       return int((Load(reg::RETA(entry >> 2)) >> (8 * (entry & 3))) & 0xF);
     }

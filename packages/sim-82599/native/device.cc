@@ -139,7 +139,9 @@ void Device::Loop() {
     }
     if ((pass++ & 63) == 0) ScanEnables();
     ScanFlowDirector();
-    uint32_t work = PollKernel() + PollWire();
+    Snapshot();
+    // the generator runs every pass while it finds room, every 64th pass once idle
+    uint32_t work = PollKernel() + PollWire() + (flowCount_ && (idle <= 256 || (pass & 63) == 1) ? Generate() : 0);
     if (Load(reg::DMATXCTL) & reg::DMATXCTL_TE) {
       for (int q = 0; q < kQueues; q++) {
         if (tx_[q].started) work += ProcessTx(q);
@@ -192,6 +194,7 @@ void Device::ScanEnables() {
 // Latches a queue's base, length and head when its ENABLE is seen; invalid settings do not
 // start it: ENABLE is cleared (the driver's enable poll fails) and badConfig counts.
 void Device::StartRx(int q) {
+  if (q < 16 && owner_[q] == 0) SyncAliases();  // SRRCTL may have been written at 0x02100 + 4q just now
   uint32_t b = reg::RxBlock(q);
   uint64_t base = uint64_t(QLoad(q, b + reg::RDBAH)) << 32 | QLoad(q, b + reg::RDBAL);
   uint32_t len = QLoad(q, b + reg::RDLEN), srrctl = QLoad(q, b + reg::SRRCTL), head = QLoad(q, b + reg::RDH);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 namespace sim82599 {
 
@@ -49,6 +50,16 @@ struct Window {
   std::atomic<int> regionCount{0};
 };
 
+// The filter registers as one pass sees them: read once at the start of each pass (a few
+// hundred loads) instead of per frame, so a driver's change takes effect at the next pass.
+struct FilterSnapshot {
+  uint8_t five[128];  // indexes of the enabled 5-tuple filters
+  int fiveCount;
+  uint32_t etqf[8];
+  uint32_t synqf, mrqc, rxcsum, fdirctrl;
+  uint8_t key[40];     // RSSRK
+};
+
 struct RxQueue {
   bool started;
   uint64_t base;       // ring IOVA
@@ -82,6 +93,9 @@ struct Counters {
   std::atomic<uint64_t> wireTxErrors{0};
   std::atomic<uint64_t> wireRxOversize{0};
   std::atomic<uint64_t> fdirFull{0};
+  std::atomic<uint64_t> generated{0};      // frames the generator wrote to rings
+  std::atomic<uint64_t> generatorSkipped{0};  // generated frames the filters gave to kernel queues (not written)
+  std::atomic<uint64_t> txSunk{0};         // transmitted frames counted and dropped (generator mode)
   std::atomic<uint64_t> rxQueueFrames[kQueues]{};  // frames delivered per rx queue (ring or TAP)
   std::atomic<uint64_t> rxDmaFaults[kQueues]{};
   std::atomic<uint64_t> txDmaFaults[kQueues]{};
@@ -109,6 +123,9 @@ class Device {
   // queue fds (queue q to fd q mod taps); and the wire (an AF_PACKET fd, or none: loopback).
   void AttachKernel(int kernelQueues, const int* tapFds, int taps);
   void AttachWire(int fd);
+  // Before Start: generator mode (no wire): FLOWS synthetic UDP/IPv4 flows of SIZE-byte frames
+  // are received at the rate the rings take them; transmitted frames are counted and dropped.
+  bool SetGenerator(uint32_t flows, uint32_t size);
   // Starts the engine thread.
   void Start();
   // Stops the engine thread and waits for it; a no-op when it is not running.
@@ -122,6 +139,11 @@ class Device {
   void QStore(int q, uint32_t offset, uint32_t v) { __atomic_store_n(&windows_[owner_[q]].regs[offset >> 2], v, __ATOMIC_RELEASE); }
   void Store(uint32_t offset, uint32_t v) { __atomic_store_n(&bar_[offset >> 2], v, __ATOMIC_RELEASE); }
   void Add(uint32_t offset, uint32_t v) { __atomic_fetch_add(&bar_[offset >> 2], v, __ATOMIC_RELAXED); }
+  // a 64-bit counter as two registers, low word at `low` and high word at low + 4: the carry
+  // goes into the high word when the low word wraps
+  void Add64(uint32_t low, uint32_t v) {
+    if (__atomic_fetch_add(&bar_[low >> 2], v, __ATOMIC_RELAXED) > UINT32_MAX - v) Add(low + 4, 1);
+  }
   // DMA for queue q: through its owner's domain
   uint8_t* Translate(int q, uint64_t iova, uint64_t length) const;
   bool Run(int op, int window, int start, int count, int* result);
@@ -135,6 +157,8 @@ class Device {
   void StopTx(int q);
   uint32_t ProcessTx(int q);
   void Receive(const uint8_t* frame, uint32_t length);
+  bool Deliver(int q, const uint8_t* frame, uint32_t length, uint32_t pktInfo, uint32_t hiDword, uint32_t status, bool generated);
+  uint32_t Generate();  // native/generator.cc
   void Transmit(const uint8_t* frame, uint32_t length);
   void ToKernel(int q, const uint8_t* frame, uint32_t length);
   uint32_t PollKernel();
@@ -145,6 +169,7 @@ class Device {
   void ScanFlowDirector();
   const FlowFilter* MatchFlowDirector(uint32_t flowType, uint32_t src, uint32_t dst, uint32_t srcPort, uint32_t dstPort);
   int FiveTuple(const Tuple& t) const;
+  void Snapshot();  // native/classify.cc
   uint32_t Toeplitz(const uint8_t* input, uint32_t length) const;
   uint32_t RxStatIndex(int q) const;
   uint32_t TxStatIndex(int q) const;
@@ -167,6 +192,7 @@ class Device {
   std::atomic<bool> running_{false};
   std::thread thread_;
   Counters counters_;
+  FilterSnapshot snap_{};
   FlowFilter fdir_[kFlowFilters];
   uint32_t fdirCount_ = 0;
   uint32_t fdirCapacity_ = 0;
@@ -174,6 +200,8 @@ class Device {
   int taps_ = 0;
   int tapFds_[kMaxTaps];
   int wireFd_ = -1;
+  std::vector<uint8_t> flows_;  // generator templates, flowCount_ frames of flowSize_ bytes
+  uint32_t flowCount_ = 0, flowSize_ = 0, nextFlow_ = 0;
   uint8_t frame_[kMaxFrame];  // a transmitted packet being gathered
   uint8_t io_[kMaxFrame];     // a frame read from the TAP or the wire
 };

@@ -91,7 +91,9 @@ void Device::AttachWire(int fd) { wireFd_ = fd; }
 
 // A frame leaving the NIC: onto the wire, or received again in loopback.
 void Device::Transmit(const uint8_t* frame, uint32_t length) {
-  if (wireFd_ < 0) {
+  if (flowCount_) {
+    counters_.txSunk.fetch_add(1, std::memory_order_relaxed);  // generator mode: the sink
+  } else if (wireFd_ < 0) {
     Receive(frame, length);
   } else {
     virtio_net_hdr vh{};  // no offload asked of the kernel

@@ -60,10 +60,10 @@ uint32_t Device::ProcessTx(int q) {
     } else {
       const uint32_t s = TxStatIndex(q);
       Add(reg::GPTC, 1);
-      Add(reg::GOTCL, length);
+      Add64(reg::GOTCL, length);
       Add(reg::TXDGPC, 1);
       Add(reg::QPTC(s), 1);
-      Add(reg::QBTC_L(s), length);
+      Add64(reg::QBTC_L(s), length);
       Transmit(frame_, length);
     }
     // write-back: DD into dword 3 of each data descriptor with RS, once the packet has left
@@ -93,12 +93,20 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
   }
   uint32_t pktInfo, hiDword, status;
   const int q = Classify(frame, length, &pktInfo, &hiDword, &status);
+  Deliver(q, frame, length, pktInfo, hiDword, status, false);
+}
+
+// Writes a classified frame to queue q: the TAP for a kernel queue, else its ring. A frame
+// from the generator (`generated`) is only written where there is room: it reports false,
+// counting nothing, for a kernel queue, a queue that is not started or a ring without room.
+bool Device::Deliver(int q, const uint8_t* frame, uint32_t length, uint32_t pktInfo, uint32_t hiDword, uint32_t status, bool generated) {
   if (q < kernelQueues_) {
+    if (generated) return false;
     ToKernel(q, frame, length);
     counters_.rxQueueFrames[q].fetch_add(1, std::memory_order_relaxed);
     Add(reg::GPRC, 1);
-    Add(reg::GORCL, length);
-    return;
+    Add64(reg::GORCL, length);
+    return true;
   }
   RxQueue& r = rx_[q];
   const uint32_t b = reg::RxBlock(q);
@@ -107,21 +115,22 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
   const bool enabled = QLoad(q, b + reg::RXDCTL) & reg::QUEUE_ENABLE;
   if (enabled != r.started) enabled ? StartRx(q) : StopRx(q);
   if (!r.started) {
-    counters_.rxNotStarted.fetch_add(1, std::memory_order_relaxed);
-    return;
+    if (!generated) counters_.rxNotStarted.fetch_add(1, std::memory_order_relaxed);
+    return false;
   }
   const uint32_t tail = QLoad(q, b + reg::RDT);
   if (tail >= r.count) {
     counters_.badTail.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
   const uint32_t free = tail >= r.head ? tail - r.head : tail + r.count - r.head;
   const uint32_t need = (length + r.bufferSize - 1) / r.bufferSize;  // <= kMaxFrame / 1024
   const uint32_t s = RxStatIndex(q);
   if (free < need) {
+    if (generated) return false;
     Add(r.dropEnable ? reg::QPRDC(s) : reg::RNBC0, 1);
     counters_.rxNoDescriptors.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
   uint8_t* descs[kMaxFrame / 1024];
   uint8_t* bufs[kMaxFrame / 1024];
@@ -132,7 +141,7 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
     if (!bufs[k]) {
       counters_.rxDmaFaults[q].fetch_add(1, std::memory_order_relaxed);
       StopRx(q);
-      return;
+      return false;
     }
   }
   for (uint32_t k = 0; k < need; k++) {
@@ -146,12 +155,13 @@ void Device::Receive(const uint8_t* frame, uint32_t length) {
   r.head = (r.head + need) % r.count;
   QStore(q, b + reg::RDH, r.head);
   Add(reg::GPRC, 1);
-  Add(reg::GORCL, length);
+  Add64(reg::GORCL, length);
   Add(reg::RXDGPC, 1);
   Add(reg::QPRC(s), 1);
-  Add(reg::QBRC_L(s), length);
+  Add64(reg::QBRC_L(s), length);
   counters_.descriptors.fetch_add(need, std::memory_order_relaxed);
   counters_.rxQueueFrames[q].fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace sim82599

@@ -13,11 +13,19 @@
  *     return START COUNT          ok | error EINVAL ...
  *     map                         ok size=524288 (+ the window's memfd)
  *     map_umem IOVA LENGTH (+fd)  ok | error EINVAL ...
- *     stats                       ok rx_queue_0_packets=N ... rx_not_started=N rx_no_descriptors=N kernel_dropped=N
+ *     stats                       ok NAME=N ... (the NIC's counters, in ethtool -S order; see statistics())
+ *     rss                         ok reta=Q,Q,...(128 entries) key=HEX (the RSS indirection table and key)
+ *     ntuple on|off               ok                 (ethtool -K IF ntuple on|off)
+ *     rule_ins FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC
+ *                                 ok LOC | error EOPNOTSUPP|EINVAL|ENOSPC ...  (ethtool -N; masks: 1 = match; LOC -1: any)
+ *     rule_del LOC                ok | error EINVAL ...
+ *     rules                       ok rings=128 count=N, then one line per rule: LOC FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION
  */
 import { Sim82599 } from './device.js';
+import { FlowDirector, RuleError, type FlowType, type Rule } from './ntuple.js';
+import { Pins } from './pins.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
-import { BAR0_SIZE, DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES, TX_QUEUES } from './regs.js';
+import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from './regs.js';
 
 /** The channel name of device IFNAME. */
 export const channelName = (ifname: string): string => `dpkit-sim-82599/${ifname}`;
@@ -39,6 +47,8 @@ export interface ChannelOptions {
   kernelQueues: number;
   /** the kernel interface's MAC and MTU, read when asked */
   ifinfo: () => { mac: string; mtu: number };
+  /** the kernel's TCP connections (default: /proc/net/tcp of this network namespace) */
+  connections?: () => import('./pins.js').Connection[];
 }
 
 const hex4 = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
@@ -49,8 +59,15 @@ export class ControlChannel {
   private readonly queueOwner = new Map<number, number>();
   private readonly spare: OwnerWindow[] = [];
   private closed = false;
+  /** the kernel side's ntuple rules and the flow director they are programmed into */
+  readonly fdir: FlowDirector;
+  /** the 5-tuple pins that keep the kernel's connections on a moved TCP port in the kernel */
+  readonly pins: Pins;
+  private pinTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly nic: Sim82599, private readonly o: ChannelOptions, name = channelName(o.ifname)) {
+    this.fdir = new FlowDirector(nic, (q) => q < o.kernelQueues || this.queueOwner.has(q));
+    this.pins = new Pins(nic, o.connections);
     this.server = simNative().channelListen(name, (e) => {
       if (this.closed) return; // an event queued before close()
       try {
@@ -66,7 +83,65 @@ export class ControlChannel {
     if (this.closed) return;
     for (const conn of [...this.owners.keys()]) this.reclaim(conn);
     this.closed = true;
+    if (this.pinTimer) clearInterval(this.pinTimer);
     simNative().channelClose(this.server);
+  }
+
+  /**
+   * The NIC's counters as `dpkit-ethtool -S` shows them: the statistics registers (read, not
+   * cleared: the device's counters run free), the flow director's match/miss, the emulator's own
+   * counters, and the frames each rx queue was given.
+   */
+  statistics(): [string, number][] {
+    const reg = (offset: number) => this.nic.regs[offset >> 2]!;
+    const wide = (lo: number, hi: number) => reg(lo) + reg(hi) * 2 ** 32;
+    const c = this.nic.counters();
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    return [
+      ['rx_packets', reg(GPRC)], ['tx_packets', reg(GPTC)], ['rx_bytes', wide(GORCL, GORCH)], ['tx_bytes', wide(GOTCL, GOTCH)],
+      ['rx_missed_errors', reg(MPC(0))], ['rx_no_buffer_count', reg(RNBC(0))], ['fdir_match', reg(FDIRMATCH)], ['fdir_miss', reg(FDIRMISS)],
+      ['rx_not_started', c.rxNotStarted], ['rx_no_descriptors', c.rxNoDescriptors], ['rx_dma_faults', sum(c.rxDmaFaults)], ['tx_dma_faults', sum(c.txDmaFaults)],
+      ['tx_malformed', c.txMalformed], ['queue_bad_config', c.badConfig], ['queue_bad_tail', c.badTail], ['kernel_dropped', c.kernelDropped],
+      ...c.rxQueueFrames.map((n, q): [string, number] => [`rx_queue_${q}_packets`, n]),
+    ];
+  }
+
+  /** Does the rule take a TCP destination port's new connections away from the kernel? */
+  private movesPort(r: Rule): boolean {
+    return r.flow === 'tcp4' && r.dportMask === 0xFFFF && (r.action === -1 || r.action >= this.o.kernelQueues);
+  }
+
+  /**
+   * ethtool -N: a rule that moves a TCP port first pins the kernel's connections on it (5-tuple
+   * filters go before the flow director), then goes in, then the pins are read again for the
+   * connections that arrived in between; every second after that too.
+   */
+  private insertRule(rule: Rule, loc: number): number {
+    const moves = this.movesPort(rule);
+    if (moves) {
+      try {
+        this.pins.move(rule.dport);
+      } catch (err) {
+        throw new RuleError('ENOSPC', (err as Error).message);
+      }
+    }
+    try {
+      loc = this.fdir.insert(rule, loc);
+    } catch (err) {
+      if (moves && ![...this.fdir.rules.values()].some((r) => this.movesPort(r) && r.dport === rule.dport)) this.pins.release(rule.dport);
+      throw err;
+    }
+    if (moves) {
+      this.pins.refresh();
+      this.pinTimer ??= setInterval(() => { if (!this.closed) this.pins.refresh(); }, 1000).unref();
+    }
+    return loc;
+  }
+
+  /** The pid of the process that holds queue pair q, or undefined (the kernel's, or free). */
+  ownerOf(q: number): number | undefined {
+    const conn = this.queueOwner.get(q);
+    return conn === undefined ? undefined : this.owners.get(conn)?.pid;
   }
 
   private onEvent(e: ChannelEvent): void {
@@ -120,10 +195,13 @@ export class ControlChannel {
           }
           const w = this.windowOf(owner);
           if (!this.nic.assign(w.window, start, count)) return [`error EBUSY queues ${start}-${start + count - 1} are not free`];
+          const queues: number[] = [];
           for (let q = start; q < start + count; q++) {
             owner.queues.add(q);
             this.queueOwner.set(q, this.connOf(owner));
+            queues.push(q);
           }
+          this.fdir.refresh(queues); // rules steering to these queues go into the hardware now
           return ['ok'];
         }
         case 'return': {
@@ -131,18 +209,52 @@ export class ControlChannel {
           if (!n || n[1]! < 1) return ['error EINVAL usage: return START COUNT'];
           const [start, count] = n as [number, number];
           for (let q = start; q < start + count; q++) if (!owner.queues.has(q)) return [`error EINVAL queue ${q} is not yours`];
-          this.nic.release(owner.window!.window, start, count);
+          const queues: number[] = [];
           for (let q = start; q < start + count; q++) {
             owner.queues.delete(q);
             this.queueOwner.delete(q);
+            queues.push(q);
           }
+          this.fdir.refresh(queues); // their traffic back to RSS and the kernel queues first
+          this.nic.release(owner.window!.window, start, count);
           return ['ok'];
         }
         case 'stats': {
           if (args.length) return ['error EINVAL usage: stats'];
-          const c = this.nic.counters();
-          const queues = c.rxQueueFrames.map((n, q) => `rx_queue_${q}_packets=${n}`).join(' ');
-          return [`ok ${queues} rx_not_started=${c.rxNotStarted} rx_no_descriptors=${c.rxNoDescriptors} kernel_dropped=${c.kernelDropped}`];
+          return [`ok ${this.statistics().map(([k, v]) => `${k}=${v}`).join(' ')}`];
+        }
+        case 'rss': {
+          if (args.length) return ['error EINVAL usage: rss'];
+          const byte = (word: number, i: number) => (this.nic.regs[word >> 2]! >>> (8 * (i & 3))) & 0xFF;
+          const reta = Array.from({ length: 128 }, (_, j) => byte(RETA(j >> 2), j) & 0xF);
+          const key = Array.from({ length: 40 }, (_, k) => byte(RSSRK(k >> 2), k).toString(16).padStart(2, '0')).join('');
+          return [`ok reta=${reta.join(',')} key=${key}`];
+        }
+        case 'ntuple': {
+          if (args.length !== 1 || (args[0] !== 'on' && args[0] !== 'off')) return ['error EINVAL usage: ntuple on|off'];
+          this.fdir.setEnabled(args[0] === 'on');
+          return ['ok'];
+        }
+        case 'rule_ins': {
+          const [flow, ...rest] = args;
+          const n = rest.map(Number);
+          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4') || n.length !== 10 || !n.every(Number.isInteger)) return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC'];
+          const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, loc] = n as [number, number, number, number, number, number, number, number, number, number];
+          const rule: Rule = { flow: flow as FlowType, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action };
+          return [`ok ${this.insertRule(rule, loc)}`];
+        }
+        case 'rule_del': {
+          const n = ints(1);
+          if (!n) return ['error EINVAL usage: rule_del LOC'];
+          const gone = this.fdir.rules.get(n[0]!);
+          this.fdir.delete(n[0]!);
+          if (gone && this.movesPort(gone) && ![...this.fdir.rules.values()].some((r) => this.movesPort(r) && r.dport === gone.dport)) this.pins.release(gone.dport);
+          return ['ok'];
+        }
+        case 'rules': {
+          const lines = [...this.fdir.rules].sort(([a], [b]) => a - b).map(([loc, r]) =>
+            [loc, r.flow, r.src, r.srcMask, r.dst, r.dstMask, r.sport, r.sportMask, r.dport, r.dportMask, r.action].join(' '));
+          return [[`ok rings=${RX_QUEUES} count=${lines.length}`, ...lines].join('\n')];
         }
         case 'map': {
           if (args.length) return ['error EINVAL usage: map'];
@@ -161,6 +273,9 @@ export class ControlChannel {
         default:
           return [`error EINVAL unknown request "${verb ?? ''}"`];
       }
+    } catch (err) {
+      if (err instanceof RuleError) return [`error ${err.errno} ${err.message}`];
+      throw err;
     } finally {
       closeUnused(); // the device mapped what it keeps; received descriptors are not held open
     }
@@ -182,6 +297,7 @@ export class ControlChannel {
     this.owners.delete(conn);
     if (!owner) return;
     for (const q of owner.queues) this.queueOwner.delete(q);
+    this.fdir.refresh(owner.queues); // the rules steering to its queues leave the hardware: their traffic goes back to the kernel
     if (owner.window) {
       this.nic.reclaim(owner.window.window);
       owner.window.regs.fill(0);

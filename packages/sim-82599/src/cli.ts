@@ -11,14 +11,16 @@ import { Sim82599 } from './device.js';
 import { kernelSideUp } from './kernel.js';
 import { DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES } from './regs.js';
 
-const USAGE = 'usage: dpkit-sim-82599 IFNAME (--wire NETDEV | --loopback) [--kernel-queues K]';
+const USAGE = 'usage: dpkit-sim-82599 IFNAME (--wire NETDEV | --loopback | --generator [FLOWS,SIZE]) [--kernel-queues K]';
 
 class UsageError extends Error {}
 
 export interface SimOptions {
   ifname: string;
-  /** undefined: MAC loopback */
+  /** undefined: MAC loopback (or the generator) */
   wire: string | undefined;
+  /** generator mode: flows and frame size */
+  generator: { flows: number; size: number } | undefined;
   kernelQueues: number;
 }
 
@@ -36,6 +38,7 @@ export function parseArgs(argv: string[]): SimOptions | 'help' {
   let ifname: string | undefined;
   let wire: string | undefined;
   let mode: string | undefined;
+  let generator: SimOptions['generator'];
   let kernelQueues = 32;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -52,7 +55,17 @@ export function parseArgs(argv: string[]): SimOptions | 'help' {
     if (flag === '-h' || flag === '--help') return 'help';
     else if (flag === '--wire') { setMode('--wire'); wire = netdevName('--wire', value()); }
     else if (flag === '--loopback') setMode('--loopback');
-    else if (flag === '--generator') throw new UsageError('--generator is designed but not built yet (see the README\'s Status); use --wire or --loopback');
+    else if (flag === '--generator') {
+      setMode('--generator');
+      generator = { flows: 1024, size: 64 };
+      const v = inline ?? (/^\d+,\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : undefined);
+      if (v !== undefined) {
+        const m = /^(\d+),(\d+)$/.exec(v);
+        const [flows, size] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+        if (!(flows >= 1 && flows <= 65536 && size >= 60 && size <= 1514)) throw new UsageError(`--generator ${v}: give FLOWS,SIZE with 1-65536 flows and 60-1514 bytes (CRC excluded)`);
+        generator = { flows, size };
+      }
+    }
     else if (flag === '--kernel-queues') {
       const v = value();
       if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) >= RX_QUEUES) throw new UsageError(`--kernel-queues ${v}: give a number of queues from 1 to ${RX_QUEUES - 1}`);
@@ -62,9 +75,9 @@ export function parseArgs(argv: string[]): SimOptions | 'help' {
     else ifname = netdevName('IFNAME', arg);
   }
   if (!ifname) throw new UsageError('IFNAME missing: the name of the TAP netdev to create as the NIC\'s kernel interface');
-  if (!mode) throw new UsageError('no wire mode: give --wire NETDEV or --loopback');
+  if (!mode) throw new UsageError('no wire mode: give --wire NETDEV, --loopback or --generator');
   if (wire === ifname) throw new UsageError(`--wire ${wire} is IFNAME itself; the wire must be another netdev`);
-  return { ifname, wire, kernelQueues };
+  return { ifname, wire, kernelQueues, generator };
 }
 
 /** The one line for an error of attach (its .code is the errno name). */
@@ -96,6 +109,7 @@ export function run(argv: string[]): void {
   const nic = new Sim82599();
   try {
     nic.attach(o.ifname, o.kernelQueues, o.wire);
+    if (o.generator) nic.generator(o.generator.flows, o.generator.size);
   } catch (err) {
     nic.close();
     process.stderr.write(`dpkit-sim-82599: ${attachError(o, err as Error)}\n`);
@@ -122,5 +136,5 @@ export function run(argv: string[]): void {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  process.stdout.write(`dpkit-sim-82599: ${o.ifname} ready (${hex4(INTEL_VENDOR_ID)}:${hex4(DEV_ID_82599_SFP)}, MAC ${mac}, kernel queues 0-${o.kernelQueues - 1}, wire ${o.wire ?? 'loopback'}, control @${channelName(o.ifname)})\n`);
+  process.stdout.write(`dpkit-sim-82599: ${o.ifname} ready (${hex4(INTEL_VENDOR_ID)}:${hex4(DEV_ID_82599_SFP)}, MAC ${mac}, kernel queues 0-${o.kernelQueues - 1}, wire ${o.wire ?? (o.generator ? `generator (${o.generator.flows} flows, ${o.generator.size} bytes)` : 'loopback')}, control @${channelName(o.ifname)})\n`);
 }

@@ -70,6 +70,23 @@ export class Sim82599 {
     simNative().attach(this.device, ifname, Math.min(kernelQueues, 16), kernelQueues, wire ?? '');
   }
 
+  /**
+   * Before start, instead of `attach`: queues 0..count-1 are the kernel side's but there is no
+   * TAP, so what the filters give them is counted (`rxQueueFrames`, `kernelDropped`) and dropped.
+   */
+  kernelQueuesWithoutTap(count: number): void {
+    simNative().kernelQueues(this.device, count);
+  }
+
+  /**
+   * Before start: generator mode. `flows` UDP/IPv4 flows of `size`-byte frames (CRC excluded)
+   * are received at the rate the rings take them (only where a ring has room; flows the filters
+   * give to kernel queues are skipped); what is transmitted is counted and dropped.
+   */
+  generator(flows: number, size: number): void {
+    simNative().generator(this.device, flows, size);
+  }
+
   /** Starts the engine thread. */
   start(): void {
     simNative().start(this.device);

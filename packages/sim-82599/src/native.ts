@@ -33,6 +33,10 @@ export interface EngineCounters {
   wireRxOversize: number;
   /** flow director adds refused because the table was full */
   fdirFull: number;
+  /** generator mode: frames written to rings, generated frames the filters gave to kernel queues (not written), transmitted frames dropped */
+  generated: number;
+  generatorSkipped: number;
+  txSunk: number;
   /** frames delivered per rx queue: written to its ring, or for a kernel queue to the TAP */
   rxQueueFrames: number[];
   rxDmaFaults: number[];
@@ -55,6 +59,8 @@ export interface SimBinding {
   channelDisconnect(fd: number): void;
   /** the kernel side (TAP `ifname`, `taps` queues, kernel queues 0..kernelQueues-1) and the wire ('' = loopback) */
   attach(device: DeviceHandle, ifname: string, taps: number, kernelQueues: number, wire: string): void;
+  kernelQueues(device: DeviceHandle, count: number): void;
+  generator(device: DeviceHandle, flows: number, size: number): void;
   start(device: DeviceHandle): void;
   stop(device: DeviceHandle): void;
   destroy(device: DeviceHandle): void;

@@ -5,28 +5,17 @@
 // suite (§7.1.2.8.3) as DPDK's app/test/test_thash.c quotes it: Microsoft's key and hashes.
 import test from 'ava';
 import * as d from '../descriptors.js';
+import { RSS_KEY } from '../kernel.js';
 import * as r from '../regs.js';
-import { rig, until } from './rig.js';
+import { addr, ipv4, rig, until } from './rig.js';
 
-const RSS_KEY = [0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
-  0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa];
 const QUEUES = [0, 1, 2, 3, 32, 40, 41, 42, 43, 70];
 const TX = 0xC0000, TXBUF = 0xD0000;
 const ring = (i: number) => i * 0x200;
 const buffers = (i: number) => 0x10000 + i * 0x10000;
 
-/** Wire-order bytes of a dotted address, as the filter registers hold them (loaded little-endian). */
-const addr = (a: string) => a.split('.').map(Number);
 const le32 = (b: number[]) => (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
 const le16port = (p: number) => ((p >> 8) | ((p & 0xFF) << 8)) & 0xFFFF; // a port in wire order, loaded little-endian
-
-function ipv4(proto: number, src: string, dst: string, sport = 0, dport = 0, tcpFlags = 0): Uint8Array {
-  const f = new Uint8Array(proto === 6 ? 54 : 42);
-  f.set([0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00, 0x45, 0, 0, f.length - 14, 0, 0, 0, 0, 64, proto, 0, 0, ...addr(src), ...addr(dst)]);
-  f.set([sport >> 8, sport & 0xFF, dport >> 8, dport & 0xFF], 34);
-  if (proto === 6) { f[46] = 0x50; f[47] = tcpFlags; }
-  return f;
-}
 
 type Rig = ReturnType<typeof rig>;
 

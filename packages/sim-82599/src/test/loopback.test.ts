@@ -58,6 +58,7 @@ test('frames pass tx ring 70 -> loopback -> rx rings 70 (EtherType filter) and 0
   t.deepEqual(x.bytes.slice(BUF0 + 2048, BUF0 + 2048 + 952), f2.slice(2048));
 
   t.deepEqual([r.GPTC, r.GOTCL, r.GPRC, r.GORCL, r.QPRC(0), r.QPTC(0)].map(x.reg), [3, 3160, 3, 3160, 3, 3], 'statistics (all queues map to stat index 0)');
+  t.deepEqual([r.GOTCH, r.GORCH, r.QBRC_H(0), r.QBTC_H(0)].map(x.reg), [0, 0, 0, 0]);
   const c = x.nic.counters();
   t.deepEqual([c.rxNotStarted, c.rxNoDescriptors, c.badConfig, c.txMalformed, c.rxDmaFaults[70], c.txDmaFaults[70]], [0, 0, 0, 0, 0, 0]);
   t.is(c.descriptors, 4 + 4, 'four tx and four rx descriptors moved');
@@ -132,4 +133,14 @@ test('the engine decodes the register offsets of src/regs.ts', (t) => {
     });
   }
   t.deepEqual(layout, want);
+});
+
+test('64-bit byte counters carry into their high word when the low word wraps', async (t) => {
+  const x = await queuePair70(t, false);
+  for (const low of [r.GORCL, r.GOTCL, r.QBRC_L(0), r.QBTC_L(0)]) x.setReg(low, 0xFFFFFF00); // 256 bytes short of wrapping
+  x.bytes.set(frame(300, 0x88B5), TXBUF);
+  x.txDescriptor(TX70, 0, TXBUF, 300, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, 300);
+  x.setReg(r.TDT(70), 1);
+  await until(() => x.reg(r.RDH(70)) === 1);
+  t.deepEqual([r.GORCL, r.GORCH, r.GOTCL, r.GOTCH, r.QBRC_L(0), r.QBRC_H(0), r.QBTC_L(0), r.QBTC_H(0)].map(x.reg), [44, 1, 44, 1, 44, 1, 44, 1]);
 });

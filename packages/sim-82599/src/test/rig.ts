@@ -98,3 +98,16 @@ export function frame(length: number, etype: number, l4 = 0): Uint8Array {
   return f;
 }
 
+
+/** The bytes of a dotted IPv4 address, in wire order. */
+export const addr = (a: string) => a.split('.').map(Number);
+
+/** An Ethernet + IPv4 frame with a TCP (54 bytes) or other (42 bytes) L4 header. */
+export function ipv4(proto: number, src: string, dst: string, sport = 0, dport = 0, tcpFlags = 0): Uint8Array {
+  const f = new Uint8Array(proto === 6 ? 54 : 42);
+  f.set([0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00, 0x45, 0, 0, f.length - 14, 0, 0, 0, 0, 64, proto, 0, 0, ...addr(src), ...addr(dst)]);
+  f.set([sport >> 8, sport & 0xFF, dport >> 8, dport & 0xFF], 34);
+  if (proto === 6) { f[46] = 0x50; f[47] = tcpFlags; }
+  return f;
+}
+

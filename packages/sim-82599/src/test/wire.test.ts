@@ -4,34 +4,20 @@
 // kernel queue) -> bx0, and back bx0 -> the device -> va -> vb. SIGINT ends the device (exit 0)
 // and its TAP goes with it. Bad arguments get one line and exit 1.
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { kernelTest } from '@dpkit/eal/testing';
+import { devicePair, nodeIn, sh } from './netns.js';
 
 const bin = fileURLToPath(new URL('../../bin/dpkit-sim-82599.js', import.meta.url));
 const real = kernelTest(test.serial);
 
-function sh(args: string[]) {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 20_000 });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`);
-  return r.stdout;
-}
-
-/** Runs `node -e script` in namespace ns; resolves with its stdout when it exits. */
-function nodeIn(ns: string, script: string): Promise<string> {
-  return new Promise((ok, fail) => {
-    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (b) => (out += b));
-    p.stderr.on('data', (b) => (err += b));
-    p.on('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`node in ${ns} exited ${code}: ${err.trim()}`))));
-  });
-}
-
 test('bad arguments get one line naming the problem and exit 1', (t) => {
   const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 });
   const cases: [string[], string][] = [
-    [['bx0'], 'dpkit-sim-82599: no wire mode: give --wire NETDEV or --loopback\n'],
+    [['bx0'], 'dpkit-sim-82599: no wire mode: give --wire NETDEV, --loopback or --generator\n'],
+    [['bx0', '--generator', '10,20'], 'dpkit-sim-82599: --generator 10,20: give FLOWS,SIZE with 1-65536 flows and 60-1514 bytes (CRC excluded)\n'],
+    [['bx0', '--generator', '--loopback'], 'dpkit-sim-82599: --generator and --loopback both given; choose one wire mode\n'],
     [['bx0', '--loopback', '--wire', 'va'], 'dpkit-sim-82599: --loopback and --wire both given; choose one wire mode\n'],
     [['bx0', '--loopback', '--kernel-queues', '128'], 'dpkit-sim-82599: --kernel-queues 128: give a number of queues from 1 to 127\n'],
     [['bx0', '--wire', 'bx0'], 'dpkit-sim-82599: --wire bx0 is IFNAME itself; the wire must be another netdev\n'],
@@ -48,30 +34,8 @@ test('bad arguments get one line naming the problem and exit 1', (t) => {
 });
 
 real('the kernel serves UDP on the TAP through the emulated NIC and its wire; SIGINT ends the device and its TAP', async (t) => {
-  const a = `dpkit-sim-${process.pid}-a`, b = `dpkit-sim-${process.pid}-b`;
-  sh(['ip', 'netns', 'add', a]);
-  t.teardown(() => void spawnSync('ip', ['netns', 'del', a], { timeout: 10_000 }));
-  sh(['ip', 'netns', 'add', b]);
-  t.teardown(() => void spawnSync('ip', ['netns', 'del', b], { timeout: 10_000 }));
-  sh(['ip', '-n', a, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b]);
-  // no IPv6 (the kernel's own solicitations); va answers no ARP for A's addresses (they are bx0's)
-  sh(['ip', 'netns', 'exec', a, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/va/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 8 > /proc/sys/net/ipv4/conf/va/arp_ignore']);
-  sh(['ip', 'netns', 'exec', b, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/vb/disable_ipv6']);
-  sh(['ip', '-n', a, 'link', 'set', 'va', 'up']);
-  sh(['ip', '-n', b, 'addr', 'add', '10.99.0.2/24', 'dev', 'vb']);
-  sh(['ip', '-n', b, 'link', 'set', 'vb', 'up']);
-
-  const dev = spawn('ip', ['netns', 'exec', a, process.execPath, bin, 'bx0', '--wire', 'va'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((ok) => dev.on('exit', (code) => ok(code)));
-  t.teardown(() => void dev.kill('SIGKILL'));
-  let stderr = '';
-  dev.stderr.on('data', (d) => (stderr += d));
-  const ready = await new Promise<string>((ok) => {
-    let out = '';
-    dev.stdout.on('data', (d) => { out += d; if (out.includes('\n')) ok(out); });
-    void exited.then(() => ok(out));
-  });
-  t.regex(ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, kernel queues 0-31, wire va, control @dpkit-sim-82599\/bx0\)\n$/, stderr);
+  const { a, b, dev, exited, ready, stderr, up } = await devicePair(t);
+  t.regex(ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, kernel queues 0-31, wire va, control @dpkit-sim-82599\/bx0\)\n$/, stderr());
 
   // the control channel lives in the device's network namespace, and reports the TAP's identity
   const mac = /MAC (\S+),/.exec(ready)![1]!;
@@ -81,8 +45,7 @@ real('the kernel serves UDP on the TAP through the emulated NIC and its wire; SI
   t.is(ask(a).stdout, `ok pci=8086:10FB mac=${mac} mtu=1500 numa=-1 rx_queues=128 tx_queues=128 kernel_queues=0-31\n`);
   t.regex(ask(undefined).stderr, /ECONNREFUSED|Connection refused/, 'not reachable from another network namespace');
 
-  sh(['ip', '-n', a, 'addr', 'add', '10.99.0.1/24', 'dev', 'bx0']);
-  sh(['ip', '-n', a, 'link', 'set', 'bx0', 'up']);
+  up();
   const server = nodeIn(a, `
     import dgram from 'node:dgram';
     const s = dgram.createSocket('udp4'); let n = 0;
@@ -134,7 +97,7 @@ real('the kernel serves UDP on the TAP through the emulated NIC and its wire; SI
   t.is(Array.from({ length: 112 }, (_, q) => delta(16 + q)).reduce((x, y) => x + y, 0), 0, 'none beyond queue 15 (RETA entries are 4 bits)');
 
   dev.kill('SIGINT');
-  t.is(await exited, 0, stderr);
-  t.is(stderr, '');
+  t.is(await exited, 0, stderr());
+  t.is(stderr(), '');
   t.not(spawnSync('ip', ['-n', a, 'link', 'show', 'bx0']).status, 0, 'the TAP went with the device');
 });

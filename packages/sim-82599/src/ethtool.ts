@@ -1,0 +1,178 @@
+/**
+ * dpkit-ethtool: ethtool's syntax and output for the emulated 82599, over its control channel
+ * (device IFNAME in this network namespace). Built: -K IF ntuple on|off; -N|-U IF flow-type
+ * tcp4|udp4|sctp4 [src-ip A [m M]] [dst-ip A [m M]] [src-port P [m M]] [dst-port P [m M]]
+ * action N|-1 [loc L]; -N|-U IF delete L; -n|-u IF; -S IF; -l IF; -i IF; -x IF. Masks on the
+ * command line are ethtool's: a 1 bit is ignored. Output as ethtool 6.1 prints it.
+ */
+import { ChannelClient } from './client.js';
+import { channelName } from './channel.js';
+
+class UsageError extends Error {}
+
+/** what -i reports as the driver version: this package's */
+const VERSION = '0.1.0';
+
+const STRERROR: Record<string, string> = {
+  EOPNOTSUPP: 'Operation not supported',
+  EINVAL: 'Invalid argument',
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+};
+
+function ipv4(text: string, what: string): number {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m || m.slice(1).some((x) => Number(x) > 255)) throw new UsageError(`Invalid ${what} value[${text}]`);
+  return m.slice(1).reduce((a, x) => a * 256 + Number(x), 0);
+}
+
+function port(text: string, what: string): number {
+  const v = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 0 && v <= 0xFFFF)) throw new UsageError(`Invalid ${what} value[${text}]`);
+  return v;
+}
+
+const dotted = (a: number) => [a >>> 24, (a >>> 16) & 0xFF, (a >>> 8) & 0xFF, a & 0xFF].join('.');
+
+/** `-N IF flow-type ...` after IF: the channel's rule_ins request. */
+export function ruleRequest(args: string[]): string {
+  if (args[0] !== 'flow-type' || !args[1]) throw new UsageError('Add rule, invalid syntax');
+  const flow = args[1];
+  if (!['tcp4', 'udp4', 'sctp4'].includes(flow)) {
+    if (['ip4', 'ah4', 'esp4', 'ether', 'ip6', 'tcp6', 'udp6', 'sctp6', 'ah6', 'esp6'].includes(flow)) throw new UsageError(`flow-type ${flow} is not built for this NIC yet (tcp4, udp4, sctp4 are)`);
+    throw new UsageError(`Add rule, invalid rule type[${flow}]`);
+  }
+  const f = { src: [0, 0], dst: [0, 0], sport: [0, 0], dport: [0, 0] } as Record<string, [number, number]>;
+  let action: number | undefined;
+  let loc = -1;
+  const fields: Record<string, [string, (t: string, w: string) => number, number]> = {
+    'src-ip': ['src', ipv4, 0xFFFFFFFF], 'dst-ip': ['dst', ipv4, 0xFFFFFFFF], 'src-port': ['sport', port, 0xFFFF], 'dst-port': ['dport', port, 0xFFFF],
+  };
+  for (let i = 2; i < args.length; i++) {
+    const name = args[i]!;
+    const value = args[++i];
+    if (value === undefined) throw new UsageError('Add rule, invalid syntax');
+    const field = fields[name];
+    if (field) {
+      const [key, parse, full] = field;
+      const v = parse(value, name);
+      let mask = full;
+      if (args[i + 1] === 'm' || args[i + 1] === `${name}-mask`) {
+        const m = args[i + 2];
+        if (m === undefined) throw new UsageError('Add rule, invalid syntax');
+        mask = (~parse(m, `${name} mask`) & full) >>> 0; // ethtool's m: 1 bits are ignored
+        i += 2;
+      }
+      f[key] = [v, mask];
+    } else if (name === 'action' || name === 'queue') {
+      if (!/^-?\d+$/.test(value)) throw new UsageError(`Invalid ${name} value[${value}]`);
+      action = Number(value);
+    } else if (name === 'loc') {
+      if (!/^\d+$/.test(value)) throw new UsageError(`Invalid loc value[${value}]`);
+      loc = Number(value);
+    } else {
+      throw new UsageError(`Add rule, unrecognized option[${name}]`);
+    }
+  }
+  if (action === undefined) throw new UsageError('Add rule, invalid syntax: action N (a queue, or -1 to drop) is needed');
+  const [src, dst, sport, dport] = [f.src!, f.dst!, f.sport!, f.dport!];
+  return ['rule_ins', flow, src[0], src[1], dst[0], dst[1], sport[0], sport[1], dport[0], dport[1], action, loc].join(' ');
+}
+
+/** The rule list in ethtool -n's format, from the channel's `rules` reply. */
+export function formatRules(reply: string): string {
+  const [head, ...lines] = reply.split('\n');
+  const rings = /rings=(\d+)/.exec(head ?? '')?.[1] ?? '0';
+  let out = `${rings} RX rings available\nTotal ${lines.length} rules\n\n`;
+  const type: Record<string, string> = { tcp4: 'TCP over IPv4', udp4: 'UDP over IPv4', sctp4: 'SCTP over IPv4' };
+  for (const line of lines) {
+    const [loc, flow, ...n] = line.split(' ');
+    const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
+    out += `Filter: ${loc}\n\tRule Type: ${type[flow!]}\n`;
+    out += `\tSrc IP addr: ${dotted(src! & srcMask!)} mask: ${dotted(~srcMask! >>> 0)}\n`;
+    out += `\tDest IP addr: ${dotted(dst! & dstMask!)} mask: ${dotted(~dstMask! >>> 0)}\n`;
+    out += '\tTOS: 0x0 mask: 0xff\n';
+    out += `\tSrc port: ${sport! & sportMask!} mask: 0x${(~sportMask! & 0xFFFF).toString(16)}\n`;
+    out += `\tDest port: ${dport! & dportMask!} mask: 0x${(~dportMask! & 0xFFFF).toString(16)}\n`;
+    out += action === -1 ? '\tAction: Drop\n\n' : `\tAction: Direct to queue ${action}\n\n`;
+  }
+  return out;
+}
+
+/** ethtool -x: the indirection table, 8 entries a line, then the key and the hash function. */
+export function formatRss(ifname: string, rings: number, reply: string): string {
+  const reta = (/reta=([\d,]+)/.exec(reply)?.[1] ?? '').split(',').map(Number);
+  const key = (/key=([0-9a-f]+)/.exec(reply)?.[1] ?? '').match(/../g) ?? [];
+  let out = `RX flow hash indirection table for ${ifname} with ${rings} RX ring(s):\n`;
+  reta.forEach((q, i) => {
+    if (i % 8 === 0) out += `${String(i).padStart(5)}: `;
+    out += ` ${String(q).padStart(5)}`;
+    if (i % 8 === 7 || i === reta.length - 1) out += '\n';
+  });
+  out += `RSS hash key:\n${key.join(':')}\n`;
+  return `${out}RSS hash function:\n    toeplitz: on\n    xor: off\n    crc32: off\n`;
+}
+
+function connect(ifname: string): ChannelClient {
+  try {
+    return ChannelClient.connect(ifname);
+  } catch (err) {
+    throw new UsageError(`no emulated 82599 ${ifname} in this network namespace (@${channelName(ifname)}: ${(err as Error).message.replace(/^.*: /, '')})`);
+  }
+}
+
+/** Runs one command; returns [stdout, stderr, exit status]. */
+export function ethtool(argv: string[]): [string, string, number] {
+  const [option, ifname, ...rest] = argv;
+  try {
+    if (!option || !ifname) throw new UsageError('usage: dpkit-ethtool -K|-N|-U|-n|-u IFNAME ...');
+    if (option === '-K' || option === '--features' || option === '--offload') {
+      if (rest.length !== 2 || rest[0] !== 'ntuple' || (rest[1] !== 'on' && rest[1] !== 'off')) throw new UsageError('only "ntuple on|off" can be changed on this NIC');
+      const r = connect(ifname).request(`ntuple ${rest[1]}`);
+      return r.ok ? ['', '', 0] : ['', `Cannot change ntuple-filters: ${STRERROR[r.text.split(' ')[0]!] ?? r.text}\n`, 1];
+    }
+    if (option === '-N' || option === '-U' || option === '--config-ntuple' || option === '--config-nfc') {
+      if (rest[0] === 'delete') {
+        if (rest.length !== 2 || !/^\d+$/.test(rest[1]!)) throw new UsageError('usage: dpkit-ethtool -N IFNAME delete LOC');
+        const r = connect(ifname).request(`rule_del ${rest[1]}`);
+        return r.ok ? ['', '', 0] : ['', `rmgr: Cannot delete RX class rule: ${STRERROR[r.text.split(' ')[0]!] ?? r.text}\nCannot delete classification rule\n`, 1];
+      }
+      const request = ruleRequest(rest);
+      const r = connect(ifname).request(request);
+      if (!r.ok) return ['', `rmgr: Cannot insert RX class rule: ${STRERROR[r.text.split(' ')[0]!] ?? r.text}\nCannot insert classification rule\n`, 1];
+      return [request.endsWith(' -1') ? `Added rule with ID ${r.text}\n` : '', '', 0];
+    }
+    if (option === '-n' || option === '-u' || option === '--show-ntuple' || option === '--show-nfc') {
+      if (rest.length) throw new UsageError('only the rule list (no "rule N" or "rx-flow-hash") is built for this NIC');
+      const r = connect(ifname).request('rules');
+      return [formatRules(`ok ${r.text}`), '', r.ok ? 0 : 1];
+    }
+    if (option === '-S' || option === '--statistics') {
+      if (rest.length) throw new UsageError('usage: dpkit-ethtool -S IFNAME');
+      const r = connect(ifname).request('stats');
+      const lines = r.text.split(' ').map((kv) => kv.split('=')).map(([k, v]) => `     ${k}: ${v}\n`);
+      return [`NIC statistics:\n${lines.join('')}`, '', r.ok ? 0 : 1];
+    }
+    if (option === '-l' || option === '--show-channels') {
+      const r = connect(ifname).request('get_ifinfo');
+      const k = Number(/kernel_queues=0-(\d+)/.exec(r.text)?.[1] ?? -1) + 1;
+      const max = Number(/rx_queues=(\d+)/.exec(r.text)?.[1] ?? 0);
+      const block = (combined: number) => `RX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t${combined}\n`;
+      return [`Channel parameters for ${ifname}:\nPre-set maximums:\n${block(max)}Current hardware settings:\n${block(k)}`, '', 0];
+    }
+    if (option === '-i' || option === '--driver') {
+      connect(ifname).request('get_ifinfo');
+      return [`driver: ixgbe\nversion: ${VERSION}\nfirmware-version: \nexpansion-rom-version: \nbus-info: ${channelName(ifname)}\n` +
+        'supports-statistics: yes\nsupports-test: no\nsupports-eeprom-access: no\nsupports-register-dump: no\nsupports-priv-flags: no\n', '', 0];
+    }
+    if (option === '-x' || option === '--show-rxfh-indir' || option === '--show-rxfh') {
+      const c = connect(ifname);
+      const rings = Number(/rx_queues=(\d+)/.exec(c.request('get_ifinfo').text)?.[1] ?? 0);
+      return [formatRss(ifname, rings, c.request('rss').text), '', 0];
+    }
+    throw new UsageError(`${option} is not built for this NIC (-K ntuple, -N, -U, -n, -u, -S, -l, -i, -x are)`);
+  } catch (err) {
+    if (err instanceof UsageError) return ['', `dpkit-ethtool: ${err.message}\n`, 1];
+    throw err;
+  }
+}

@@ -1,0 +1,104 @@
+// dpkit-ethtool against a device and its control channel: ethtool's output and errors for
+// ntuple rules, the rules programmed into the flow director only while their queue is the
+// kernel's or split to a process, and given back to the kernel when that process dies.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ControlChannel, channelName } from '../channel.js';
+import * as d from '../descriptors.js';
+import { kernelSideUp } from '../kernel.js';
+import * as r from '../regs.js';
+import { ipv4, rig, until } from './rig.js';
+
+const bin = fileURLToPath(new URL('../../bin/dpkit-ethtool.js', import.meta.url));
+const child = fileURLToPath(new URL('./channel-child.js', import.meta.url));
+const packageDir = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs a command asynchronously (the channel is served by this process's event loop). */
+function run(file: string, args: string[]): Promise<{ stdout: string; stderr: string; status: number | null }> {
+  return new Promise((ok) => {
+    const p = spawn(process.execPath, [file, ...args], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (b) => (stdout += b));
+    p.stderr.on('data', (b) => (stderr += b));
+    p.on('exit', (status) => ok({ stdout, stderr, status }));
+  });
+}
+
+test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their queue has an owner, given back on kill -9', async (t) => {
+  const x = rig();
+  t.teardown(x.close);
+  const IF = `st${process.pid}`;
+  const ch = new ControlChannel(x.nic, { ifname: IF, kernelQueues: 32, ifinfo: () => ({ mac: '02:00:00:00:00:01', mtu: 1500 }) });
+  t.teardown(() => ch.close());
+  x.nic.kernelQueuesWithoutTap(32);
+  x.nic.start();
+  kernelSideUp(x.nic, 32);
+  await x.txQueue(5, 0x2000);
+  const et = (...args: string[]) => run(bin, args);
+  let sent = 0;
+  /** sends a UDP frame from `src`; resolves with the rx queue whose frame count moved */
+  const send = async (src: string) => {
+    const before = x.nic.counters().rxQueueFrames;
+    const f = ipv4(17, src, '10.0.0.2', 5000, 6000);
+    x.bytes.set(f, 0x40000 + (sent % 32) * 0x800);
+    x.txDescriptor(0x2000, sent % 32, 0x40000 + (sent % 32) * 0x800, f.length, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, f.length);
+    x.setReg(r.TDT(5), ++sent % 32);
+    let moved: number[] = [];
+    await until(() => { const now = x.nic.counters().rxQueueFrames; moved = now.flatMap((n, q) => (n !== before[q] ? [q] : [])); return moved.length > 0; });
+    return moved;
+  };
+
+  t.deepEqual(await et('-N', IF, 'flow-type', 'udp4', 'src-ip', '1.1.1.1', 'action', '32'),
+    { stdout: '', stderr: 'rmgr: Cannot insert RX class rule: Operation not supported\nCannot insert classification rule\n', status: 1 }, 'ntuple is off');
+  t.deepEqual(await et('-K', IF, 'ntuple', 'on'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(await et('-N', IF, 'flow-type', 'udp4', 'src-ip', '0.0.0.0', 'action', '0'), { stdout: 'Added rule with ID 2045\n', stderr: '', status: 0 });
+  t.deepEqual(await et('-N', IF, 'flow-type', 'udp4', 'src-ip', '1.1.1.1', 'action', '32'), { stdout: 'Added rule with ID 2044\n', stderr: '', status: 0 });
+  t.deepEqual(await et('-N', IF, 'flow-type', 'tcp4', 'dst-port', '80', 'action', '33'),
+    { stdout: '', stderr: 'rmgr: Cannot insert RX class rule: Invalid argument\nCannot insert classification rule\n', status: 1 }, 'one mask per port');
+  const rule = (loc: number, src: string, action: number) => `Filter: ${loc}\n\tRule Type: UDP over IPv4\n\tSrc IP addr: ${src} mask: 0.0.0.0\n\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n` +
+    `\tTOS: 0x0 mask: 0xff\n\tSrc port: 0 mask: 0xffff\n\tDest port: 0 mask: 0xffff\n\tAction: Direct to queue ${action}\n\n`;
+  t.deepEqual(await et('-n', IF), { stdout: `128 RX rings available\nTotal 2 rules\n\n${rule(2044, '1.1.1.1', 32)}${rule(2045, '0.0.0.0', 0)}`, stderr: '', status: 0 });
+
+  const queue32 = () => x.nic.counters().rxQueueFrames[32];
+  const kernel = (qs: number[]) => qs.length === 1 && qs[0]! < 16;
+  const first = await send('1.1.1.1');
+  t.true(kernel(first), `queue 32 has no owner: the rule is not in the hardware, RSS gives the frame to a kernel queue (it went to ${first})`);
+
+  const owner = spawn(process.execPath, [child, channelName(IF), 'hold', '32', String(0x1_0000_0000)], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void owner.kill('SIGKILL'));
+  let out = '';
+  const said = (what: string) => new Promise<void>((ok) => { const check = () => { if (out.includes(what)) ok(); }; owner.stdout.on('data', (b) => { out += b; check(); }); check(); });
+  await said('ready');
+  t.deepEqual(await send('1.1.1.1'), [32], 'split: the rule is programmed, the frame reaches queue 32');
+  await said('received');
+  t.regex(out, /received length=42 status=7 head=1/, 'on the owner\'s ring, with FLM in the write-back (DD | EOP | FLM)');
+
+  t.is(ch.ownerOf(32), owner.pid);
+  const exited = new Promise((ok) => owner.on('exit', ok));
+  owner.kill('SIGKILL');
+  await exited;
+  await until(() => ch.ownerOf(32) === undefined); // the device sees the socket close at once
+  t.is(ch.ownerOf(32), undefined, 'the dead process\'s queue was reclaimed');
+  t.true(kernel(await send('1.1.1.1')), 'after kill -9 the rule left the hardware: the flow is the kernel\'s again');
+  t.is(queue32(), 1, 'queue 32 got only the one frame sent while it had an owner');
+  t.is(x.nic.counters().rxNotStarted, 0, 'nothing was steered to the dead owner\'s stopped queue');
+
+  t.deepEqual(await et('-N', IF, 'delete', '2044'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(await et('-N', IF, 'delete', '7'), { stdout: '', stderr: 'rmgr: Cannot delete RX class rule: Invalid argument\nCannot delete classification rule\n', status: 1 });
+  t.deepEqual(await et('-n', IF), { stdout: `128 RX rings available\nTotal 1 rules\n\n${rule(2045, '0.0.0.0', 0)}`, stderr: '', status: 0 });
+  t.deepEqual(await et('-l', IF), { stdout: `Channel parameters for ${IF}:\nPre-set maximums:\nRX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t128\n` +
+    'Current hardware settings:\nRX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t32\n', stderr: '', status: 0 });
+  t.deepEqual(await et('-i', IF), { stdout: `driver: ixgbe\nversion: 0.1.0\nfirmware-version: \nexpansion-rom-version: \nbus-info: dpkit-sim-82599/${IF}\n` +
+    'supports-statistics: yes\nsupports-test: no\nsupports-eeprom-access: no\nsupports-register-dump: no\nsupports-priv-flags: no\n', stderr: '', status: 0 });
+  // -x: RETA entry j -> queue j % 16 (the kernel side's round robin over 16 queues), the fixed key
+  const table = Array.from({ length: 16 }, (_, row) => `${String(row * 8).padStart(5)}: ` + Array.from({ length: 8 }, (_, k) => ` ${String((row * 8 + k) % 16).padStart(5)}`).join('') + '\n').join('');
+  t.deepEqual(await et('-x', IF), { stdout: `RX flow hash indirection table for ${IF} with 128 RX ring(s):\n${table}RSS hash key:\n` +
+    '6d:5a:56:da:25:5b:0e:c2:41:67:25:3d:43:a3:8f:b0:d0:ca:2b:cb:ae:7b:30:b4:77:cb:2d:a3:80:30:f2:0c:6a:42:b7:3b:be:ac:01:fa\n' +
+    'RSS hash function:\n    toeplitz: on\n    xor: off\n    crc32: off\n', stderr: '', status: 0 });
+  const stats = (await et('-S', IF)).stdout;
+  t.true(stats.startsWith(`NIC statistics:\n     rx_packets: ${sent}\n     tx_packets: ${sent}\n     rx_bytes: ${sent * 42}\n     tx_bytes: ${sent * 42}\n`), stats.slice(0, 200));
+  t.regex(stats, /\n     fdir_match: 1\n/, 'one frame matched a programmed rule (the one to queue 32 while it had an owner)');
+  t.regex(stats, /\n     rx_queue_32_packets: 1\n/);
+  t.deepEqual(await et('-N', IF, 'flow-type', 'udp6', 'action', '1'), { stdout: '', stderr: 'dpkit-ethtool: flow-type udp6 is not built for this NIC yet (tcp4, udp4, sctp4 are)\n', status: 1 });
+});
