@@ -98,6 +98,14 @@ export interface Bus {
   devices(): readonly Device[];
   /** Extra lines for `-h`. */
   usage?(): string[];
+  /**
+   * Takes what `-d` modules export as `providers` (the bus decides what a provider is: the
+   * bifurc bus takes direct-ring-access providers) and returns those it does not take, which
+   * the EAL offers to the next bus; a provider no bus takes fails init in one line. Called
+   * once per `-d` module, in command-line order, after every bus is registered and before
+   * any scan. The EAL does not look inside a provider.
+   */
+  addProviders?(providers: readonly unknown[], from: string): readonly unknown[];
 }
 
 /**
