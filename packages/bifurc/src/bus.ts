@@ -72,6 +72,8 @@ export class BifurcBus implements Bus {
   readonly name = 'bifurc';
   private ctx: BusContext | undefined;
   private readonly list: BifurcDevice[] = [];
+  /** devices whose steering and handle are closed (destroy) */
+  private readonly released = new WeakSet<BifurcDevice>();
   /** the registered providers but the Linux one, in registration order */
   private readonly registered: DraProvider[] = [];
   private readonly ntupleTable: NtupleTable | undefined;
@@ -214,14 +216,32 @@ export class BifurcBus implements Bus {
     return a;
   }
 
-  /** Removes the device (its driver first), and frees its classifier. */
+  /**
+   * Removes the device: its driver first, then the steering and the provider's handle (its
+   * queue locks), which are closed even when the driver's remove fails. A failed remove leaves
+   * the device listed, so that removing it again retries the driver's remove (the steering and
+   * the handle are closed once).
+   */
   async destroy(dev: BifurcDevice): Promise<void> {
     const ctx = this.ctx!;
-    await ctx.remove(dev);
-    dev.bifurc.steering?.close();
-    await dev.bifurc.rings.close();
+    try {
+      await ctx.remove(dev);
+    } finally {
+      await this.release(dev);
+    }
     const i = this.list.indexOf(dev);
     if (i >= 0) this.list.splice(i, 1);
+  }
+
+  /** Closes a device's steering and handle, once. */
+  private async release(dev: BifurcDevice): Promise<void> {
+    if (this.released.has(dev)) return;
+    this.released.add(dev);
+    try {
+      dev.bifurc.steering?.close();
+    } finally {
+      await dev.bifurc.rings.close();
+    }
   }
 
   plug(devargs: Devargs): Promise<Device> {
@@ -300,10 +320,10 @@ export function bifurc(o: BifurcOptions = {}): { bus: BifurcBus; drivers: Driver
     },
     async remove(device) {
       const child = children.get(device);
-      device.ports.length = 0;
-      if (!child) return;
+      // a failed destroy keeps the child (and the ports), so that removing the vdev again retries it
+      if (child) await bus.destroy(child);
       children.delete(device);
-      await bus.destroy(child);
+      device.ports.length = 0;
     },
   });
   return { bus, drivers: [vdev] };
