@@ -266,7 +266,7 @@ real('bifurc devargs an operator gets wrong are refused at once in one line', as
     const big = await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,pins=1048576', fp], ['-i']);
     t.is(big.code, 0);
     t.regex(big.output, /net_bifurc0: TCP pin table of 1048576 connections reserves 112 MiB of kernel memory/, 'the cap itself is said at start');
-    const both = /netdev 'va' is used by (net_af_xdp0|net_bifurc0) as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both/;
+    const both = /netdev 'va' is used by (net_af_xdp0|net_bifurc0) as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both; detach \1 first \(port detach, or drop its --vdev\), or use another netdev$/m;
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_af_xdp0,iface=va', '--vdev=net_bifurc0,iface=va', fp], ['-i']), both, 'net_af_xdp, then bifurc on one netdev');
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', '--vdev=net_af_xdp0,iface=va', fp], ['-i']), both, 'bifurc, then net_af_xdp on one netdev');
     const tp = await lab.startTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', fp]);
@@ -274,7 +274,7 @@ real('bifurc devargs an operator gets wrong are refused at once in one line', as
     t.regex(await tp.cmd('port attach eth_af_xdp1,iface=va'), /^[^\n]*eth_af_xdp1: netdev 'va' is used by net_bifurc0 as well[^\n]*$/m, 'the alias too');
     await tp.quit();
     const alias = await lab.startTestpmd(['-l', '0-1', '--vdev=eth_af_xdp0,iface=va', fp]);
-    t.regex(await alias.cmd('port attach net_bifurc1,iface=va'), /^[^\n]*net_bifurc1: netdev 'va' is used by eth_af_xdp0 as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both$/m,
+    t.regex(await alias.cmd('port attach net_bifurc1,iface=va'), /^[^\n]*net_bifurc1: netdev 'va' is used by eth_af_xdp0 as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both; detach eth_af_xdp0 first \(port detach, or drop its --vdev\), or use another netdev$/m,
       'a bifurc vdev attached to a netdev of eth_af_xdp (net_af_xdp\'s alias) is refused at probe');
     await alias.quit();
   }, 2);
