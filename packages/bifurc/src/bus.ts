@@ -313,7 +313,7 @@ export function bifurc(o: BifurcOptions = {}): { bus: BifurcBus; drivers: Driver
     async probe(device, ctx) {
       const v = ctx.params;
       if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0,qpairs=1`);
-      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode as 'drv' | 'skb', pins: v.pins, pinidle: v.pinidle, rules: v.rules, steering: v.steering as DeviceArgs['steering'] }, ctx.log);
+      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode, pins: v.pins, pinidle: v.pinidle, rules: v.rules, steering: v.steering }, ctx.log);
       children.set(device, child);
       // the vdev answers for its child's ports (port attach lists them)
       device.ports.push(...child.ports);
