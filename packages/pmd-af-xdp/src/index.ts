@@ -85,6 +85,11 @@ const KSTAT_NAMES: Record<KStat, string> = {
   txRingEmptyDescs: 'tx_q%_xsk_tx_ring_empty_descs',
 };
 
+/** Every kernel XSK counter at 0 (the compiler checks that each KStat is here). */
+const zeroKstats = (): Record<KStat, number> => ({
+  rxDropped: 0, rxInvalidDescs: 0, rxRingFull: 0, rxFillRingEmptyDescs: 0, txInvalidDescs: 0, txRingEmptyDescs: 0,
+});
+
 interface AfXdpPrivate {
   cfg: AfXdpConfig;
   ifindex: number;
@@ -531,7 +536,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   }
   const p: AfXdpPrivate = {
     cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
-    kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
+    kstats: Array.from({ length: cfg.queueMap.length }, zeroKstats),
     split: [], zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m), warnedMtu: 0,
   };
   const dev = ctx.ethdev.allocate({
