@@ -30,10 +30,12 @@ const mine = new DriverPorts<Typed>();
 const removed: string[] = [];
 let allocator: EthDevAllocator | undefined;
 const typed = defineDriver({
-  name: 'net_typed', bus: 'vdev', drvFlags: 0, params: defineParams({ label: { type: 'string', default: '' } }),
+  name: 'net_typed', bus: 'vdev', drvFlags: 0, params: defineParams({ label: { type: 'string', default: '' }, fail: { type: 'bool', default: false } }),
   probe(device, ctx) {
     allocator = ctx.ethdev;
     mine.allocate(ctx.ethdev, { name: device.name, device, driver: 'net_typed', ops, priv: { label: ctx.params.label }, fastPath: { module: import.meta.url, impl: fastPath } });
+    // a probe that fails after allocating: the EAL releases the port, not the driver
+    if (ctx.params.fail) throw new DpkitError(`${device.name}: probe fails on purpose`);
   },
   remove: (device, ctx) => mine.remove(device, ctx, (port) => void removed.push(`${port.priv.label} open=${port.started ? 'started' : 'stopped'}`)),
 });
@@ -51,6 +53,11 @@ test('a driver\'s remove reads its ports\' private state typed through DriverPor
     t.is(mine.get(allocator!, 0).priv.label, 'first');
     const e = t.throws(() => mine.get(allocator!, 1), { instanceOf: DpkitError });
     t.is(`${e.code} ${e.message}`, "ENODEV port 1 is not a port this driver allocated (released, or another driver's)");
+    // port 2 allocated by a probe that failed (released by the EAL), then given to another driver's device
+    await t.throwsAsync(eal.attach('net_typed1,fail=1'), { message: 'net_typed1: probe fails on purpose' });
+    t.deepEqual(await eal.attach('net_other1'), [2]);
+    const reused = t.throws(() => mine.get(allocator!, 2), { instanceOf: DpkitError });
+    t.is(reused.code, 'ENODEV', 'a port id released and taken by another driver is not this driver\'s');
   } finally {
     await eal.cleanup();
   }
