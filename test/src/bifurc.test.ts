@@ -113,11 +113,15 @@ real('kill -9 of testpmd: the kernel answers the steered flow again, and a new r
 real('two processes on one netdev: the second testpmd is refused at start in one line naming the queue and the first one\'s PID, and starts once the first stops or is killed', async (t) => {
   await withLab('two', async (lab) => {
     const first = await lab.startTestpmd(RFC('two1'));
-    const refused = await lab.runTestpmd(RFC('two2'), ['-i']);
+    const refused = await lab.runTestpmd(RFC('two2'));
     const line = `va queue 0 is split off by process ${first.child.pid} (one user per queue): stop it, or split other queues (start_queue=/qoff=)`;
     t.not(refused.code, 0, 'non-zero exit');
     t.is(refused.output.split('\n').filter((l) => l.endsWith(line)).length, 1, `one line: ${refused.output.trim().split('\n').slice(-2).join(' | ')}`);
     t.notRegex(refused.output, /\n\s+at /, 'no stack trace');
+    // interactive, as DPDK's testpmd: the failed start is said and the prompt comes
+    const prompt = await lab.runTestpmd(RFC('two2'), ['-i']);
+    t.is(prompt.output.split('\n').filter((l) => l.startsWith('Fail to start port 0: ') && l.endsWith(line)).length, 1, prompt.output);
+    t.regex(prompt.output, /testpmd> /);
     await first.cmd('port stop 0');
     const second = await lab.startTestpmd(RFC('two2'));
     t.regex(await second.cmd('show port info 0'), /Split queues: rxq 0 <- netdev queue 0; split off the kernel/, 'the stopped port returned its queue');
@@ -260,13 +264,13 @@ real('bifurc devargs an operator gets wrong are refused at once in one line', as
       t.is(lines.length, 1, `${what}: one line (${o.output.trim().split('\n').slice(-3).join(' | ')})`);
       t.notRegex(o.output, /\n\s+at /, `${what}: no stack trace`);
     };
-    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,qpairs=2', fp], ['-i']),
+    one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,qpairs=2', fp]),
       /qpairs=2 splits 2 queue pairs off 'va' but the port has 1 rx queue: configure 2 \(testpmd --rxq=2 --txq=2\) or lower qpairs/, 'qpairs above --rxq');
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,pins=16777216', fp], ['-i']), /pins.*16777216.*1048576/, 'pins above the cap');
     const big = await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va,pins=1048576', fp], ['-i']);
     t.is(big.code, 0);
     t.regex(big.output, /net_bifurc0: TCP pin table of 1048576 connections reserves 112 MiB of kernel memory/, 'the cap itself is said at start');
-    const both = /netdev 'va' is used by (net_af_xdp0|net_bifurc0) as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both/;
+    const both = /netdev 'va' is used by (net_af_xdp0|net_bifurc0) as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both; detach \1 first \(port detach, or drop its --vdev\), or use another netdev$/m;
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_af_xdp0,iface=va', '--vdev=net_bifurc0,iface=va', fp], ['-i']), both, 'net_af_xdp, then bifurc on one netdev');
     one(await lab.runTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', '--vdev=net_af_xdp0,iface=va', fp], ['-i']), both, 'bifurc, then net_af_xdp on one netdev');
     const tp = await lab.startTestpmd(['-l', '0-1', '--vdev=net_bifurc0,iface=va', fp]);
@@ -274,7 +278,7 @@ real('bifurc devargs an operator gets wrong are refused at once in one line', as
     t.regex(await tp.cmd('port attach eth_af_xdp1,iface=va'), /^[^\n]*eth_af_xdp1: netdev 'va' is used by net_bifurc0 as well[^\n]*$/m, 'the alias too');
     await tp.quit();
     const alias = await lab.startTestpmd(['-l', '0-1', '--vdev=eth_af_xdp0,iface=va', fp]);
-    t.regex(await alias.cmd('port attach net_bifurc1,iface=va'), /^[^\n]*net_bifurc1: netdev 'va' is used by eth_af_xdp0 as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both$/m,
+    t.regex(await alias.cmd('port attach net_bifurc1,iface=va'), /^[^\n]*net_bifurc1: netdev 'va' is used by eth_af_xdp0 as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both; detach eth_af_xdp0 first \(port detach, or drop its --vdev\), or use another netdev$/m,
       'a bifurc vdev attached to a netdev of eth_af_xdp (net_af_xdp\'s alias) is refused at probe');
     await alias.quit();
   }, 2);

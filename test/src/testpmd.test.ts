@@ -91,6 +91,25 @@ test('-d loads a third-party driver module by path', async (t) => {
   t.regex(r.stdout, /Devargs: label=x/);
 });
 
+test('-i: a port that fails to configure or start is reported as DPDK\'s testpmd does, and the prompt comes all the same; without -i the run fails in one line', async (t) => {
+  const path = new URL('./fixtures/sink-driver.js', import.meta.url).pathname;
+  const started = await runTestpmd(['-l', '0-1', '--no-pci', '-d', path, '--vdev=net_sink0,startfail=1', '--vdev=net_null0', prefix(), '--', '-i'],
+    'show port info 1\nquit\n');
+  t.is(started.code, 0, started.stderr);
+  const lines = started.stdout.split('\n');
+  t.true(lines.includes('Fail to start port 0: net_sink0: start fails on purpose (startfail=1)'), started.stdout);
+  t.false(lines.includes('Start ports failed'), 'a port that fails to start does not fail the start of the others');
+  t.regex(started.stdout, /^Port 1: [0-9A-F:]{17}$/m, 'the next port started');
+  t.regex(started.stdout, /testpmd> [\s\S]*Device name: net_null0/, 'the prompt answered');
+  const configured = await runTestpmd(['-l', '0-1', '--no-pci', '-d', path, '--vdev=net_sink0', prefix(), '--', '-i', '--rxq=5', '--txq=5'], 'quit\n');
+  t.is(configured.code, 0, configured.stderr);
+  t.regex(configured.stdout, /\nport 0: --rxq=5 --txq=5 asked, net_sink supports at most 4 rx and 4 tx queues\nFail to configure port 0\nStart ports failed\n/);
+  t.regex(configured.stdout, /testpmd> /);
+  const batch = await runTestpmd(['-l', '0-1', '--no-pci', '-d', path, '--vdev=net_sink0,startfail=1', prefix(), '--'], '\n');
+  t.is(batch.code, 1);
+  t.is(batch.stderr, 'dpkit-testpmd: net_sink0: start fails on purpose (startfail=1)\n');
+});
+
 const THROWING = new URL('./fixtures/throwing-driver.js', import.meta.url).pathname;
 const FAILED = /lcore 1: io forwarding failed: RangeError: net_throw: rx burst on port 1 queue 0 fails on purpose; forwarding stopped on every lcore \(the ports stay started: 'start' forwards again\)\n/;
 

@@ -47,13 +47,14 @@ const ifaceOf = (args: string | undefined) => /(?:^|,)iface=([^,]+)/.exec(args ?
 /**
  * Refuses, in one line (EBUSY), a bifurc vdev and another AF_XDP user (net_af_xdp, eth_af_xdp,
  * net_bifurc, rte_bifurc) on one netdev among this process's vdevs, whichever is probed first:
- * each attaches its own XDP program to the whole netdev. (Two net_af_xdp ports on one netdev
+ * each attaches its own XDP program to the whole netdev; the line says to detach the rival or
+ * use another netdev. (Two net_af_xdp ports on one netdev
  * are refused when the second starts, as one may run while the other is stopped.)
  */
 export function refuseNetdevRival(device: Device, iface: string): void {
   const rival = device.bus.devices().find((d) => d !== device && AF_XDP_USERS.test(d.name) && (BIFURC.test(d.name) || BIFURC.test(device.name))
     && ifaceOf(d.devargs?.args) === iface);
   if (rival) {
-    throw new DpkitError(`${device.name}: netdev '${iface}' is used by ${rival.name} as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both`, 'EBUSY');
+    throw new DpkitError(`${device.name}: netdev '${iface}' is used by ${rival.name} as well: a netdev's queues go to one AF_XDP user, a bifurc vdev or net_af_xdp, not both; detach ${rival.name} first (port detach, or drop its --vdev), or use another netdev`, 'EBUSY');
   }
 }

@@ -11,11 +11,11 @@
 import { DpkitError, type Devargs } from '@dpkit/eal';
 import {
   DrvFlags, PCI_ANY_ID, defineDriver, defineParams, pciIdMatches, type Bus, type BusContext, type Device, type Driver,
-  type PciDeviceInfo,
+  type PciDeviceInfo, type ProbeContext,
 } from '@dpkit/eal/driver';
 import { PIN_ENTRY_BYTES } from './classifier.js';
 import { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
-import type { DirectRingHandle, DraProvider, IfInfo, NetdevId, NtupleTable } from './dra.js';
+import { isDraProvider, type DirectRingHandle, type DraProvider, type IfInfo, type NetdevId, type NtupleTable } from './dra.js';
 import { linuxAfXdp, readNetdevId } from './dra-linux.js';
 
 export const params = defineParams({
@@ -59,7 +59,10 @@ export function queueMapFor(rxQueues: number, qpairs: number, qoff: number): num
 }
 
 export interface BifurcOptions {
-  /** direct-ring-access providers, tried in this order; the Linux AF_XDP provider comes last */
+  /**
+   * direct-ring-access providers, tried in this order before those `-d` modules add; the Linux
+   * AF_XDP provider comes last whatever the order given
+   */
   providers?: readonly DraProvider[];
   /** the ethtool layer of steering=ntuple (default: the kernel's); tests of the translation inject one */
   ntupleTable?: NtupleTable;
@@ -69,13 +72,43 @@ export class BifurcBus implements Bus {
   readonly name = 'bifurc';
   private ctx: BusContext | undefined;
   private readonly list: BifurcDevice[] = [];
-  readonly providers: readonly DraProvider[];
+  /** devices whose steering and handle are closed (destroy) */
+  private readonly released = new WeakSet<BifurcDevice>();
+  /** the registered providers but the Linux one, in registration order */
+  private readonly registered: DraProvider[] = [];
   private readonly ntupleTable: NtupleTable | undefined;
 
   constructor(o: BifurcOptions = {}) {
     this.ntupleTable = o.ntupleTable;
-    const given = o.providers ?? [];
-    this.providers = given.includes(linuxAfXdp) ? [...given] : [...given, linuxAfXdp];
+    for (const p of o.providers ?? []) this.addProvider(p);
+  }
+
+  /** The providers in the order they are tried: as registered, the Linux AF_XDP provider last. */
+  get providers(): readonly DraProvider[] {
+    return [...this.registered, linuxAfXdp];
+  }
+
+  /**
+   * Registers a provider, tried after those registered before it and before the Linux AF_XDP
+   * provider (which is always last: registering it does nothing). Registering a provider again
+   * does nothing; another provider of a name already registered is refused (EEXIST).
+   */
+  addProvider(p: DraProvider, from = 'bifurc'): void {
+    if (p === linuxAfXdp || this.registered.includes(p)) return;
+    if (this.providers.some((q) => q.name === p.name)) {
+      throw new DpkitError(`${from}: a direct-ring-access provider named '${p.name}' is registered already (one per name): load or register only one of the two`, 'EEXIST');
+    }
+    this.registered.push(p);
+  }
+
+  /** Bus.addProviders: takes the direct-ring-access providers of a `-d` module, returns the rest. */
+  addProviders(list: readonly unknown[], from: string): unknown[] {
+    const rest: unknown[] = [];
+    for (const p of list) {
+      if (isDraProvider(p)) this.addProvider(p, from);
+      else rest.push(p);
+    }
+    return rest;
   }
 
   /** The provider that serves a netdev: the first that claims it. */
@@ -119,8 +152,11 @@ export class BifurcBus implements Bus {
     return best;
   }
 
-  /** Creates the device for `parent` (a net_bifurc vdev) and probes its driver. */
-  async create(parent: Device, v: DeviceArgs): Promise<BifurcDevice> {
+  /**
+   * Creates the device for `parent` (a net_bifurc vdev) and probes its driver; says which
+   * provider opened the netdev and which driver probed it on `log` (the vdev's, bus.bifurc).
+   */
+  async create(parent: Device, v: DeviceArgs, log?: ProbeContext['log']): Promise<BifurcDevice> {
     const ctx = this.ctx;
     if (!ctx) throw new DpkitError(`${parent.name}: the bifurc bus is not registered with the EAL; pass it in Eal.init's buses`, 'ENODEV');
     refuseNetdevRival(parent, v.iface);
@@ -154,7 +190,7 @@ export class BifurcBus implements Bus {
       await h.close();
       throw err;
     }
-    ctx.log.info(`${parent.name}: ${v.iface} (${info.pci.address} ${hex4(info.pci.vendor)}:${hex4(info.pci.device)}${info.virtual ? ', virtual' : ''}) opened by ${provider.name}, probed by ${drv.name}`);
+    (log ?? ctx.log).info(`${parent.name}: ${v.iface} (${info.pci.address} ${hex4(info.pci.vendor)}:${hex4(info.pci.device)}${info.virtual ? ', virtual' : ''}) opened by ${provider.name}, probed by ${drv.name}`);
     return dev;
   }
 
@@ -180,14 +216,32 @@ export class BifurcBus implements Bus {
     return a;
   }
 
-  /** Removes the device (its driver first), and frees its classifier. */
+  /**
+   * Removes the device: its driver first, then the steering and the provider's handle (its
+   * queue locks), which are closed even when the driver's remove fails. A failed remove leaves
+   * the device listed, so that removing it again retries the driver's remove (the steering and
+   * the handle are closed once).
+   */
   async destroy(dev: BifurcDevice): Promise<void> {
     const ctx = this.ctx!;
-    await ctx.remove(dev);
-    dev.bifurc.steering?.close();
-    await dev.bifurc.rings.close();
+    try {
+      await ctx.remove(dev);
+    } finally {
+      await this.release(dev);
+    }
     const i = this.list.indexOf(dev);
     if (i >= 0) this.list.splice(i, 1);
+  }
+
+  /** Closes a device's steering and handle, once. */
+  private async release(dev: BifurcDevice): Promise<void> {
+    if (this.released.has(dev)) return;
+    this.released.add(dev);
+    try {
+      dev.bifurc.steering?.close();
+    } finally {
+      await dev.bifurc.rings.close();
+    }
   }
 
   plug(devargs: Devargs): Promise<Device> {
@@ -259,17 +313,17 @@ export function bifurc(o: BifurcOptions = {}): { bus: BifurcBus; drivers: Driver
     async probe(device, ctx) {
       const v = ctx.params;
       if (!v.iface) throw new DpkitError(`${device.name}: devarg iface=<netdev> is required, e.g. --vdev=${device.name},iface=eth0,qpairs=1`);
-      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode as 'drv' | 'skb', pins: v.pins, pinidle: v.pinidle, rules: v.rules, steering: v.steering as DeviceArgs['steering'] });
+      const child = await bus.create(device, { iface: v.iface, qpairs: v.qpairs, qoff: v.qoff, mode: v.mode, pins: v.pins, pinidle: v.pinidle, rules: v.rules, steering: v.steering }, ctx.log);
       children.set(device, child);
       // the vdev answers for its child's ports (port attach lists them)
       device.ports.push(...child.ports);
     },
     async remove(device) {
       const child = children.get(device);
-      device.ports.length = 0;
-      if (!child) return;
+      // a failed destroy keeps the child (and the ports), so that removing the vdev again retries it
+      if (child) await bus.destroy(child);
       children.delete(device);
-      await bus.destroy(child);
+      device.ports.length = 0;
     },
   });
   return { bus, drivers: [vdev] };

@@ -241,6 +241,15 @@ export interface DraProvider {
   open(netdev: NetdevId): DirectRingHandle | Promise<DirectRingHandle>;
 }
 
+/**
+ * Whether `x` is a direct-ring-access provider: a `name`, a `kind` of 'xsk' or 'nic', and
+ * `claims` and `open` functions (what the bus checks of a `-d` module's `providers`).
+ */
+export function isDraProvider(x: unknown): x is DraProvider {
+  return typeof x === 'object' && x !== null && 'name' in x && typeof x.name === 'string' && 'kind' in x && (x.kind === 'xsk' || x.kind === 'nic')
+    && 'claims' in x && typeof x.claims === 'function' && 'open' in x && typeof x.open === 'function';
+}
+
 /** Documented identity of a netdev without a PCI device: vendor 0x0000, device 0x0001, PCI
  * domain 0xffff, and the ifindex spread over bus, device and function. */
 export function virtualPci(ifindex: number, driver: string): PciDeviceInfo {

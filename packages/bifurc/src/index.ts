@@ -3,7 +3,7 @@
  *
  *   import { bifurc } from '@dpkit/bifurc';
  *   import { drivers as afXdp } from '@dpkit/pmd-af-xdp';
- *   const b = bifurc();                      // or bifurc({ providers: [myProvider] })
+ *   const b = bifurc();                      // or bifurc({ providers: [myProvider] }), or -d a module exporting `providers`
  *   const eal = await Eal.init(argv, { drivers: [...b.drivers, ...afXdp], buses: [b.bus] });
  */
 export * from './classifier.js';
@@ -12,7 +12,7 @@ export {
 } from './bus.js';
 export { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
 export {
-  virtualPci, type DirectRingHandle, type DmaMapping, type DraHandleBase, type DraProvider, type IfInfo, type NetdevId,
+  isDraProvider, virtualPci, type DirectRingHandle, type DmaMapping, type DraHandleBase, type DraProvider, type IfInfo, type NetdevId,
   type NicFlowSteering, type NicRings, type NtupleTable, type QueueRegisters, type SteeringOptions, type XdpFlowSteering, type XdpSteering,
   type XskBindOptions, type XskQueue, type XskRingName, type XskRingSet, type XskRings, type XskUmem,
 } from './dra.js';

@@ -5,7 +5,7 @@
 import './instance.js';
 import { mempools as poolTable, type Mempool } from './mbuf/mempool.js';
 export {
-  DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches, removePorts,
+  DriverPorts, DrvFlags, PCI_ANY_ID, defineDriver, pciIdMatches, removePorts,
   type Bus, type BusContext, type Device, type Driver, type DriverRegistryView, type PciDeviceInfo, type PciId,
   type EthDevAllocator, type EthDevSpec, type ProbeContext, type RemoveContext,
 } from './driver/types.js';

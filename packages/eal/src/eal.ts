@@ -3,7 +3,9 @@
  * parses the EAL arguments, loads `-d` driver packages, registers the built-in buses, scans
  * and probes, and starts the worker lcores. The registries, the memory manager and the Linux
  * binding are registered in a tsyringe container here and only here, which builds the device
- * manager from them; drivers get what they need through their probe context.
+ * manager from them; drivers get what they need through their probe context. A `-d` module's
+ * `providers` go to the buses that declare `addProviders` (opaque to the EAL; see README.md,
+ * "Providers are not in the container").
  */
 import { ealPackageDir } from './instance.js';
 import 'reflect-metadata';
@@ -61,12 +63,20 @@ function applicationDir(): string {
   return process.cwd();
 }
 
+/** What a `-d` module gives: its drivers, and the providers it offers to the buses. */
+interface DriverModule {
+  spec: string;
+  drivers: Driver[];
+  providers: unknown[];
+}
+
 /**
- * A module loaded with `-d` exports `drivers` (an array), `driver`, or a default descriptor.
+ * A module loaded with `-d` exports `drivers` (an array), `driver`, or a default descriptor,
+ * and/or `providers` (an array, or one) for the buses that take them (Bus.addProviders).
  * A spec starting with `.` or `/` is a file; a package name resolves from the application
  * (above), then from @dpkit/eal's own directory.
  */
-async function loadDriverModule(spec: string): Promise<Driver[]> {
+async function loadDriverModule(spec: string): Promise<DriverModule> {
   const isPath = spec.startsWith('.') || isAbsolute(spec);
   const app = isPath ? '' : applicationDir();
   let fromEal = false; // the name is not below the application: @dpkit/eal's own import resolves it
@@ -99,8 +109,27 @@ async function loadDriverModule(spec: string): Promise<Driver[]> {
     throw new DpkitError(`-d ${spec}: cannot load driver module (${why}); give an installed package name or a path to a .js file`, 'ENOENT');
   }
   const found = [mod.drivers, mod.driver, mod.default].flat().filter((d): d is Driver => !!d && typeof (d as Driver).probe === 'function');
-  if (found.length === 0) throw new DpkitError(`-d ${spec}: the module exports no driver (expected 'drivers', 'driver' or a default descriptor)`);
-  return found;
+  const providers = [mod.providers].flat().filter((p) => p !== undefined);
+  if (found.length === 0 && providers.length === 0) {
+    throw new DpkitError(`-d ${spec}: the module exports no driver (expected 'drivers', 'driver' or a default descriptor) and no 'providers'`);
+  }
+  return { spec, drivers: found, providers };
+}
+
+/** Offers each `-d` module's providers to the buses that take them, in registration order. */
+function offerProviders(modules: readonly DriverModule[], buses: BusRegistry): void {
+  for (const m of modules) {
+    let left: readonly unknown[] = m.providers;
+    for (const bus of buses.all()) if (left.length && bus.addProviders) left = bus.addProviders(left, `-d ${m.spec}`);
+    if (left.length) {
+      const takers = buses.all().filter((b) => b.addProviders).map((b) => b.name);
+      throw new DpkitError(
+        `-d ${m.spec}: ${left.length} of its providers ${left.length === 1 ? 'is' : 'are'} taken by no bus (${takers.length ? `${takers.join(', ')} did not recognise ${left.length === 1 ? 'it' : 'them'}` : 'no registered bus takes providers'}); ` +
+          'register the bus the provider is for (Eal.init\'s buses), or load the right module',
+        'EINVAL',
+      );
+    }
+  }
 }
 
 export class Eal {
@@ -135,7 +164,9 @@ export class Eal {
     const drivers = new DriverRegistry();
     const buses = new BusRegistry();
     for (const d of o.drivers ?? []) drivers.register(d);
-    for (const spec of options.drivers) for (const d of await loadDriverModule(spec)) drivers.register(d);
+    const modules: DriverModule[] = [];
+    for (const spec of options.drivers) modules.push(await loadDriverModule(spec));
+    for (const m of modules) for (const d of m.drivers) drivers.register(d);
     if (options.help) {
       print(Eal.usage(o.program ?? 'dpkit', drivers));
       return null;
@@ -167,6 +198,7 @@ export class Eal {
       // the lists' `pci:` prefix (accepted by the argument parser) names the bus, not the device
       if (!options.noPci) buses.register(new PciBus({ allow: options.allow.map(parseDevargs), block: options.block.map((b) => parseDevargs(b).name) }));
       for (const b of o.buses ?? []) buses.register(b);
+      offerProviders(modules, buses);
       await eal.devices.scanAndProbe();
       await lcores.start();
     } catch (err) {

@@ -85,6 +85,11 @@ const KSTAT_NAMES: Record<KStat, string> = {
   txRingEmptyDescs: 'tx_q%_xsk_tx_ring_empty_descs',
 };
 
+/** Every kernel XSK counter at 0 (the compiler checks that each KStat is here). */
+const zeroKstats = (): Record<KStat, number> => ({
+  rxDropped: 0, rxInvalidDescs: 0, rxRingFull: 0, rxFillRingEmptyDescs: 0, txInvalidDescs: 0, txRingEmptyDescs: 0,
+});
+
 interface AfXdpPrivate {
   cfg: AfXdpConfig;
   ifindex: number;
@@ -257,17 +262,32 @@ function attachSteering(p: AfXdpPrivate): { detach(): void } {
   }
 }
 
+/**
+ * Stops the port, each step best-effort: a step that throws does not keep the later ones (the
+ * queue locks returned last of all) from running; the first error is thrown at the end.
+ */
 async function stopPort(dev: DriverPort<AfXdpPrivate>): Promise<void> {
   const p = priv(dev);
-  for (const s of p.sockets) if (p.xskMap) xskMapClear(p.xskMap, s.kq);
-  p.steeringHandle?.detach();
+  let first: { err: unknown } | undefined;
+  const step = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      first ??= { err };
+    }
+  };
+  const map = p.xskMap;
+  if (map) for (const s of p.sockets) step(() => xskMapClear(map, s.kq));
+  step(() => p.steeringHandle?.detach());
   p.steeringHandle = undefined;
   if (splitNetdevs.get(p.ifindex) === p.label) splitNetdevs.delete(p.ifindex);
-  netdevModesRestore(dev, p.cfg.iface);
+  step(() => netdevModesRestore(dev, p.cfg.iface));
   for (const s of p.sockets) {
-    const live = p.cfg.rings.statistics(s.bq);
-    for (const k of KSTATS) p.kstats[s.q]![k] += live[k];
-    p.cfg.rings.unbind(s.bq);
+    step(() => {
+      const live = p.cfg.rings.statistics(s.bq);
+      for (const k of KSTATS) p.kstats[s.q]![k] += live[k];
+    });
+    step(() => p.cfg.rings.unbind(s.bq));
     s.fd = -1;
   }
   // the sockets are gone (every lcore released its rings before stop): the kernel holds nothing
@@ -276,15 +296,20 @@ async function stopPort(dev: DriverPort<AfXdpPrivate>): Promise<void> {
     for (const d of [s.rx, s.tx]) {
       if (!d || done.has(d)) continue;
       done.add(d);
-      reclaim(d, s.pool);
+      step(() => reclaim(d, s.pool));
       d.fds = [];
     }
   }
   p.sockets = [];
-  p.xskMap?.close();
+  step(() => p.xskMap?.close());
   p.xskMap = undefined;
-  await p.cfg.rings.returnQueuePairs(p.split);
+  try {
+    await p.cfg.rings.returnQueuePairs(p.split);
+  } catch (err) {
+    first ??= { err };
+  }
   p.split = [];
+  if (first) throw first.err;
 }
 
 /** Splits netdev queues `kqs` off the kernel, in contiguous runs; all or none. */
@@ -511,7 +536,7 @@ export function createAfXdpPort(device: Device, ctx: Pick<ProbeContext, 'ethdev'
   }
   const p: AfXdpPrivate = {
     cfg, ifindex: info.ifindex, label, rxq: [], txq: [], rxPools: [], sockets: [], xskMap: undefined, steeringHandle: undefined,
-    kstats: Array.from({ length: cfg.queueMap.length }, () => Object.fromEntries(KSTATS.map((k) => [k, 0])) as Record<KStat, number>),
+    kstats: Array.from({ length: cfg.queueMap.length }, zeroKstats),
     split: [], zeroCopy: false, flowOps: undefined, warn: (m) => ctx.log.warn(m), warnedMtu: 0,
   };
   const dev = ctx.ethdev.allocate({

@@ -87,7 +87,28 @@ export class Testpmd {
       size: n, cacheSize: Math.min(this.params.mbcache, Math.floor(n / 1.5)), socket: 0, dataRoomSize: size,
       ...(needs?.memory ? { memory: needs.memory } : {}),
     });
-    for (const dev of ports) await this.startPort(dev);
+    if (!this.params.interactive) {
+      for (const dev of ports) await this.startPort(dev);
+      return;
+    }
+    // interactive: as DPDK's testpmd, a port that fails is reported and the prompt comes all the same
+    let configureFailed = false;
+    for (const dev of ports) {
+      try {
+        await this.configurePort(dev);
+      } catch (err) {
+        this.out(errorLine(err));
+        this.out(`Fail to configure port ${dev.portId}`);
+        configureFailed = true;
+        continue;
+      }
+      try {
+        await this.startConfigured(dev);
+      } catch (err) {
+        this.out(`Fail to start port ${dev.portId}: ${errorLine(err)}`);
+      }
+    }
+    if (configureFailed) this.out('Start ports failed');
   }
 
   /**
@@ -114,6 +135,12 @@ export class Testpmd {
 
   private async startPort(dev: EthDev): Promise<void> {
     if (dev.started) return;
+    await this.configurePort(dev);
+    await this.startConfigured(dev);
+  }
+
+  /** Configures a port that is not yet, and sets its queues up. */
+  private async configurePort(dev: EthDev): Promise<void> {
     if (!dev.configured) {
       this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
       const p = this.params;
@@ -129,6 +156,10 @@ export class Testpmd {
         await dev.txQueueSetup(q, p.txd || defaultDesc(info.txDescLimits), dev.device.numaNode, { freeThresh: p.txFreeThresh, rsThresh: p.txRsThresh });
       }
     }
+  }
+
+  /** Starts a configured port and puts it in promiscuous mode. */
+  private async startConfigured(dev: EthDev): Promise<void> {
     await dev.start();
     if (!dev.promiscuous) {
       try {

@@ -27,3 +27,14 @@ real('the bus picks the provider by netdev: the NIC fixture provider for the net
     ]);
   });
 });
+
+const dFixture = fileURLToPath(new URL('./fixtures/providers-d-netns.js', import.meta.url));
+
+real('a provider package loaded with -d: its provider is chosen for the netdev it claims and hands it to its driver; Linux AF_XDP serves the other', async (t) => {
+  await withVethPair((p) => {
+    const out = JSON.parse(p.exec(process.execPath, [dFixture, p.a, p.b], 30_000)) as Record<string, any>;
+    t.deepEqual(out.providers, ['nic-test-fixture', 'linux-af-xdp'], 'the -d module\'s provider registered, the Linux one last (though given first)');
+    t.deepEqual(out.seen, [{ driver: 'net_any_test', iface: 'va', kind: 'xsk', provider: 'linux-af-xdp' }]);
+    t.deepEqual(out.pluginSeen, [{ device: '0000:05:00.0', iface: 'vb', provider: 'nic-test-fixture', kind: 'nic' }]);
+  });
+});

@@ -5,6 +5,7 @@
  * matches drivers to devices only when it probes.
  */
 import type { Devargs, ParamSchema, ParamValues } from '../devargs/kvargs.js';
+import { DpkitError } from '../errors.js';
 import type { LogType } from '../log/log.js';
 import type { MemoryManager } from '../memory/region.js';
 import type { EthDevOps } from '../ethdev/ops.js';
@@ -98,6 +99,14 @@ export interface Bus {
   devices(): readonly Device[];
   /** Extra lines for `-h`. */
   usage?(): string[];
+  /**
+   * Takes what `-d` modules export as `providers` (the bus decides what a provider is: the
+   * bifurc bus takes direct-ring-access providers) and returns those it does not take, which
+   * the EAL offers to the next bus; a provider no bus takes fails init in one line. Called
+   * once per `-d` module, in command-line order, after every bus is registered and before
+   * any scan. The EAL does not look inside a provider.
+   */
+  addProviders?(providers: readonly unknown[], from: string): readonly unknown[];
 }
 
 /**
@@ -174,6 +183,57 @@ export async function removePorts(dev: Device, ctx: RemoveContext): Promise<void
     const port = ctx.ethdev.get(id);
     await ctx.ethdev.close(port);
     ctx.ethdev.release(port);
+  }
+}
+
+/**
+ * A driver's typed view of its own ports. `ctx.ethdev.get(id)` returns `DriverPort<unknown>`:
+ * the port table holds every driver's ports, and nothing in it could prove a port's `Priv`
+ * without a cast. What does hold the type is the `DriverPort<Priv>` that `allocate` returned;
+ * this keeps it, so a `remove` that needs its private state reads it typed, with no cast:
+ *
+ *     const mine = new DriverPorts<MyPriv>();
+ *     probe(device, ctx) { mine.allocate(ctx.ethdev, { ...spec, priv }); },
+ *     remove: (device, ctx) => mine.remove(device, ctx, (port) => port.priv.handle.close()),
+ *
+ * A driver whose remove needs nothing of its state uses `removePorts`.
+ */
+export class DriverPorts<Priv> {
+  private readonly own = new Map<number, DriverPort<Priv>>();
+
+  /** `ethdev.allocate(spec)`, remembered as this driver's. */
+  allocate<RxData, TxData>(ethdev: EthDevAllocator, spec: EthDevSpec<Priv, RxData, TxData>): DriverPort<Priv> {
+    const port = ethdev.allocate(spec);
+    this.own.set(port.portId, port);
+    return port;
+  }
+
+  /** This driver's port `id`, typed; ENODEV if it is none of them (released, or another driver's). */
+  get(ethdev: EthDevAllocator, id: number): DriverPort<Priv> {
+    const mine = this.own.get(id);
+    let current: DriverPort | undefined;
+    try {
+      current = ethdev.get(id);
+    } catch {
+      current = undefined;
+    }
+    if (mine && current === mine) return mine;
+    if (mine) this.own.delete(id);
+    throw new DpkitError(`port ${id} is not a port this driver allocated (released, or another driver's)`, 'ENODEV');
+  }
+
+  /**
+   * `removePorts` with the ports typed: `each` sees every port of the device (while it is still
+   * open), then the port is stopped if started, closed and released.
+   */
+  async remove(dev: Device, ctx: RemoveContext, each?: (port: DriverPort<Priv>) => void | Promise<void>): Promise<void> {
+    for (const id of [...dev.ports]) {
+      const port = this.get(ctx.ethdev, id);
+      await each?.(port);
+      await ctx.ethdev.close(port);
+      ctx.ethdev.release(port);
+      this.own.delete(id);
+    }
   }
 }
 

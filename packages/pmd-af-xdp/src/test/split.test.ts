@@ -36,3 +36,10 @@ real('another process on other queues of the netdev: start is refused in one lin
   t.is(r.refused, "EBUSY net_af_xdp0: va has an XDP program attached already (one per netdev: a started port of another process, on other queues of it, or another program; see 'ip link show va'): stop that port, or serve every queue from one port");
   t.is(r.queue1, 'ok', 'the refused start returned queue 1');
 });
+
+real('a stop whose step fails still returns the queues, then fails with that step\'s error', async (t) => {
+  const r = await run('stop-fails');
+  t.is(r.held, busy(r.pid), 'the started port holds queue 0');
+  t.is(r.stopped, 'EIO injected: unbind failed', 'stop fails with the error of the step that failed');
+  t.is(r.after, 'ok', 'the queue lock was returned all the same: another process splits queue 0');
+});
