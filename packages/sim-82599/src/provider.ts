@@ -7,10 +7,12 @@
  * README, "As a bifurc provider".
  */
 import { readFileSync } from 'node:fs';
-import { DpkitError, type Mempool } from '@dpkit/eal';
+import { DpkitError, describeRule, type FlowCounters, type FlowRule, type Masked, type MaskedAddr, type Mempool } from '@dpkit/eal';
 import type { PciDeviceInfo } from '@dpkit/eal/driver';
 import { linux } from '@dpkit/eal/linux';
-import { virtualPci, type DmaMapping, type DraProvider, type IfInfo, type NetdevId, type NicRings, type QueueRegisters } from '@dpkit/bifurc';
+import {
+  virtualPci, type DmaMapping, type DraProvider, type IfInfo, type NetdevId, type NicFlowSteering, type NicRings, type QueueRegisters, type SteeringOptions,
+} from '@dpkit/bifurc';
 import { channelName } from './channel.js';
 import { ChannelClient } from './client.js';
 import { BAR0_SIZE, DEV_ID_82599_SFP, INTEL_VENDOR_ID, RDBAL, RX_QUEUES, TDBAL } from './regs.js';
@@ -109,8 +111,8 @@ class Sim82599Rings implements NicRings {
     this.pci = { ...virtualPci(netdev.ifindex, 'ixgbe'), vendor: first.vendor, device: first.device, subVendor: 0, subDevice: 0, classId: 0x020000 };
   }
 
-  /** One request on this handle's connection; an error reply becomes one line. */
-  private ask(text: string, fds: number[] = []): string {
+  /** One request on this handle's connection; an error reply becomes one line (its text in `.reply`). */
+  ask(text: string, fds: number[] = []): string {
     if (this.closed) throw new DpkitError(`${this.iface}: the sim-82599 handle is closed`, 'EBADF');
     let r;
     try {
@@ -232,12 +234,9 @@ class Sim82599Rings implements NicRings {
   /** The window stays mapped for the handle's other queues; it goes at close. */
   async unmap(): Promise<void> {}
 
-  /**
-   * undefined: the flow director is programmed through `dpkit-ethtool -N` (the kernel side's
-   * ntuple rules, on the same channel); rte_flow rules on it are not built (README).
-   */
-  flowSteering(): undefined {
-    return undefined;
+  /** The NIC's flow director: the port's rules as the kernel side's ntuple rules (what dpkit-ethtool -N adds). */
+  flowSteering(o: SteeringOptions): NicFlowSteering {
+    return new Sim82599FlowDirector(this, o);
   }
 
   /** Returns the split queues, then disconnects: the device drops the window and the DMA memory. */
@@ -253,6 +252,116 @@ class Sim82599Rings implements NicRings {
       this.window = undefined;
       this.dma.length = 0;
       this.ch.close();
+    }
+  }
+}
+
+const FLOW_TYPE: Record<number, string> = { 6: 'tcp4', 17: 'udp4', 132: 'sctp4' };
+const PROTO: Record<string, number> = { tcp4: 6, udp4: 17, sctp4: 132 };
+const u32 = (b: Uint8Array) => ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+const bytes4 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xFF, (n >>> 8) & 0xFF, n & 0xFF);
+
+/**
+ * rte_flow rules as the emulated 82599's ntuple rules, on the handle's control channel: a rule
+ * goes into the kernel side's table at `create` (id = its location) and leaves it at
+ * `destroy`, `flush` and `close`; the device programs a rule into its flow director only while
+ * the rule's queue is split (the port started), so no start/stop bookkeeping is needed here.
+ * User queue q is netdev queue qoff + q. No per-rule counters (fdir_match in dpkit-ethtool -S).
+ */
+class Sim82599FlowDirector implements NicFlowSteering {
+  readonly isolated = true;
+  private readonly own = new Map<number, FlowRule>();
+
+  constructor(private readonly rings: Sim82599Rings, private readonly o: SteeringOptions) {}
+
+  /** The channel's rule_ins for a rule, or one line saying what this NIC cannot match. */
+  private request(rule: FlowRule): string {
+    const why = (w: string, code = 'ENOTSUP'): never => {
+      throw new DpkitError(`${this.o.label}: flow rule '${describeRule(rule)}': ${w}`, code);
+    };
+    const { match: m, action: a } = rule;
+    if (a.type === 'kernel') why('send_to_kernel has no flow director action: what no rule steers goes to the kernel\'s queues already (RSS)');
+    if (a.type === 'queue' && a.index >= this.o.queues) why(`queue ${a.index} does not exist: the port has ${this.o.queues} rx queue${this.o.queues === 1 ? '' : 's'} (0..${this.o.queues - 1})`, 'EINVAL');
+    const flow = m.ipVersion === 4 && m.proto !== undefined ? FLOW_TYPE[m.proto] : undefined;
+    if (!flow) why('the emulated 82599 takes tcp4, udp4 and sctp4 rules (IPv4 with TCP, UDP or SCTP); ip4 and IPv6 rules are not built');
+    if (m.vlan || m.tcpFlags) why('the emulated flow director matches no VLAN and no TCP flags');
+    const ip = (x: MaskedAddr | undefined) => (x ? [u32(x.addr), u32(x.mask)] : [0, 0]);
+    const port = (x: Masked | undefined) => (x ? [x.value, x.mask] : [0, 0]);
+    const action = a.type === 'drop' ? -1 : this.o.qoff + (a as { index: number }).index;
+    const loc = rule.priority > 0 ? rule.priority : -1;
+    return ['rule_ins', flow, ...ip(m.src), ...ip(m.dst), ...port(m.srcPort), ...port(m.dstPort), action, loc].join(' ');
+  }
+
+  validate(rule: FlowRule): void {
+    this.request(rule);
+  }
+
+  create(rule: FlowRule): number {
+    const req = this.request(rule);
+    if (this.own.size >= this.o.maxRules) throw new DpkitError(`${this.o.label}: the port holds ${this.o.maxRules} rules already (rules=)`, 'ENOSPC');
+    let loc: number;
+    try {
+      loc = Number(this.rings.ask(req));
+    } catch (err) {
+      const why = ((err as { reply?: string }).reply ?? (err as Error).message).replace(/^[A-Z]+ /, '');
+      const code = (err as DpkitError).code ?? 'EIO';
+      const fix = code === 'EOPNOTSUPP' ? `; switch ntuple filters on (dpkit-ethtool -K ${this.rings.iface} ntuple on)` : '';
+      throw new DpkitError(`${this.o.label}: ${this.rings.iface} refuses rule '${describeRule(rule)}': ${why}${fix}`, code);
+    }
+    this.own.set(loc, { ...rule, priority: loc, count: false });
+    return loc;
+  }
+
+  destroy(id: number): void {
+    if (!this.own.has(id) && !this.listed().some((r) => r.id === id)) {
+      throw new DpkitError(`${this.o.label}: no flow rule ${id} (flow list shows the ids: the NIC's rule locations)`, 'ENOENT');
+    }
+    this.rings.ask(`rule_del ${id}`);
+    this.own.delete(id);
+  }
+
+  query(id: number): FlowCounters {
+    throw new DpkitError(`${this.o.label}: flow rule ${id}: the flow director has no per-rule counters; dpkit-ethtool -S ${this.rings.iface} shows fdir_match and fdir_miss`, 'ENOTSUP');
+  }
+
+  flush(): void {
+    for (const id of [...this.own.keys()]) this.destroy(id);
+  }
+
+  isolate(on: boolean): void {
+    if (!on) throw new DpkitError(`${this.o.label}: flow isolate off is not built for the emulated 82599: what no rule steers follows RSS over the kernel's queues`, 'ENOTSUP');
+  }
+
+  /** The device's rules (the port's and those added with dpkit-ethtool -N), in the port's terms. */
+  private listed(): { id: number; rule: FlowRule }[] {
+    const [, ...lines] = this.rings.ask('rules').split('\n');
+    return lines.map((line) => {
+      const [loc, flow, ...n] = line.split(' ');
+      const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
+      const rule: FlowRule = {
+        priority: Number(loc), count: false, match: { ipVersion: 4, proto: PROTO[flow!]! },
+        action: action === -1 ? { type: 'drop' } : action! >= this.o.qoff && action! < this.o.qoff + this.o.queues ? { type: 'queue', index: action! - this.o.qoff } : { type: 'kernel' },
+      };
+      if (srcMask) rule.match.src = { addr: bytes4(src!), mask: bytes4(srcMask) };
+      if (dstMask) rule.match.dst = { addr: bytes4(dst!), mask: bytes4(dstMask) };
+      if (sportMask) rule.match.srcPort = { value: sport!, mask: sportMask };
+      if (dportMask) rule.match.dstPort = { value: dport!, mask: dportMask! };
+      return { id: Number(loc), rule };
+    });
+  }
+
+  list(): { id: number; rule: FlowRule }[] {
+    return this.listed();
+  }
+
+  /** The port's rules leave the device's table. */
+  close(): void {
+    for (const id of [...this.own.keys()]) {
+      try {
+        this.destroy(id);
+      } catch (err) {
+        this.o.log.notice(`${this.o.label}: could not delete ${this.rings.iface}'s rule at loc ${id} (${(err as Error).message}): delete it with dpkit-ethtool -N ${this.rings.iface} delete ${id}`);
+      }
     }
   }
 }

@@ -3,13 +3,14 @@
 //                                      82599 test driver; prints the probe as JSON ("probe {...}"),
 //                                      then per stdin line: "start" (split, map), "frame HEX" (rx and
 //                                      tx queue set up through the mapped page, the frame sent in
-//                                      loopback, what the rx ring got printed), "stop" (return), "exit"
+//                                      loopback, what the rx ring got printed), "stop" (return),
+//                                      "rule NTUPLE" (flow create), "list" (flow list), "unrule ID", "exit"
 //   node provider-child.js IF second   the same EAL; start; prints the error line and exits
 //   node provider-child.js IF afxdp    Eal.init with net_af_xdp only: prints the error line
 //   node provider-child.js IF claims NETDEV...  prints "claims NAME PROVIDER" for each netdev
 //   (a last argument qoff=N replaces the vdev's qoff=32)
 import { createInterface } from 'node:readline';
-import { DpkitError, Eal, Mempool, MemoryManager } from '@dpkit/eal';
+import { DpkitError, Eal, Mempool, MemoryManager, describeRule, parseNtuple } from '@dpkit/eal';
 import { bifurc, bifurcAttachment, readNetdevId } from '@dpkit/bifurc';
 import { drivers as afXdp } from '@dpkit/pmd-af-xdp';
 import { sim82599Provider } from '../index.js';
@@ -38,7 +39,7 @@ const p = probed[0]!;
 const at = bifurcAttachment(p.device)!;
 say(`probe ${JSON.stringify({
   device: p.device.name, pci: p.device.pci, driver: p.device.driver?.name, kind: at.kind, provider: at.provider,
-  claimed: b.bus.providerFor({ name: iface, ifindex: at.ifinfo.ifindex, driver: 'tun' }).name, rxQueues: at.ifinfo.rxQueues, steering: at.steering === undefined ? 'none' : 'some',
+  claimed: b.bus.providerFor({ name: iface, ifindex: at.ifinfo.ifindex, driver: 'tun' }).name, rxQueues: at.ifinfo.rxQueues, steering: at.steering === undefined ? 'none' : at.steering.isolated ? 'isolated' : 'not isolated',
 })}`);
 if (mode === 'second') {
   try {
@@ -92,7 +93,8 @@ async function frame(hex: string) {
 }
 
 for await (const line of createInterface({ input: process.stdin })) {
-  const [cmd, arg] = line.trim().split(' ');
+  const [cmd, ...args] = line.trim().split(' ');
+  const arg = args.join(' ');
   try {
     if (cmd === 'start') {
       held = await start(p);
@@ -102,6 +104,13 @@ for await (const line of createInterface({ input: process.stdin })) {
     } else if (cmd === 'stop') {
       await stop(p, held!.queues);
       say('returned');
+    } else if (cmd === 'rule') {
+      say(`rule ${at.steering!.create(parseNtuple(arg))}`);
+    } else if (cmd === 'list') {
+      say(`list ${at.steering!.list().map((x) => `${x.id}: ${describeRule(x.rule)}`).join('; ')}`);
+    } else if (cmd === 'unrule') {
+      at.steering!.destroy(Number(arg));
+      say('unruled');
     } else if (cmd === 'exit') {
       break;
     }

@@ -54,17 +54,23 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
   t.deepEqual([await run(claims, /claims bx0 .*/), await run(claims, /claims tp0 .*/), await run(claims, /claims va .*/)],
     ['claims bx0 sim-82599', 'claims tp0 linux-af-xdp', 'claims va linux-af-xdp'], 'only the emulated 82599\'s TAP is claimed');
 
-  sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-K', 'bx0', 'ntuple', 'on']);
-  sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32']);
-
   const a = x.run('own');
   t.teardown(() => void a.p.kill('SIGKILL'));
   const address = virtualPci(x.ifindex, '').address;
   t.deepEqual(JSON.parse((await run(a, /probe .*/)).slice(6)), {
     device: address, pci: { address, vendor: 0x8086, device: 0x10fb, subVendor: 0, subDevice: 0, classId: 0x020000, kernelDriver: 'ixgbe' },
-    driver: 'net_82599_test', kind: 'nic', provider: 'sim-82599', claimed: 'sim-82599', rxQueues: 128, steering: 'none',
+    driver: 'net_82599_test', kind: 'nic', provider: 'sim-82599', claimed: 'sim-82599', rxQueues: 128, steering: 'isolated',
   }, 'the 82599\'s ids, probed by the 8086:10FB driver over net_af_xdp\'s wildcard');
 
+  // the port's flow rule as the flow director's rule: refused while ntuple filters are off, then at the highest free location
+  a.say('rule flow-type udp4 dst-port 7777 action 0');
+  t.is(await run(a, /^(rule|error) .*/m), 'error EOPNOTSUPP net_bifurc0: bx0 refuses rule \'ipv4 UDP dport 7777/0xffff => QUEUE 0 COUNT\': ntuple is off; switch ntuple filters on (dpkit-ethtool -K bx0 ntuple on)');
+  sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-K', 'bx0', 'ntuple', 'on']);
+  a.say('rule flow-type udp4 dst-port 7777 action 0');
+  t.is(await run(a, /^(rule|error) .*/m), 'rule 2045');
+  t.regex(sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-n', 'bx0']), /Filter: 2045\n\tRule Type: UDP over IPv4\n(.*\n)*\tAction: Direct to queue 32\n/, 'user queue 0 is netdev queue qoff + 0 = 32');
+  a.say('list');
+  t.is(await run(a, /^(list|error) .*/m), 'list 2045: ipv4 UDP dport 7777/0xffff => QUEUE 0');
   a.say('start');
   t.is(await run(a, /^(split|error) .*/m), 'split 32 page rx=0x1800 tx=0x6800 words=131072', 'queue 32 split, its blocks in the mapped window');
   t.is(await ask('split 32 1'), `error EBUSY queue 32 is owned by pid ${a.p.pid}`, 'the device shows queue 32 as the EAL process\'s');
@@ -77,6 +83,9 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
   t.is(await run(a, /^(received|error) .*/m), `received dd=1 length=${sent.length} bytes=${Buffer.from(sent).toString('hex')}`,
     'the tx doorbell sent the frame, loopback and the flow director brought it to rx queue 32\'s ring');
 
+  a.say('unrule 2045');
+  t.is(await run(a, /^(unruled|error).*/m), 'unruled');
+  t.regex(sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-n', 'bx0']), /Total 0 rules/);
   a.say('stop');
   t.is(await run(a, /^(returned|error).*/m), 'returned');
   t.is(await ask('split 32 1'), 'ok', 'returned: another process can split queue 32');
