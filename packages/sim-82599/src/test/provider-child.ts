@@ -4,9 +4,10 @@
 //                                      then per stdin line: "start" (split, map), "frame HEX" (rx and
 //                                      tx queue set up through the mapped page, the frame sent in
 //                                      loopback, what the rx ring got printed), "stop" (return),
-//                                      "rule NTUPLE" (flow create), "list" (flow list), "unrule ID", "exit"
+//                                      "rule NTUPLE" (flow create), "list" (flow list), "unrule ID", "unmapumem", "exit"
 //   node provider-child.js IF second   the same EAL; start; prints the error line and exits
 //   node provider-child.js IF afxdp    Eal.init with net_af_xdp only: prints the error line
+//   node provider-child.js IF twice    two handles in one process split queue 32: prints the error line
 //   node provider-child.js IF claims NETDEV...  prints "claims NAME PROVIDER" for each netdev
 //   (a last argument qoff=N replaces the vdev's qoff=32)
 import { createInterface } from 'node:readline';
@@ -23,6 +24,20 @@ const qoff = /^qoff=(\d+)$/.exec(rest[rest.length - 1] ?? '')?.[1] ?? '32';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const fail = (err: unknown) => say(`error ${(err as DpkitError).code ?? ''} ${(err as Error).message}`);
 const b = bifurc({ providers: [sim82599Provider] });
+if (mode === 'twice') {
+  // two handles of one process on bx0: the second is refused naming the first's owner
+  const id = readNetdevId(iface, 'test');
+  const one = await sim82599Provider.open(id), two = await sim82599Provider.open(id);
+  await one.splitQueuePairs(1, 32, 'port A');
+  try {
+    await two.splitQueuePairs(1, 32, 'port B');
+  } catch (err) {
+    fail(err);
+  }
+  await one.close();
+  await two.close();
+  process.exit(0);
+}
 if (mode === 'claims') {
   for (const name of rest) say(`claims ${name} ${b.bus.providerFor(readNetdevId(name, 'test')).name}`);
   process.exit(0);
@@ -108,6 +123,9 @@ for await (const line of createInterface({ input: process.stdin })) {
       say(`rule ${at.steering!.create(parseNtuple(arg))}`);
     } else if (cmd === 'list') {
       say(`list ${at.steering!.list().map((x) => `${x.id}: ${describeRule(x.rule)}`).join('; ')}`);
+    } else if (cmd === 'unmapumem') {
+      if (at.kind === 'nic') await at.rings.unmapUmem({ pool, iova: IOVA, length: pool.region.size });
+      say('unmapped');
     } else if (cmd === 'unrule') {
       at.steering!.destroy(Number(arg));
       say('unruled');

@@ -69,8 +69,10 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
   a.say('rule flow-type udp4 dst-port 7777 action 0');
   t.is(await run(a, /^(rule|error) .*/m), 'rule 2045');
   t.regex(sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-n', 'bx0']), /Filter: 2045\n\tRule Type: UDP over IPv4\n(.*\n)*\tAction: Direct to queue 32\n/, 'user queue 0 is netdev queue qoff + 0 = 32');
+  sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-N', 'bx0', 'flow-type', 'tcp4', 'dst-port', '80', 'action', '5']);
   a.say('list');
-  t.is(await run(a, /^(list|error) .*/m), 'list 2045: ipv4 UDP dport 7777/0xffff => QUEUE 0');
+  t.is(await run(a, /^(list|error) .*/m), 'list 2044: ipv4 TCP dport 80/0xffff => SEND_TO_KERNEL; 2045: ipv4 UDP dport 7777/0xffff => QUEUE 0', 'dpkit-ethtool\'s rule too, its kernel queue as the kernel');
+  sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-N', 'bx0', 'delete', '2044']);
   a.say('start');
   t.is(await run(a, /^(split|error) .*/m), 'split 32 page rx=0x1800 tx=0x6800 words=131072', 'queue 32 split, its blocks in the mapped window');
   t.is(await ask('split 32 1'), `error EBUSY queue 32 is owned by pid ${a.p.pid}`, 'the device shows queue 32 as the EAL process\'s');
@@ -83,6 +85,8 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
   t.is(await run(a, /^(received|error) .*/m), `received dd=1 length=${sent.length} bytes=${Buffer.from(sent).toString('hex')}`,
     'the tx doorbell sent the frame, loopback and the flow director brought it to rx queue 32\'s ring');
 
+  a.say('unmapumem');
+  t.is(await run(a, /^(unmapped|error).*/m), 'error ENOTSUP bx0: the emulated 82599\'s control channel has no unmap_umem (not built): mempool \'simdma\' stays registered at IOVA 0x100000000 until the handle closes');
   a.say('unrule 2045');
   t.is(await run(a, /^(unruled|error).*/m), 'unruled');
   t.regex(sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-n', 'bx0']), /Total 0 rules/);
@@ -94,6 +98,9 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
 
   const kernelQueue = x.run('second', 'qoff=0');
   t.is(await run(kernelQueue, /^error .*/m), `error EBUSY ${address}: bx0 queue 0 is a kernel queue (the emulated 82599's kernel keeps queues 0-31): give qoff=32 or more`);
+
+  const twice = x.run('twice');
+  t.is(await run(twice, /^error .*/m), 'error EBUSY port B: bx0 queue 32 is split off by port A in this process (one user per queue): stop it, or split other queues (qoff=)');
 
   const alone = x.run('afxdp');
   t.is(await run(alone, /^error .*/m), `error ENOTSUP ${address}: bx0 is served by provider sim-82599 (nic rings), which net_af_xdp_bifurc does not drive: install the driver for this NIC`,
