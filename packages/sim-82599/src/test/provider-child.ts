@@ -35,6 +35,7 @@ if (mode === 'twice') {
     fail(err);
   }
   await one.close();
+  say(`after close: ${(await two.splitQueuePairs(1, 32, 'port B')).join(',')}`);
   await two.close();
   process.exit(0);
 }

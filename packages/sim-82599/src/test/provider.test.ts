@@ -101,6 +101,7 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
 
   const twice = x.run('twice');
   t.is(await run(twice, /^error .*/m), 'error EBUSY port B: bx0 queue 32 is split off by port A in this process (one user per queue): stop it, or split other queues (qoff=)');
+  t.is(await run(twice, /^(after close|error).*/m), 'after close: 32', 'close gave queue 32 back before it resolved');
 
   const alone = x.run('afxdp');
   t.is(await run(alone, /^error .*/m), `error ENOTSUP ${address}: bx0 is served by provider sim-82599 (nic rings), which net_af_xdp_bifurc does not drive: install the driver for this NIC`,
