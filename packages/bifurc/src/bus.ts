@@ -21,7 +21,7 @@ import { linuxAfXdp, readNetdevId } from './dra-linux.js';
 export const params = defineParams({
   iface: { type: 'string', syntax: '<netdev>', help: 'the Linux netdev to share with the kernel' },
   qpairs: { type: 'int', default: 1, min: 1, max: 64, help: 'queue pairs split off to user space' },
-  qoff: { type: 'int', default: 0, min: 0, max: 1023, help: 'first netdev queue of the split' },
+  qoff: { type: 'int', min: 0, max: 1023, help: 'first netdev queue of the split (default: the first the netdev lets user space have, 0 on a Linux netdev, 32 on the emulated 82599)' },
   mode: { type: 'string', default: 'drv', choices: ['drv', 'skb'], help: 'XDP attach mode' },
   pins: { type: 'int', default: 65536, min: 16, max: 1048576, help: `TCP connections pinned at most (${PIN_ENTRY_BYTES} bytes each, reserved at start)` },
   pinidle: { type: 'int', default: 120, min: 1, max: 86400, help: 'seconds after which an idle pin may be removed' },
@@ -33,7 +33,8 @@ export const params = defineParams({
 interface DeviceArgs {
   iface: string;
   qpairs: number;
-  qoff: number;
+  /** undefined: the provider's first user queue (IfInfo.firstUserQueue), else 0 */
+  qoff: number | undefined;
   mode: 'drv' | 'skb';
   pins: number;
   pinidle: number;
@@ -195,7 +196,8 @@ export class BifurcBus implements Bus {
   }
 
   /** What the device hands its driver: the provider's handle and the steering it brings. */
-  private attachment(parent: Device, h: DirectRingHandle, info: IfInfo, v: DeviceArgs, ctx: BusContext): BifurcAttachment {
+  private attachment(parent: Device, h: DirectRingHandle, info: IfInfo, args: DeviceArgs, ctx: BusContext): BifurcAttachment {
+    const v = { ...args, qoff: args.qoff ?? info.firstUserQueue ?? 0 };
     if (v.qoff + v.qpairs > info.rxQueues) {
       throw new DpkitError(`${parent.name}: qoff=${v.qoff} qpairs=${v.qpairs} needs netdev queues ${v.qoff}..${v.qoff + v.qpairs - 1}, '${v.iface}' has ${info.rxQueues} (0..${info.rxQueues - 1}); lower them or add channels with ethtool -L`, 'EINVAL');
     }

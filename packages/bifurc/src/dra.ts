@@ -5,9 +5,9 @@
  * - `XskRings` (kind 'xsk'): AF_XDP, where a queue is a socket with fill, completion, rx and tx
  *   rings over registered UMEM (the Linux provider, dra-linux.ts, for any netdev);
  * - `NicRings` (kind 'nic'): a NIC with descriptor rings and doorbell registers, whose owned
- *   queues' register pages are mapped and whose DMA memory is registered at an IOVA. No real
- *   provider has this shape yet: the emulated 82599 (issue 10) will be the first; a test
- *   provider (test/fixtures/nic-test-provider.ts) proves the plug-in point.
+ *   queues' register pages are mapped and whose DMA memory is registered at an IOVA. Its
+ *   provider is the emulated 82599's (@dpkit/sim-82599, over the device's control channel); a
+ *   test provider (test/fixtures/nic-test-provider.ts) proves the plug-in point here.
  *
  * Both share the verbs of `DraHandleBase`: identity, devargs, split/return of queue pairs at any
  * offset (locked across processes), the steering the netdev offers.
@@ -39,6 +39,11 @@ export interface IfInfo {
   pci: PciDeviceInfo;
   /** true when the netdev has no PCI device */
   virtual: boolean;
+  /**
+   * The lowest netdev queue user space may split: the kernel keeps the ones below. The bus's
+   * `qoff` defaults to it. Absent: 0 (a Linux netdev: any queue may be split).
+   */
+  firstUserQueue?: number;
 }
 
 /** The ethtool layer the steering drives: the kernel's (`kernelNtupleTable`, ntuple.ts), or a test's. */
@@ -190,9 +195,13 @@ export interface XskRings extends DraHandleBase {
   flowSteering(o: SteeringOptions): XdpFlowSteering;
 }
 
-// ---- the descriptor-ring NIC shape (no real provider until issue 10) ----
+// ---- the descriptor-ring NIC shape (@dpkit/sim-82599's provider) ----
 
-/** DMA memory registered with the device: the pool's memory is at `iova`..`iova + length`. */
+/**
+ * DMA memory registered with the device: the pool's memory region (`pool.region`, from its
+ * offset 0) is at `iova`..`iova + length`, so a buffer at byte offset `o` of the region has
+ * the DMA address `iova + o`. (The test fixture provider registers nothing real.)
+ */
 export interface DmaMapping {
   pool: Mempool;
   iova: number;
@@ -202,7 +211,8 @@ export interface DmaMapping {
 /**
  * The register page of an owned queue pair, mapped into this process: 32-bit registers, the
  * rx and tx queue's base (RDBAL/TDBAL...) at word offsets `rx` and `tx` of `regs`; their tail
- * registers are the doorbells. Registers of queues this process does not own are not mapped.
+ * registers are the doorbells. A provider may map more than the owned queues' registers (the
+ * emulated 82599 maps the owner's whole window); the device ignores writes to the others.
  */
 export interface QueueRegisters {
   queue: number;
@@ -219,7 +229,7 @@ export interface NicFlowSteering extends FlowOps {
 
 export interface NicRings extends DraHandleBase {
   readonly kind: 'nic';
-  /** map_umem: registers the pool's memory for DMA at `iova` (page aligned) */
+  /** map_umem: registers the pool's memory region for DMA at `iova` (page aligned; see DmaMapping) */
   mapUmem(pool: Mempool, iova: number): Promise<DmaMapping>;
   unmapUmem(m: DmaMapping): Promise<void>;
   /** map: the register page of a split queue pair (EINVAL for a queue this process has not split) */

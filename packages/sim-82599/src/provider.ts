@@ -143,7 +143,7 @@ class Sim82599Rings implements NicRings {
     }
     return {
       name: this.iface, ifindex: this.ifindex, mac: Uint8Array.from(c.mac.split(':').map((b) => parseInt(b, 16))), mtu: c.mtu, flags, driver: 'ixgbe',
-      rxQueues: c.rxQueues, txQueues: c.txQueues, numaNode: c.numa, pci: this.pci, virtual: true,
+      rxQueues: c.rxQueues, txQueues: c.txQueues, numaNode: c.numa, pci: this.pci, virtual: true, firstUserQueue: c.kernelQueues,
     };
   }
 

@@ -9,7 +9,8 @@
 //   node provider-child.js IF afxdp    Eal.init with net_af_xdp only: prints the error line
 //   node provider-child.js IF twice    two handles in one process split queue 32: prints the error line
 //   node provider-child.js IF claims NETDEV...  prints "claims NAME PROVIDER" for each netdev
-//   (a last argument qoff=N replaces the vdev's qoff=32)
+//   (the vdev is the RFC's iface=IF,qpairs=1: qoff comes from the provider, 32; a last
+//   argument qoff=N adds qoff=N)
 import { createInterface } from 'node:readline';
 import { DpkitError, Eal, Mempool, MemoryManager, describeRule, parseNtuple } from '@dpkit/eal';
 import { bifurc, bifurcAttachment, readNetdevId } from '@dpkit/bifurc';
@@ -20,7 +21,7 @@ import * as r from '../regs.js';
 import { nic82599TestDriver, probed, start, stop } from './fixtures/nic-82599-driver.js';
 
 const [iface, mode, ...rest] = process.argv.slice(2) as [string, string, ...string[]];
-const qoff = /^qoff=(\d+)$/.exec(rest[rest.length - 1] ?? '')?.[1] ?? '32';
+const qoff = /^qoff=(\d+)$/.exec(rest[rest.length - 1] ?? '')?.[1];
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const fail = (err: unknown) => say(`error ${(err as DpkitError).code ?? ''} ${(err as Error).message}`);
 const b = bifurc({ providers: [sim82599Provider] });
@@ -46,7 +47,7 @@ if (mode === 'claims') {
 const drivers = mode === 'afxdp' ? [...b.drivers, ...afXdp] : [...b.drivers, ...afXdp, nic82599TestDriver];
 let eal: Eal;
 try {
-  eal = (await Eal.init(['-l', '0', '--no-pci', '--log-level=5', `--file-prefix=sim-prov-${process.pid}`, `--vdev=net_bifurc0,iface=${iface},qpairs=1,qoff=${qoff}`], { drivers, buses: [b.bus] }))!;
+  eal = (await Eal.init(['-l', '0', '--no-pci', '--log-level=5', `--file-prefix=sim-prov-${process.pid}`, `--vdev=net_bifurc0,iface=${iface},qpairs=1${qoff === undefined ? '' : `,qoff=${qoff}`}`], { drivers, buses: [b.bus] }))!;
 } catch (err) {
   fail(err);
   process.exit(0);

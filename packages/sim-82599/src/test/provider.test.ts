@@ -1,6 +1,6 @@
 // The emulated 82599 as the bifurc bus's provider, end to end: dpkit-sim-82599 bx0 --loopback in
 // a namespace of its own, and EAL processes (provider-child.js) in it that open bx0 through
-// --vdev=net_bifurc0,iface=bx0,qpairs=1,qoff=32 with the sim-82599 provider, net_af_xdp and a
+// --vdev=net_bifurc0,iface=bx0,qpairs=1 (qoff 32 from the provider) with the sim-82599 provider, net_af_xdp and a
 // test driver for 8086:10FB (fixtures/nic-82599-driver.ts).
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
