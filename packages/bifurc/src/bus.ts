@@ -282,7 +282,8 @@ function needAttachment(device: Device): BifurcAttachment {
 }
 
 const wrongKind = (device: Device, a: BifurcAttachment, driver: string) => new DpkitError(
-  `${device.name}: ${a.iface} is served by provider ${a.provider} (${a.kind} rings), which ${driver} does not drive: install the driver for this NIC`, 'ENOTSUP');
+  `${device.name}: ${a.iface} is served by provider ${a.provider} (${a.kind} rings), which ${driver} does not drive: load a BIFURC driver for ${pciIds(a.ifinfo.pci)} (-d PACKAGE)`, 'ENOTSUP');
+const pciIds = (p: PciDeviceInfo) => `${hex4(p.vendor)}:${hex4(p.device)}`;
 
 /** The attachment of an AF_XDP bifurc device for `driver`; one line if the device is not one. */
 export function xskAttachment(device: Device, driver: string): XskAttachment {

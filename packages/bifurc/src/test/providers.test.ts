@@ -22,7 +22,7 @@ real('the bus picks the provider by netdev: the NIC fixture provider for the net
       {
         driver: 'net_nic_test', iface: 'vb', kind: 'nic', provider: 'nic-test-fixture', device: '0000:05:00.0', split: [32], doorbell: 255,
         iova: 0x1_0000_0000, steering: 'none',
-        wrongKind: 'ENOTSUP 0000:05:00.0: vb is served by provider nic-test-fixture (nic rings), which net_af_xdp_bifurc does not drive: install the driver for this NIC',
+        wrongKind: 'ENOTSUP 0000:05:00.0: vb is served by provider nic-test-fixture (nic rings), which net_af_xdp_bifurc does not drive: load a BIFURC driver for 8086:10fb (-d PACKAGE)',
       },
     ]);
   });

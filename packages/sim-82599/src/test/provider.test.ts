@@ -104,6 +104,6 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
   t.is(await run(twice, /^(after close|error).*/m), 'after close: 32', 'close gave queue 32 back before it resolved');
 
   const alone = x.run('afxdp');
-  t.is(await run(alone, /^error .*/m), `error ENOTSUP ${address}: bx0 is served by provider sim-82599 (nic rings), which net_af_xdp_bifurc does not drive: install the driver for this NIC`,
+  t.is(await run(alone, /^error .*/m), `error ENOTSUP ${address}: bx0 is served by provider sim-82599 (nic rings), which net_af_xdp_bifurc does not drive: load a BIFURC driver for 8086:10fb (-d PACKAGE)`,
     'net_af_xdp alone is refused in one line');
 });
