@@ -68,6 +68,19 @@ export function buildNative(pkg) {
 }
 
 /**
+ * A package's build command (`npx @dpkit/eal build-native`, `npx @dpkit/sim-82599
+ * build-native`): `build-native` builds with buildNative; -h/--help prints `usage` (exit 0);
+ * nothing prints it and exits 2, anything else says it is unknown, with the usage (exit 2).
+ */
+export function buildNativeCommand(pkg, command, usage, argv = process.argv.slice(2)) {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'build-native' && rest.length === 0) return buildNative(pkg);
+  const help = cmd === '-h' || cmd === '--help';
+  process.stderr.write(help || cmd === undefined ? `${usage}\n` : `${command}: unknown command '${argv.join(' ')}'; ${usage}\n`);
+  process.exit(help ? 0 : 2);
+}
+
+/**
  * `prepack`: builds pkg's addon with prebuildify into pkg.dir/prebuilds/linux-x64/ so that the
  * published tarball carries it and installs need neither a compiler nor an install script.
  * Node-API (node-addon-api, NAPI_VERSION 8) and at most libuv 1.x, so one binary, tagged uv1
