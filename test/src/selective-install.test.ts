@@ -4,10 +4,11 @@
  * (or npm's cache); the @dpkit packages only from the tarballs. Installs run with a PATH that
  * reaches node and npm but no compiler, make or python: the Linux addon comes prebuilt in
  * @dpkit/eal's tarball (prebuilds/linux-x64) and no package has an install script. Where no
- * prebuild matches, `npx @dpkit/eal build-native` builds it from source.
+ * prebuild matches, `npx @dpkit/eal build-native` builds it from source. The same for the
+ * emulated 82599's engine (@dpkit/sim-82599): prebuilt, or `npx @dpkit/sim-82599 build-native`.
  */
 import test from 'ava';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TESTPMD_PACKAGES, Tarballs } from './tarballs.js';
@@ -17,7 +18,7 @@ const { noToolchain } = packs;
 const toolchain = ['cc', 'c++', 'gcc', 'g++', 'clang', 'make', 'python', 'python3'];
 
 test.before(() => {
-  packs.pack(TESTPMD_PACKAGES);
+  packs.pack([...TESTPMD_PACKAGES, 'sim-82599']);
 });
 
 test.after.always(() => packs.cleanup());
@@ -63,7 +64,7 @@ test.serial('the installs below have no compiler, make or python on PATH', (t) =
 });
 
 test.serial('packages carry their build and no tests', (t) => {
-  t.deepEqual([...packs.files.keys()].sort(), ['bifurc', 'eal', 'pmd-af-packet', 'pmd-af-xdp', 'pmd-null', 'pmd-ring', 'testpmd']);
+  t.deepEqual([...packs.files.keys()].sort(), ['bifurc', 'eal', 'pmd-af-packet', 'pmd-af-xdp', 'pmd-null', 'pmd-ring', 'sim-82599', 'testpmd']);
   const list = execFileSync('tar', ['-tzf', packs.get('eal')]).toString();
   t.regex(list, /package\/dist\/index\.js/);
   t.regex(list, /package\/dist\/index\.d\.ts/);
@@ -76,13 +77,18 @@ test.serial('@dpkit/eal carries the prebuilt addon and no install script', (t) =
   const list = execFileSync('tar', ['-tzf', packs.get('eal')]).toString().split('\n');
   t.deepEqual(list.filter((f) => f.includes('prebuilds/')), ['package/prebuilds/linux-x64/@dpkit+eal.uv1.glibc.node']);
   t.false(list.some((f) => f.startsWith('package/build/')), 'no build directory in the tarball');
+  const withGyp: string[] = [];
   for (const pkg of packs.files.keys()) {
     const json = JSON.parse(execFileSync('tar', ['-xzOf', packs.get(pkg), 'package/package.json']).toString()) as { scripts?: Record<string, string>; gypfile?: boolean };
     const lifecycle = Object.keys(json.scripts ?? {}).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s));
     t.deepEqual(lifecycle, [], `${pkg}: scripts npm runs at install`);
     // npm runs `node-gyp rebuild` at install for a package with a binding.gyp unless gypfile is false
-    if (list.includes('package/binding.gyp') && pkg === 'eal') t.is(json.gypfile, false, 'eal: gypfile false');
+    if (execFileSync('tar', ['-tzf', packs.get(pkg)]).toString().split('\n').includes('package/binding.gyp')) {
+      withGyp.push(pkg);
+      t.is(json.gypfile, false, `${pkg}: gypfile false`);
+    }
   }
+  t.deepEqual(withGyp.sort(), ['eal', 'sim-82599'], 'the packages with an addon');
 });
 
 test.serial('@dpkit/eal and @dpkit/pmd-null alone make a working app', (t) => {
@@ -143,4 +149,93 @@ test.serial('@dpkit/testpmd installs with its drivers and runs', (t) => {
   }).toString();
   t.regex(out, /Accumulated forward statistics for all ports/);
   t.regex(out, /Bye\.\.\./);
+});
+
+// ---- @dpkit/sim-82599: the emulated 82599, its engine prebuilt like @dpkit/eal's addon ----
+
+const SIM_PREBUILD = 'prebuilds/linux-x64/@dpkit+sim-82599.uv1.glibc.node';
+const simUsage = 'usage: dpkit-sim-82599 IFNAME (--wire NETDEV | --loopback | --generator [FLOWS,SIZE]) [--kernel-queues K]\n';
+
+/** Which file node-gyp-build loads for the installed @dpkit/sim-82599 in `dir`. */
+function simLoaded(dir: string): string {
+  const sim = join(dir, 'node_modules/@dpkit/sim-82599');
+  return execFileSync(process.execPath, ['-e', `console.log(require('node-gyp-build').path(${JSON.stringify(sim)}).slice(${sim.length + 1}))`], { cwd: sim, env: noToolchain }).toString().trim();
+}
+
+/**
+ * Runs the installed dpkit-sim-82599 bx0 --loopback in a network namespace of its own (no
+ * toolchain on PATH); once it is ready, asks it `dpkit-ethtool -i bx0`, then stops it with
+ * SIGINT. Returns the ready line, ethtool's output, the exit status and whether bx0 outlived it.
+ */
+async function simInNamespace(t: { teardown(fn: () => void): void }, dir: string) {
+  const ns = `dpkit-sel-sim-${process.pid}-${simRuns++}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  t.teardown(() => void spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 }));
+  // ip runs with this process's PATH, the commands in the namespace with no toolchain on theirs
+  const inNs = (name: string, ...args: string[]) => ['netns', 'exec', ns, '/usr/bin/env', `PATH=${noToolchain.PATH!}`, join(dir, 'node_modules/.bin', name), ...args];
+  const dev = spawn('ip', inNs('dpkit-sim-82599', 'bx0', '--loopback'), { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void dev.kill('SIGKILL'));
+  const exited = new Promise<number | null>((ok) => dev.on('exit', (code) => ok(code)));
+  let stderr = '';
+  dev.stderr.on('data', (d) => (stderr += d));
+  const ready = await new Promise<string>((ok) => {
+    let out = '';
+    dev.stdout.on('data', (d) => { out += d; if (out.includes('\n')) ok(out); });
+    const timer = setTimeout(() => ok(out), 20_000);
+    void exited.then(() => { clearTimeout(timer); ok(out); });
+  });
+  const ethtool = spawnSync('ip', inNs('dpkit-ethtool', '-i', 'bx0'), { encoding: 'utf8', timeout: 20_000 });
+  dev.kill('SIGINT');
+  const code = await exited;
+  const left = spawnSync('ip', ['-n', ns, 'link', 'show', 'bx0'], { encoding: 'utf8' }).status === 0;
+  return { ready, stderr, ethtool: ethtool.stdout + ethtool.stderr, code, left };
+}
+let simRuns = 0;
+
+test.serial('@dpkit/sim-82599 carries its prebuilt engine and its build-native command, no tests, no build leftovers', (t) => {
+  const list = execFileSync('tar', ['-tzf', packs.get('sim-82599')]).toString().split('\n').filter(Boolean).sort();
+  t.deepEqual(list.filter((f) => f.includes('prebuilds/')), [`package/${SIM_PREBUILD}`]);
+  t.deepEqual(list.filter((f) => !f.startsWith('package/dist/') && !f.startsWith('package/native/')), [
+    'package/LICENSE', 'package/README.md', 'package/bin/dpkit-ethtool.js', 'package/bin/dpkit-sim-82599.js', 'package/binding.gyp',
+    'package/package.json', `package/${SIM_PREBUILD}`, 'package/scripts/build-native.mjs', 'package/scripts/package.mjs', 'package/scripts/sim-82599.mjs',
+  ]);
+  t.false(list.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/build/') || f.startsWith('package/src/')), 'no tests, build directory or sources');
+  t.true(list.includes('package/dist/main.js') && list.includes('package/dist/regs.d.ts') && list.includes('package/native/device.cc'));
+  const json = JSON.parse(execFileSync('tar', ['-xzOf', packs.get('sim-82599'), 'package/package.json']).toString()) as { peerDependencies?: Record<string, string> };
+  t.is(json.peerDependencies?.['@dpkit/eal'], '^0.1.0', 'build-native comes from @dpkit/eal/addon-build');
+});
+
+test.serial('@dpkit/sim-82599 installs without a compiler and its device runs in a namespace through the prebuilt engine', async (t) => {
+  // scripts allowed: an install script (or npm's implicit node-gyp rebuild) would fail here
+  const dir = install(['eal', 'sim-82599'], 'with-scripts');
+  t.false(existsSync(join(dir, 'node_modules/@dpkit/sim-82599/build')), 'nothing built at install');
+  t.is(simLoaded(dir), SIM_PREBUILD);
+  const run = (name: string, args: string[]) => spawnSync(join(dir, 'node_modules/.bin', name), args, { encoding: 'utf8', env: noToolchain, timeout: 30_000 });
+  t.like(run('dpkit-sim-82599', ['--help']), { status: 0, stdout: simUsage, stderr: '' });
+  t.like(run('dpkit-sim-82599', ['bx0']), { status: 1, stdout: '', stderr: 'dpkit-sim-82599: no wire mode: give --wire NETDEV, --loopback or --generator\n' });
+  const bad = run('dpkit-ethtool', ['-Z', 'bx0']);
+  t.is(bad.status !== 0 && bad.stderr.split('\n').filter(Boolean).length, 1, `dpkit-ethtool -Z: one line (${bad.stderr})`);
+  const r = await simInNamespace(t, dir);
+  t.regex(r.ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, MAC [0-9a-f:]{17}, kernel queues 0-31, wire loopback, control @dpkit-sim-82599\/bx0\)\n$/, r.stderr);
+  t.regex(r.ethtool, /^driver: ixgbe\nversion: 0\.1\.0\n.*bus-info: dpkit-sim-82599\/bx0\n/s);
+  t.deepEqual([r.code, r.left, r.stderr], [0, false, '']);
+});
+
+test.serial('where no prebuild matches, npx @dpkit/sim-82599 build-native builds the engine from source', async (t) => {
+  const dir = install(['eal', 'sim-82599'], 'ignore-scripts');
+  const sim = join(dir, 'node_modules/@dpkit/sim-82599');
+  rmSync(join(sim, 'prebuilds'), { recursive: true });
+  // the device says in one line that its addon is missing and how to build it
+  const missing = spawnSync(join(dir, 'node_modules/.bin/dpkit-sim-82599'), ['bx0', '--loopback'], { encoding: 'utf8', env: noToolchain, timeout: 30_000 });
+  t.is(missing.status, 1);
+  t.regex(missing.stderr, /^dpkit-sim-82599: @dpkit\/sim-82599: its addon does not load \(No native build was found for platform=linux arch=x64 [^\n]*\); build it from source with `npx @dpkit\/sim-82599 build-native` in the application's directory \(needs a C\+\+17 compiler, make and python3\)\n$/);
+  const bare = spawnSync('npx', ['@dpkit/sim-82599', 'build-native'], { cwd: dir, env: noToolchain, encoding: 'utf8', timeout: 60_000 });
+  t.is(bare.status, 1);
+  t.is(bare.stderr, "@dpkit/sim-82599: could not build the emulator's addon from source: no C++ compiler (c++, g++ or clang++; or set CXX), no make, no python3 on PATH; it needs a C++17 compiler, make and python3 (Debian: apt-get install g++ make python3)\n");
+  execFileSync('npx', ['@dpkit/sim-82599', 'build-native'], { cwd: dir, stdio: 'pipe', timeout: 300_000 });
+  t.is(simLoaded(dir), 'build/Release/dpkit_sim_82599.node');
+  const r = await simInNamespace(t, dir);
+  t.regex(r.ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, /, r.stderr);
+  t.regex(r.ethtool, /^driver: ixgbe\n/);
+  t.is(r.code, 0);
 });

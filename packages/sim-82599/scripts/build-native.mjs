@@ -1,21 +1,11 @@
 #!/usr/bin/env node
-// Builds the emulated 82599's engine into build/Release/dpkit_sim_82599.node with node-gyp,
-// against this machine's Node headers (found as @dpkit/eal's build does). Run by the
-// repository's scripts/setup.sh. Exits 1 with one line saying why when it cannot build.
-import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { findNodeGyp, nodeDir } from '../../eal/scripts/node-gyp.mjs';
+// Builds the emulated 82599's engine from source into build/Release/dpkit_sim_82599.node with
+// node-gyp, as @dpkit/eal builds its addon (the shared code is `@dpkit/eal/addon-build`). The
+// loader (src/native.ts, node-gyp-build) prefers build/Release over the prebuilt
+// prebuilds/linux-x64 one. Needs a C++17 compiler, make and python3; exits 1 with one line
+// saying why when it cannot build. Run by the repository's scripts/setup.sh, and by users as
+// `npx @dpkit/sim-82599 build-native` (scripts/sim-82599.mjs).
+import { buildNative } from '@dpkit/eal/addon-build';
+import { sim82599 } from './package.mjs';
 
-const fail = (why) => {
-  process.stderr.write(`@dpkit/sim-82599: could not build its addon: ${why}; it needs a C++17 compiler, make and python3\n`);
-  process.exit(1);
-};
-const gyp = findNodeGyp();
-if (!gyp) fail('node-gyp not found');
-const args = [gyp, 'rebuild', '--loglevel=error'];
-const dir = nodeDir();
-if (dir) args.push(`--nodedir=${dir}`);
-const r = spawnSync(process.execPath, args, { cwd: dirname(dirname(fileURLToPath(import.meta.url))), stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-if (r.error) fail(`node-gyp did not run: ${r.error.message}`);
-if (r.status !== 0) fail(`node-gyp failed: ${((r.stderr || '').trim().split('\n').filter(Boolean).pop() ?? `exit ${r.status}`).slice(0, 200)}`);
+buildNative(sim82599);

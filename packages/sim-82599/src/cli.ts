@@ -106,7 +106,13 @@ export function run(argv: string[]): void {
     process.stderr.write(`dpkit-sim-82599: a netdev ${o.ifname} exists already; choose another IFNAME or delete it (ip link del ${o.ifname})\n`);
     process.exit(1);
   }
-  const nic = new Sim82599();
+  let nic: Sim82599;
+  try {
+    nic = new Sim82599();
+  } catch (err) {
+    process.stderr.write(`dpkit-sim-82599: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   try {
     nic.attach(o.ifname, o.kernelQueues, o.wire);
     if (o.generator) nic.generator(o.generator.flows, o.generator.size);

@@ -1,6 +1,7 @@
 /**
  * The loader of this package's addon (native/, binding.gyp): the emulated 82599's engine.
- * Loaded with node-gyp-build from build/Release (the repository's scripts/setup.sh builds it).
+ * Loaded with node-gyp-build: build/Release (built from source: the repository's scripts/setup.sh,
+ * or `npx @dpkit/sim-82599 build-native`) first, else the tarball's prebuilds/linux-x64.
  * `simNative()` returns it or throws one line saying why it is missing and how to build it.
  */
 import { createRequire } from 'node:module';
@@ -79,7 +80,7 @@ export function simNative(): SimBinding {
     const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as (dir: string) => unknown;
     binding = nodeGypBuild(packageDir) as SimBinding;
   } catch (err) {
-    throw new Error(`@dpkit/sim-82599: its addon does not load (${(err as Error).message.split('\n')[0]!.trim()}); build it with bash scripts/setup.sh at the repository root`);
+    throw new Error(`@dpkit/sim-82599: its addon does not load (${(err as Error).message.split('\n')[0]!.trim()}); build it from source with \`npx @dpkit/sim-82599 build-native\` in the application's directory (needs a C++17 compiler, make and python3)`);
   }
   return binding;
 }
