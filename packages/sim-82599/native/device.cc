@@ -141,16 +141,19 @@ void Device::Loop() {
     ScanFlowDirector();
     Snapshot();
     // the generator runs every pass while it finds room, every 64th pass once idle
+    // frames received (their descriptors are counted where the ring is written, rings.cc)
     uint32_t work = PollKernel() + PollWire() + (flowCount_ && (idle <= 256 || (pass & 63) == 1) ? Generate() : 0);
+    uint32_t txDescriptors = 0;
     if (Load(reg::DMATXCTL) & reg::DMATXCTL_TE) {
       for (int q = 0; q < kQueues; q++) {
-        if (tx_[q].started) work += ProcessTx(q);
+        if (tx_[q].started) txDescriptors += ProcessTx(q);
       }
     }
+    work += txDescriptors;
     uint64_t now = NowNs();
     if (work) {
       counters_.busyNs.fetch_add(now - last, std::memory_order_relaxed);
-      counters_.descriptors.fetch_add(work, std::memory_order_relaxed);
+      counters_.descriptors.fetch_add(txDescriptors, std::memory_order_relaxed);
       idle = 0;
     } else if (++idle > 256) {
       timespec nap{0, 50000};

@@ -43,6 +43,7 @@ test('generator: 60-byte UDP flows into ring 0 as far as RDT allows, more after 
   await until(() => x.nic.counters().txSunk === 1);
   t.is(x.nic.counters().txSunk, 1, 'a transmitted frame is counted and dropped');
   t.is(x.words[(0x2000 + 12) >> 2]! & d.TXD_STAT_DD, d.TXD_STAT_DD);
+  t.is(x.nic.counters().descriptors, RING - 1 + 8 + 1, 'capacity counts each descriptor once: 39 rx (one per frame) and 1 tx');
 });
 
 test('generator: flows the filters give to kernel queues are skipped, not written to the TAP', async (t) => {
