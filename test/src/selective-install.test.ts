@@ -202,12 +202,12 @@ test.serial('@dpkit/sim-82599 carries its prebuilt engine and its build-native c
   t.false(list.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/build/') || f.startsWith('package/src/')), 'no tests, build directory or sources');
   t.true(list.includes('package/dist/main.js') && list.includes('package/dist/regs.d.ts') && list.includes('package/native/device.cc'));
   const json = JSON.parse(execFileSync('tar', ['-xzOf', packs.get('sim-82599'), 'package/package.json']).toString()) as { peerDependencies?: Record<string, string> };
-  t.is(json.peerDependencies?.['@dpkit/eal'], '^0.1.0', 'build-native comes from @dpkit/eal/addon-build');
+  t.deepEqual(json.peerDependencies, { '@dpkit/bifurc': '^0.1.0', '@dpkit/eal': '^0.1.0' }, 'build-native comes from @dpkit/eal/addon-build; its bifurc provider plugs into @dpkit/bifurc');
 });
 
 test.serial('@dpkit/sim-82599 installs without a compiler and its device runs in a namespace through the prebuilt engine', async (t) => {
   // scripts allowed: an install script (or npm's implicit node-gyp rebuild) would fail here
-  const dir = install(['eal', 'sim-82599'], 'with-scripts');
+  const dir = install(['eal', 'bifurc', 'sim-82599'], 'with-scripts');
   t.false(existsSync(join(dir, 'node_modules/@dpkit/sim-82599/build')), 'nothing built at install');
   t.is(simLoaded(dir), SIM_PREBUILD);
   const run = (name: string, args: string[]) => spawnSync(join(dir, 'node_modules/.bin', name), args, { encoding: 'utf8', env: noToolchain, timeout: 30_000 });
@@ -222,7 +222,7 @@ test.serial('@dpkit/sim-82599 installs without a compiler and its device runs in
 });
 
 test.serial('where no prebuild matches, npx @dpkit/sim-82599 build-native builds the engine from source', async (t) => {
-  const dir = install(['eal', 'sim-82599'], 'ignore-scripts');
+  const dir = install(['eal', 'bifurc', 'sim-82599'], 'ignore-scripts');
   const sim = join(dir, 'node_modules/@dpkit/sim-82599');
   rmSync(join(sim, 'prebuilds'), { recursive: true });
   // the device says in one line that its addon is missing and how to build it
