@@ -61,6 +61,15 @@ export function fwdStats(port: number, f: FwdPortStats): string {
   return lines.join('\n');
 }
 
+/** fwd_stream_stats_display: one stream's block (DPDK pads each count to 14 and ends the line there). */
+export function fwdStreamStats(s: { rxPort: number; rxQueue: number; txPort: number; txQueue: number }, rx: number, tx: number, dropped: number): string {
+  return [
+    '',
+    `  ------- Forward Stats for RX Port=${padR(s.rxPort, 2)}/Queue=${padR(s.rxQueue, 2)} -> TX Port=${padR(s.txPort, 2)}/Queue=${padR(s.txQueue, 2)} -------`,
+    `  RX-packets: ${padL(rx, 14)} TX-packets: ${padL(tx, 14)} TX-dropped: ${padL(dropped, 14)}`,
+  ].join('\n');
+}
+
 export function accumulatedStats(f: FwdPortStats): string {
   return [
     '',

@@ -4,7 +4,7 @@
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
 import { DpkitError, MBUF_DEFAULT_BUF_SIZE, errorLine, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
-import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
+import { accumulatedStats, fwdStats, fwdStreamStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
 import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
 import type { ForwardLoopArg, ForwardLoopResult } from './fwd/lcore.js';
@@ -41,6 +41,8 @@ export class Testpmd {
   private fwdLcores: number[] = [];
   private streams: FwdStreamConfig[] = [];
   private streamStats: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  /** forwarding ports of the last start (cur_fwd_config.nb_fwd_ports) */
+  private nbFwdPorts = 0;
   private base = new Map<number, PortBase>();
   private lastShow = new Map<number, LastShow>();
 
@@ -287,6 +289,7 @@ export class Testpmd {
     this.showConfigFwd();
     this.showRxTxConfig();
     this.streams = streams;
+    this.nbFwdPorts = new Set(streams.map((st) => st.rxPort)).size;
     this.streamStats = new Float64Array(streams[0]!.stats.buffer);
     this.fwdLcores = lcores;
     this.base.clear();
@@ -414,7 +417,17 @@ export class Testpmd {
   showFwdStats(): void {
     const total: FwdPortStats = { rx: 0, rxDropped: 0, tx: 0, txDropped: 0, rxErrors: 0, rxNombuf: 0 };
     const parts: string[] = [];
-    for (const d of this.fwdPorts()) {
+    const ports = this.fwdPorts();
+    // as DPDK's fwd_stats_display: per-stream blocks when there are more streams than ports,
+    // a stream that saw nothing left out
+    if (this.streams.length > this.nbFwdPorts) {
+      this.streams.forEach((st, i) => {
+        const at = i * FWD_STAT_SLOTS;
+        const rx = this.streamStats[at + FwdStat.RX]!, tx = this.streamStats[at + FwdStat.TX]!, dropped = this.streamStats[at + FwdStat.DROPPED]!;
+        if (rx + tx + dropped > 0) parts.push(fwdStreamStats(st, rx, tx, dropped));
+      });
+    }
+    for (const d of ports) {
       if (d.closed) continue;
       const b = this.base.get(d.portId) ?? { ipackets: 0, opackets: 0, imissed: 0, ierrors: 0, rxNombuf: 0 };
       const s = d.statsGet();
