@@ -156,7 +156,7 @@ real('port attach / detach of a bifurcated device at run time', async (t) => {
     await tp.cmd('port stop 1');
     t.false(lab.xdpAttached(), 'stopped: the kernel has every queue back');
     await tp.cmd('port close 1');
-    t.regex(await tp.cmd('port detach 1'), /Device ffff:[0-9a-f]{2}:[0-9a-f]{2}\.\d is detached/);
+    t.regex(await tp.cmd('port detach 1'), /^Device is detached$/m);
     t.regex(await tp.cmd('port attach net_bifurc1,iface=va'), /Port 1 is attached/, 'attaching the same netdev again works');
     await tp.quit();
   });

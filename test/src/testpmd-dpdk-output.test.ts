@@ -72,3 +72,54 @@ test('with as many streams as ports, no per-stream block is printed (DPDK prints
   t.is(lines.filter((l) => l.includes('Forward Stats for RX Port')).length, 0);
   t.regex(lines[3]!, /^  -{22} Forward statistics for port 0  -{22}$/);
 });
+
+test('port close releases the port as DPDK does: a started port is refused, a closed one is gone from every port list', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'],
+    ['port close 0', 'port stop 0', 'port close 0', 'show port stats all', 'show port info 0', 'port close 0', 'port start 0',
+      'show config fwd', 'quit'].join('\n') + '\n');
+  t.is(r.code, 0, r.stderr);
+  // DPDK 22.11: rte_eth_dev_close refuses a started port; testpmd's close event prints `Port N is closed`
+  t.deepEqual(answer(r.stdout, 'port close 0'), ['Closing ports...', 'Cannot close started device (port 0)', 'Done']);
+  t.deepEqual(answer(r.stdout, 'port close 0', 1), ['Closing ports...', 'Port 0 is closed', 'Done']);
+  const stats = answer(r.stdout, 'show port stats all');
+  t.deepEqual(stats.filter((l) => l.includes('NIC statistics for port')), ['  ######################## NIC statistics for port 1  ########################']);
+  t.deepEqual(answer(r.stdout, 'show port info 0'), ['Invalid port 0', 'The valid ports array is [ 1 ]']);
+  t.deepEqual(answer(r.stdout, 'port close 0', 2), ['Invalid port 0']);
+  t.deepEqual(answer(r.stdout, 'port start 0'), ['Invalid port 0']);
+  t.regex(answer(r.stdout, 'show config fwd')[0]!, /^io packet forwarding - ports=1 - /, 'a closed port does not forward');
+  t.notRegex(r.stdout, /Shutting down port 0/, 'quit does not close it again');
+});
+
+test('port detach works on a stopped port as DPDK\'s: Port was not closed, the close, Device is detached', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'],
+    ['port detach 0', 'port stop 0', 'port detach 0', 'show port info 0', 'port detach 3', 'port stop 1', 'port close 1', 'port detach 1',
+      'port attach net_null0', 'quit'].join('\n') + '\n');
+  t.is(r.code, 0, r.stderr);
+  // DPDK 22.11 on net_null, line for line
+  t.deepEqual(answer(r.stdout, 'port detach 0'), ['Port not stopped']);
+  t.deepEqual(answer(r.stdout, 'port detach 0', 1),
+    ['Port was not closed', 'Removing a device...', 'Port 0 is closed', 'Device is detached', 'Now total ports is 1', 'Done']);
+  t.deepEqual(answer(r.stdout, 'show port info 0'), ['Invalid port 0', 'The valid ports array is [ 1 ]']);
+  t.deepEqual(answer(r.stdout, 'port detach 3'), ['Invalid port_id=3']);
+  // dpkit: a closed port can still be detached (DPDK needs `device detach` then), so its device can be attached again
+  t.deepEqual(answer(r.stdout, 'port detach 1'), ['Removing a device...', 'Device is detached', 'Now total ports is 0', 'Done']);
+  t.regex(answer(r.stdout, 'port attach net_null0').join('\n'), /^Attaching a new port\.\.\.\n(?:.*\n)*Port \d+ is attached\. Now total ports is 1\nDone$/);
+});
+
+test('port stop and port start print what DPDK\'s stop_port and start_port print, forwarding or not', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'],
+    ['port stop 0', 'port stop 0', 'port start 0', 'port start 1', 'port stop 7', 'start', 'port stop 1', 'port close all', 'quit'].join('\n') + '\n');
+  t.is(r.code, 0, r.stderr);
+  // DPDK 22.11 on net_null, line for line
+  t.deepEqual(answer(r.stdout, 'port stop 0'), ['Stopping ports...', 'Checking link statuses...', 'Done']);
+  t.deepEqual(answer(r.stdout, 'port stop 0', 1), ['Stopping ports...', 'Done'], 'nothing stopped: no link check');
+  const restart = answer(r.stdout, 'port start 0');
+  t.is(restart.length, 3);
+  t.regex(restart[0]!, /^Port 0: [0-9A-F]{2}(?::[0-9A-F]{2}){5}$/);
+  t.deepEqual(restart.slice(1), ['Checking link statuses...', 'Done']);
+  t.deepEqual(answer(r.stdout, 'port start 1'), ['Port 1 is now not stopped', 'Please stop the ports first', 'Done']);
+  t.deepEqual(answer(r.stdout, 'port stop 7'), ['Invalid port 7']);
+  t.deepEqual(answer(r.stdout, 'port stop 1'), ['Stopping ports...', 'Please remove port 1 from forwarding configuration.', 'Done']);
+  t.deepEqual(answer(r.stdout, 'port close all'),
+    ['Closing ports...', 'Please remove port 0 from forwarding configuration.', 'Please remove port 1 from forwarding configuration.', 'Done']);
+});

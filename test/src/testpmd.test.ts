@@ -68,12 +68,12 @@ test('commands: errors are one line and the prompt comes back', async (t) => {
     'port stop 0', 'port close 0', 'port detach 0', 'port attach net_null9', 'show port info 0', 'quit'].join('\n') + '\n';
   const r = await runTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_null0', prefix(), '--', '-i'], input);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /invalid port 7: valid ports are 0/);
+  t.regex(r.stdout, /\nInvalid port 7\nThe valid ports array is \[ 0 \]\n/);
   t.regex(r.stdout, /unknown forwarding mode 'bogus'/);
-  t.regex(r.stdout, /Please close port 0 first/);
+  t.regex(r.stdout, /port detach 0\nPort not stopped\n/);
   t.regex(r.stdout, /Command not found: 'frobnicate'/);
   t.regex(r.stdout, /invalid burst 0/);
-  t.regex(r.stdout, /Device net_null0 is detached/);
+  t.regex(r.stdout, /\nDevice is detached\n/);
   t.regex(r.stdout, /Port \d+ is attached\. Now total ports is 1/);
   t.regex(r.stdout, /Device name: net_null9/);
   t.notRegex(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');

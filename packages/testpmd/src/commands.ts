@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { errorLine } from '@dpkit/eal';
-import type { Output, Testpmd } from './testpmd.js';
+import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
 import { engineNames } from './fwd/registry.js';
 import { FLOW_HELP, flowCommand } from './flow.js';
 
@@ -176,7 +176,8 @@ export async function interactive(app: Testpmd, out: Output): Promise<void> {
       try {
         more = await runCommand(app, line, out);
       } catch (err) {
-        out(errorLine(err));
+        // DPDK's own answer may be several lines; any other failure is one line
+        out(err instanceof DpdkAnswer ? err.message : errorLine(err));
       }
       if (!more) break;
       if (tty) rl.prompt();
