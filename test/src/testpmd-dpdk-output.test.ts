@@ -4,8 +4,8 @@
  * `--no-pci --vdev=net_null0 --vdev=net_null1 --no-huge` with the same commands, and from
  * app/test-pmd at v22.11 for the formats).
  */
-import test from 'ava';
-import { prefix, runTestpmd } from './testpmd-process.js';
+import test, { type ExecutionContext } from 'ava';
+import { TestpmdProcess, prefix, runTestpmd } from './testpmd-process.js';
 
 const NULL2 = ['-l', '0-1', '--no-pci', '--vdev=net_null0', '--vdev=net_null1'];
 
@@ -42,27 +42,51 @@ function streamBlocks(lines: string[]) {
 const countsLine = ([rx, tx, dropped]: number[]) =>
   `  RX-packets: ${String(rx).padEnd(14)} TX-packets: ${String(tx).padEnd(14)} TX-dropped: ${String(dropped).padEnd(14)}`;
 
+/** Checks a forward statistics display with four streams on two ports, line by line. */
+function checkFourStreams(t: ExecutionContext, lines: string[], what: string): number[][] {
+  // as DPDK 22.11 printed on net_null with --rxq=2 --txq=2: four streams, queue by queue
+  t.is(lines[0], '', what);
+  t.is(lines[1], '  ------- Forward Stats for RX Port= 0/Queue= 0 -> TX Port= 1/Queue= 0 -------', what);
+  const blocks = streamBlocks(lines);
+  t.deepEqual(blocks.map((b) => `${b.rx}->${b.tx}`), ['0/0->1/0', '1/0->0/0', '0/1->1/1', '1/1->0/1'], what);
+  for (const b of blocks) t.is(b.line, countsLine(b.counts), `${what}: DPDK's padding, trailing spaces included`);
+  // each block is a blank line, the header, the counts; the port blocks come after the last one
+  t.is(lines.slice(0, 12).filter((l) => l === '').length, 4, what);
+  t.is(lines[12], '', what);
+  t.regex(lines[13]!, /^  -{22} Forward statistics for port 0  -{22}$/, what);
+  return blocks.map((b) => b.counts);
+}
+
 test('show fwd stats all and stop print per-stream blocks before the port blocks when there are more streams than ports (fwd_stats_display)', async (t) => {
-  const r = await runTestpmd([...NULL2, prefix(), '--', '-i', '--rxq=2', '--txq=2'],
-    'start\nshow fwd stats all\nstop\nquit\n');
-  t.is(r.code, 0, r.stderr);
-  for (const [command, skip] of [['show fwd stats all', 0], ['stop', 2]] as const) {
-    const lines = answer(r.stdout, command).slice(skip);
-    if (command === 'stop') t.deepEqual(answer(r.stdout, command).slice(0, 2), ['Telling cores to stop...', 'Waiting for lcores to finish...']);
-    // as DPDK 22.11 printed on net_null with --rxq=2 --txq=2: four streams, queue by queue
-    t.deepEqual(lines[0], '', command);
-    t.is(lines[1], '  ------- Forward Stats for RX Port= 0/Queue= 0 -> TX Port= 1/Queue= 0 -------', command);
-    const blocks = streamBlocks(lines);
-    t.deepEqual(blocks.map((b) => `${b.rx}->${b.tx}`), ['0/0->1/0', '1/0->0/0', '0/1->1/1', '1/1->0/1'], command);
-    for (const b of blocks) t.is(b.line, countsLine(b.counts), `${command}: DPDK's padding, trailing spaces included`);
-    // each block is a blank line, the header, the counts; the port blocks come after the last one
-    t.is(lines.slice(0, 12).filter((l) => l === '').length, 4, command);
-    t.is(lines[12], '');
-    t.regex(lines[13]!, /^  -{22} Forward statistics for port 0  -{22}$/, command);
-    // the streams that receive on a port add up to its RX-packets
-    const port0 = Number(/RX-packets: (\d+)/.exec(lines[14]!)![1]);
-    if (command === 'stop') t.is(blocks[0]!.counts[0]! + blocks[2]!.counts[0]!, port0);
+  const p = new TestpmdProcess([...NULL2, prefix(), '--', '-i', '--rxq=2', '--txq=2']);
+  try {
+    await p.until((out) => out.includes('testpmd> '));
+    await p.command('start');
+    // a stream that has seen nothing yet is left out, as DPDK's: ask until each has received
+    let shown: string[] = [];
+    for (let i = 0; i < 200 && streamBlocks(shown).length < 4; i++) shown = (await p.command('show fwd stats all')).split('\n').slice(1, -1);
+    checkFourStreams(t, shown, 'show fwd stats all');
+    const stopped = (await p.command('stop')).split('\n').slice(1, -1);
+    t.deepEqual(stopped.slice(0, 2), ['Telling cores to stop...', 'Waiting for lcores to finish...']);
+    const counts = checkFourStreams(t, stopped.slice(2), 'stop');
+    // the streams that receive on port 0 add up to its RX-packets
+    t.is(counts[0]![0]! + counts[2]![0]!, Number(/RX-packets: (\d+)/.exec(stopped[2 + 14]!)![1]));
+    p.child.stdin.end('quit\n');
+    t.is((await p.exit()).code, 0, p.stderr);
+  } finally {
+    p.kill();
   }
+});
+
+test('a stream that saw no packet has no block (fwd_stream_stats_display)', async (t) => {
+  // net_ring ports with nothing sent: four streams, none receives
+  const r = await runTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', prefix(), '--', '-i', '--rxq=2', '--txq=2'],
+    'start\nstop\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, / - streams=4 - /);
+  const lines = answer(r.stdout, 'stop');
+  t.is(streamBlocks(lines).length, 0);
+  t.regex(lines[3]!, /^  -{22} Forward statistics for port 0  -{22}$/);
 });
 
 test('with as many streams as ports, no per-stream block is printed (DPDK prints them only for more streams than ports)', async (t) => {
@@ -122,4 +146,33 @@ test('port stop and port start print what DPDK\'s stop_port and start_port print
   t.deepEqual(answer(r.stdout, 'port stop 1'), ['Stopping ports...', 'Please remove port 1 from forwarding configuration.', 'Done']);
   t.deepEqual(answer(r.stdout, 'port close all'),
     ['Closing ports...', 'Please remove port 0 from forwarding configuration.', 'Please remove port 1 from forwarding configuration.', 'Done']);
+});
+
+test('the parameters print what DPDK\'s parsing prints, in argument order and first; -a says Start automatic packet forwarding', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i', '-a', '--forward-mode=mac'], 'stop\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  // DPDK 22.11, `-- -i -a --forward-mode=mac`: these three come before the mbuf pool line
+  t.deepEqual(r.stdout.split('\n').slice(0, 4),
+    ['Interactive-mode selected', 'Auto-start selected', 'Set mac packet forwarding mode', 'testpmd: create a new mbuf pool <mb_pool_0>: n=10216, size=2176, socket=0']);
+  t.regex(r.stdout, /\nChecking link statuses\.\.\.\nDone\nStart automatic packet forwarding\nmac packet forwarding - ports=2 - /);
+  const swapped = await runTestpmd([...NULL2, prefix(), '--', '-a', '-i'], 'quit\n');
+  t.deepEqual(swapped.stdout.split('\n').slice(0, 2), ['Auto-start selected', 'Interactive-mode selected']);
+  t.is(r.stdout.split('Interactive-mode selected').length, 2, 'said once');
+});
+
+test('--stats-period shows the forwarding ports only, as DPDK\'s', async (t) => {
+  const p = new TestpmdProcess([...NULL2, prefix(), '--', '--stats-period=1', '--portmask=0x2']);
+  try {
+    await p.until((out) => out.split('Port statistics ====').length > 2, 20_000, 'two periodic displays');
+    p.child.kill('SIGINT');
+    t.is((await p.exit()).code, 0, p.stderr);
+    const shows = p.stdout.split('\x1b[2J\x1b[1;1H\nPort statistics ====================================\n').slice(1, 3);
+    for (const show of shows) {
+      const heads = show.split('\n').filter((l) => l.includes('NIC statistics for port'));
+      t.deepEqual(heads, ['  ######################## NIC statistics for port 1  ########################']);
+      t.true(show.startsWith('  ######################## NIC statistics for port 1 '), 'no blank line after the title, as DPDK\'s');
+    }
+  } finally {
+    p.kill();
+  }
 });

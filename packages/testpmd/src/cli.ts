@@ -43,13 +43,19 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     app = new Testpmd(eal, params, out);
+    // as DPDK's parameter parsing prints them (the values are checked by now): after the EAL's
+    // lines, before the pool and the ports
+    for (const line of params.notices) out(line);
     await app.init();
     await app.checkLinks();
     if (params.interactive) {
       const onSignal = () => void quit().then(() => process.exit(0));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      if (params.autoStart) await app.start(params.txFirst ? 1 : 0);
+      if (params.autoStart) {
+        out('Start automatic packet forwarding');
+        await app.start(params.txFirst ? 1 : 0);
+      }
       await interactive(app, out);
     } else {
       out('No commandline core given, start packet forwarding');

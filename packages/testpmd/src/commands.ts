@@ -163,7 +163,6 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
 export async function interactive(app: Testpmd, out: Output): Promise<void> {
   const tty = !!process.stdin.isTTY;
   const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: PROMPT, historySize: 1000, terminal: tty });
-  out('Interactive-mode selected');
   // a forwarding lcore that failed printed its line and the statistics meanwhile: prompt again
   if (tty) app.onForwardingFailed = () => rl.prompt();
   if (tty) rl.prompt();

@@ -485,9 +485,9 @@ export class Testpmd {
   }
 
   /** nic_stats_display for each port; each block starts with a newline. */
-  private portStatsText(which: string): string {
+  private portStatsText(which: string | EthDev[]): string {
     const blocks: string[] = [];
-    for (const d of this.portsOf(which)) {
+    for (const d of typeof which === 'string' ? this.portsOf(which) : which) {
       const s = d.statsGet();
       const now = process.hrtime.bigint();
       const last = this.lastShow.get(d.portId);
@@ -502,9 +502,9 @@ export class Testpmd {
     return blocks.join('\n');
   }
 
-  /** The --stats-period display: clears the screen, then every port's statistics. */
+  /** The --stats-period display: clears the screen, then the statistics of each forwarding port (as DPDK's). */
   showPeriodicStats(): void {
-    this.out('\x1b[2J\x1b[1;1H\nPort statistics ====================================' + this.portStatsText('all'));
+    this.out('\x1b[2J\x1b[1;1H\nPort statistics ====================================' + this.portStatsText(this.fwdPorts()));
   }
 
   clearPortStats(which: string): void {
