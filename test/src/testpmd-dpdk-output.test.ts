@@ -176,3 +176,46 @@ test('--stats-period shows the forwarding ports only, as DPDK\'s', async (t) => 
     p.kill();
   }
 });
+
+const FLOWTAB = ['-l', '0-1', '--no-pci', '-d', new URL('./fixtures/flow-table-driver.js', import.meta.url).pathname, '--vdev=net_flowtab0'];
+
+test('flow list\'s rule column is DPDK\'s (item names => action names, as written), dpkit\'s exact match after the table', async (t) => {
+  const r = await runTestpmd([...FLOWTAB, prefix(), '--', '-i'], [
+    'flow create 0 ingress pattern eth / ipv4 / udp dst is 7777 / end actions queue index 0 / count / end',
+    'flow create 0 priority 1 ingress pattern eth / ipv4 / tcp / end actions count / drop / end',
+    'flow create 0 ingress pattern eth / vlan tci is 5 / ipv6 / sctp / end actions passthru / queue index 1 / end',
+    'flow ntuple 0 flow-type tcp4 dst-port 9090 action 0',
+    'flow list 0', 'quit'].join('\n') + '\n');
+  t.is(r.code, 0, r.stderr);
+  // port_flow_list (app/test-pmd/config.c, v22.11): ID, group, priority, i/e/t, then each
+  // item's name and a space, `=>`, a space and each action's name; sorted by priority then id
+  t.deepEqual(answer(r.stdout, 'flow list 0'), [
+    'ID\tGroup\tPrio\tAttr\tRule',
+    '0\t0\t0\ti--\tETH IPV4 UDP => QUEUE COUNT',
+    '2\t0\t0\ti--\tETH VLAN IPV6 SCTP => PASSTHRU QUEUE',
+    '3\t0\t0\ti--\tETH IPV4 TCP => QUEUE COUNT',
+    '1\t0\t1\ti--\tETH IPV4 TCP => COUNT DROP',
+    'Rule #0 matches: ipv4 UDP dport 7777/0xffff => QUEUE 0 COUNT',
+    'Rule #2 matches: vlan 5/0xffff ipv6 SCTP => QUEUE 1',
+    'Rule #3 matches: ipv4 TCP dport 9090/0xffff => QUEUE 0 COUNT',
+    'Rule #1 matches: ipv4 TCP => DROP COUNT',
+  ]);
+});
+
+test('error lines as DPDK prints them: Invalid port, Flow rule #N not found, Bad arguments, Command not found', async (t) => {
+  const r = await runTestpmd([...FLOWTAB, prefix(), '--', '-i'], [
+    'flow create 0 ingress pattern eth / ipv4 / end actions queue index 0 / end',
+    'flow query 0 9 count', 'flow destroy 0 rule 9', 'flow list 5', 'flow bogus', 'show port stats 1x', 'show port stats',
+    'show port stats 3', 'frobnicate', 'flow destroy 0 rule 0', 'quit'].join('\n') + '\n');
+  t.is(r.code, 0, r.stderr);
+  // each as DPDK 22.11 answered it (net_tap and net_null ports)
+  t.deepEqual(answer(r.stdout, 'flow query 0 9 count'), ['Flow rule #9 not found']);
+  t.deepEqual(answer(r.stdout, 'flow destroy 0 rule 9'), [], 'an id that is not there: nothing, as port_flow_destroy');
+  t.deepEqual(answer(r.stdout, 'flow list 5'), ['Invalid port 5']);
+  t.deepEqual(answer(r.stdout, 'flow bogus'), ['Bad arguments']);
+  t.deepEqual(answer(r.stdout, 'show port stats 1x'), ['Bad arguments']);
+  t.deepEqual(answer(r.stdout, 'show port stats'), ['Bad arguments']);
+  t.deepEqual(answer(r.stdout, 'show port stats 3'), ['Invalid port 3', 'The valid ports array is [ 0 ]']);
+  t.deepEqual(answer(r.stdout, 'frobnicate'), ['Command not found']);
+  t.deepEqual(answer(r.stdout, 'flow destroy 0 rule 0'), ['Flow rule #0 destroyed']);
+});

@@ -71,7 +71,7 @@ test('commands: errors are one line and the prompt comes back', async (t) => {
   t.regex(r.stdout, /\nInvalid port 7\nThe valid ports array is \[ 0 \]\n/);
   t.regex(r.stdout, /unknown forwarding mode 'bogus'/);
   t.regex(r.stdout, /port detach 0\nPort not stopped\n/);
-  t.regex(r.stdout, /Command not found: 'frobnicate'/);
+  t.regex(r.stdout, /frobnicate\nCommand not found\n/);
   t.regex(r.stdout, /invalid burst 0/);
   t.regex(r.stdout, /\nDevice is detached\n/);
   t.regex(r.stdout, /Port \d+ is attached\. Now total ports is 1/);

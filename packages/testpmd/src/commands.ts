@@ -155,7 +155,7 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       else throw new Error('Bad arguments');
       return true;
     default:
-      throw new Error(`Command not found: '${a}' (type help)`);
+      throw new Error('Command not found');
   }
 }
 
