@@ -219,3 +219,19 @@ test('error lines as DPDK prints them: Invalid port, Flow rule #N not found, Bad
   t.deepEqual(answer(r.stdout, 'frobnicate'), ['Command not found']);
   t.deepEqual(answer(r.stdout, 'flow destroy 0 rule 0'), ['Flow rule #0 destroyed']);
 });
+
+test('a rule the driver refuses is reported as DPDK\'s port_flow_complain reports a PMD error', async (t) => {
+  const rule = 'ingress pattern eth / ipv4 / udp dst is 53 / end actions queue index 0 / end';
+  const r = await runTestpmd([...FLOWTAB, prefix(), '--', '-i'], [`flow create 0 ${rule}`, `flow validate 0 ${rule}`, `flow create 0 ${rule}`,
+    'flow create 0 ingress pattern eth / ipv4 / end actions queue index 0 / drop / end', 'flow list 0', 'quit'].join('\n') + '\n');
+  t.is(r.code, 0, r.stderr);
+  // `port_flow_complain(): Caught PMD error type %d (%s): %s%s: %s` (config.c, v22.11): type 1 is
+  // "cause unspecified"; the message, then rte_strerror of the error (EEXIST here)
+  const refusal = 'port_flow_complain(): Caught PMD error type 1 (cause unspecified): net_flowtab: rule 0 matches the same packets already: File exists';
+  t.deepEqual(answer(r.stdout, `flow validate 0 ${rule}`), [refusal]);
+  t.deepEqual(answer(r.stdout, `flow create 0 ${rule}`, 1), [refusal]);
+  // a rule dpkit's parser refuses is one dpkit line (no PMD was asked)
+  t.deepEqual(answer(r.stdout, 'flow create 0 ingress pattern eth / ipv4 / end actions queue index 0 / drop / end'),
+    ['flow rule: two fate actions (queue and drop): a rule has one of queue, drop, send_to_kernel']);
+  t.is(answer(r.stdout, 'flow list 0').length, 3, 'one rule: nothing refused was added');
+});

@@ -2,7 +2,7 @@
  * testpmd's `flow` commands (rte_flow) on ports that take rules, with DPDK's output, plus
  * dpkit's `flow ntuple PORT <ethtool ntuple rule>` for rules in ethtool's syntax.
  */
-import { DpkitError, describeRule, parseNtuple, parseRteFlow, type EthDev, type FlowRule } from '@dpkit/eal';
+import { DpkitError, describeRule, errorLine, parseNtuple, parseRteFlow, type EthDev, type FlowRule } from '@dpkit/eal';
 import { DpdkAnswer, type Testpmd } from './testpmd.js';
 
 export const FLOW_HELP = `
@@ -81,6 +81,27 @@ function portOf(app: Testpmd, text: string | undefined): EthDev {
   return app.portsOf(text, false)[0]!;
 }
 
+/** strerror's text for the codes dpkit's drivers give, as rte_strerror prints them */
+const STRERROR: Record<string, string> = {
+  EINVAL: 'Invalid argument', ENOTSUP: 'Operation not supported', EEXIST: 'File exists', ENOSPC: 'No space left on device',
+  ENOENT: 'No such file or directory', EBUSY: 'Device or resource busy', EPERM: 'Operation not permitted',
+  ENOMEM: 'Cannot allocate memory', EIO: 'Input/output error', ENODEV: 'No such device', ENOSYS: 'Function not implemented',
+};
+
+/**
+ * Runs a driver's flow op; its refusal is printed as DPDK's port_flow_complain prints a PMD's
+ * (`port_flow_complain(): Caught PMD error type 1 (cause unspecified): MESSAGE: strerror`):
+ * dpkit's drivers do not say which part of the rule they refuse, so the type is always 1.
+ */
+function pmd<T>(op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    const code = err instanceof DpkitError ? err.code : 'EINVAL';
+    throw new DpdkAnswer(`port_flow_complain(): Caught PMD error type 1 (cause unspecified): ${errorLine(err)}: ${STRERROR[code] ?? code}`, code);
+  }
+}
+
 const FLOW_SUBCOMMANDS = new Set(['validate', 'create', 'ntuple', 'destroy', 'flush', 'query', 'list', 'isolate']);
 
 export function flowCommand(app: Testpmd, words: string[], out: (s: string) => void): void {
@@ -89,19 +110,22 @@ export function flowCommand(app: Testpmd, words: string[], out: (s: string) => v
   const dev = portOf(app, port);
   const flow = dev.flow();
   switch (sub) {
-    case 'validate':
-      flow.validate(parseRteFlow(rest));
+    case 'validate': {
+      const rule = parseRteFlow(rest);
+      pmd(() => flow.validate(rule));
       out('Flow rule validated');
       return;
+    }
     case 'create': {
-      const id = flow.create(parseRteFlow(rest));
+      const rule = parseRteFlow(rest);
+      const id = pmd(() => flow.create(rule));
       columnsOf(dev).set(id, ruleColumn(rest));
       out(`Flow rule #${id} created`);
       return;
     }
     case 'ntuple': {
       const rule = parseNtuple(rest.join(' '));
-      const id = flow.create(rule);
+      const id = pmd(() => flow.create(rule));
       columnsOf(dev).set(id, ruleColumnOf(rule));
       out(`Flow rule #${id} created`);
       return;
