@@ -235,3 +235,32 @@ test('a rule the driver refuses is reported as DPDK\'s port_flow_complain report
     ['flow rule: two fate actions (queue and drop): a rule has one of queue, drop, send_to_kernel']);
   t.is(answer(r.stdout, 'flow list 0').length, 3, 'one rule: nothing refused was added');
 });
+
+test('show port info has DPDK\'s fields: VLAN offload, RSS flow types, LRO size, device capabilities, error handling mode; dpkit\'s lines after them', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'], 'show port info 0\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const lines = answer(r.stdout, 'show port info 0');
+  // DPDK 22.11 on net_null, from `Maximum number of MAC addresses of hash filtering` on (dpkit's
+  // net_null has no RSS types, no redirection table, no segment limits: DPDK leaves those lines out then)
+  const from = lines.indexOf('Maximum number of MAC addresses of hash filtering: 0');
+  t.deepEqual(lines.slice(from + 1), [
+    'VLAN offload: ',
+    '  strip off, filter off, extend off, qinq strip off',
+    'No RSS offload flow type is supported.',
+    'Minimum size of RX buffer: 0',
+    'Maximum configurable length of RX packet: 4294967295',
+    'Maximum configurable size of LRO aggregated packet: 0',
+    'Current number of RX queues: 1',
+    'Max possible RX queues: 1024',
+    'Max possible number of RXDs per queue: 65535',
+    'Min possible number of RXDs per queue: 0',
+    'RXDs number alignment: 1',
+    'Current number of TX queues: 1',
+    'Max possible TX queues: 1024',
+    'Max possible number of TXDs per queue: 65535',
+    'Min possible number of TXDs per queue: 0',
+    'TXDs number alignment: 1',
+    'Device capabilities: 0x0( )',
+    'Device error handling mode: none',
+  ]);
+});
