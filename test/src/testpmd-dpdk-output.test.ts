@@ -205,7 +205,7 @@ test('flow list\'s rule column is DPDK\'s (item names => action names, as writte
 test('error lines as DPDK prints them: Invalid port, Flow rule #N not found, Bad arguments, Command not found', async (t) => {
   const r = await runTestpmd([...FLOWTAB, prefix(), '--', '-i'], [
     'flow create 0 ingress pattern eth / ipv4 / end actions queue index 0 / end',
-    'flow query 0 9 count', 'flow destroy 0 rule 9', 'flow list 5', 'flow bogus', 'show port stats 1x', 'show port stats',
+    'flow query 0 9 count', 'flow destroy 0 rule 9', 'flow list 5', 'flow list all', 'flow bogus', 'show port stats 1x', 'show port stats',
     'show port stats 3', 'frobnicate', 'flow destroy 0 rule 0', 'quit'].join('\n') + '\n');
   t.is(r.code, 0, r.stderr);
   // each as DPDK 22.11 answered it (net_tap and net_null ports)
@@ -213,6 +213,7 @@ test('error lines as DPDK prints them: Invalid port, Flow rule #N not found, Bad
   t.deepEqual(answer(r.stdout, 'flow destroy 0 rule 9'), [], 'an id that is not there: nothing, as port_flow_destroy');
   t.deepEqual(answer(r.stdout, 'flow list 5'), ['Invalid port 5']);
   t.deepEqual(answer(r.stdout, 'flow bogus'), ['Bad arguments']);
+  t.deepEqual(answer(r.stdout, 'flow list all'), ['Bad arguments']);
   t.deepEqual(answer(r.stdout, 'show port stats 1x'), ['Bad arguments']);
   t.deepEqual(answer(r.stdout, 'show port stats'), ['Bad arguments']);
   t.deepEqual(answer(r.stdout, 'show port stats 3'), ['Invalid port 3', 'The valid ports array is [ 0 ]']);
@@ -263,4 +264,12 @@ test('show port info has DPDK\'s fields: VLAN offload, RSS flow types, LRO size,
     'Device capabilities: 0x0( )',
     'Device error handling mode: none',
   ]);
+});
+
+test('on a port that takes no flow rules, flow list prints nothing and flow query says the rule is not found, as DPDK\'s on net_null', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'], 'flow list 0\nflow query 0 3 count\nflow destroy 0 rule 3\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(answer(r.stdout, 'flow list 0'), []);
+  t.deepEqual(answer(r.stdout, 'flow query 0 3 count'), ['Flow rule #3 not found']);
+  t.deepEqual(answer(r.stdout, 'flow destroy 0 rule 3'), []);
 });

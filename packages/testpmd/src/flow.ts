@@ -77,7 +77,7 @@ function columnsOf(dev: EthDev): Map<number, string> {
 }
 
 function portOf(app: Testpmd, text: string | undefined): EthDev {
-  if (text === undefined) throw new DpkitError('Bad arguments');
+  if (text === undefined || !/^\d+$/.test(text)) throw new DpkitError('Bad arguments');
   return app.portsOf(text, false)[0]!;
 }
 
@@ -102,12 +102,27 @@ function pmd<T>(op: () => T): T {
   }
 }
 
+function takesRules(dev: EthDev): boolean {
+  try {
+    dev.flow();
+    return true;
+  } catch (err) {
+    if (err instanceof DpkitError && err.code === 'ENOTSUP') return false;
+    throw err;
+  }
+}
+
 const FLOW_SUBCOMMANDS = new Set(['validate', 'create', 'ntuple', 'destroy', 'flush', 'query', 'list', 'isolate']);
 
 export function flowCommand(app: Testpmd, words: string[], out: (s: string) => void): void {
   const [, sub, port, ...rest] = words;
   if (!FLOW_SUBCOMMANDS.has(sub ?? '')) throw new DpkitError('Bad arguments');
   const dev = portOf(app, port);
+  // a port that takes no rules has none: list, query and destroy answer as for an empty list (as DPDK's)
+  if ((sub === 'list' || sub === 'query' || sub === 'destroy') && !takesRules(dev)) {
+    if (sub === 'query' && /^\d+$/.test(rest[0] ?? '')) throw new DpdkAnswer(`Flow rule #${rest[0]} not found`, 'ENOENT');
+    return;
+  }
   const flow = dev.flow();
   switch (sub) {
     case 'validate': {
