@@ -273,3 +273,10 @@ test('on a port that takes no flow rules, flow list prints nothing and flow quer
   t.deepEqual(answer(r.stdout, 'flow query 0 3 count'), ['Flow rule #3 not found']);
   t.deepEqual(answer(r.stdout, 'flow destroy 0 rule 3'), []);
 });
+
+test('start with a stopped port is refused as DPDK\'s: Not all ports were started', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'], 'port stop 1\nstart\nport start 1\nstart\nstop\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(answer(r.stdout, 'start'), ['Not all ports were started']);
+  t.regex(answer(r.stdout, 'start', 1)[0]!, /^io packet forwarding - ports=2 - cores=1 - streams=2 - /);
+});

@@ -286,6 +286,11 @@ export class Testpmd {
 
   /** start [tx_first [N]] */
   async start(txFirst = 0): Promise<void> {
+    // as DPDK's start_packet_forwarding: every port that is not closed must be started
+    if (this.openPorts().some((d) => !d.started)) {
+      this.out('Not all ports were started');
+      return;
+    }
     if (this.forwarding) {
       this.out('Packet forwarding already started');
       return;
