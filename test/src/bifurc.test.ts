@@ -156,7 +156,7 @@ real('port attach / detach of a bifurcated device at run time', async (t) => {
     await tp.cmd('port stop 1');
     t.false(lab.xdpAttached(), 'stopped: the kernel has every queue back');
     await tp.cmd('port close 1');
-    t.regex(await tp.cmd('port detach 1'), /Device ffff:[0-9a-f]{2}:[0-9a-f]{2}\.\d is detached/);
+    t.regex(await tp.cmd('port detach 1'), /^Device is detached$/m);
     t.regex(await tp.cmd('port attach net_bifurc1,iface=va'), /Port 1 is attached/, 'attaching the same netdev again works');
     await tp.quit();
   });
@@ -236,12 +236,16 @@ real('flow rules as an operator writes them: masks and prefixes listed, validate
     t.regex(await tp.cmd('flow create 0 ingress pattern eth / ipv4 / tcp dst is 22 flags is 0x02 / end actions queue index 0 / end'), /Flow rule #3 created/);
     t.is(await tp.cmd('flow list 0'), [
       'ID\tGroup\tPrio\tAttr\tRule',
-      '0\t0\t0\ti--\tipv4 UDP dport 0/0x0000 => QUEUE 0 COUNT',
-      '1\t0\t0\ti--\tipv4 dst 10.77.0.0/24 UDP dport 53/0xffff => QUEUE 0 COUNT',
-      '3\t0\t0\ti--\tipv4 TCP dport 22/0xffff flags 0x02/0xff => QUEUE 0',
-      '2\t0\t3\ti--\tipv4 src 10.77.0.2/255.255.0.255 TCP dport 0/0xff00 => DROP COUNT',
+      '0\t0\t0\ti--\tETH IPV4 UDP => QUEUE COUNT',
+      '1\t0\t0\ti--\tETH IPV4 UDP => QUEUE COUNT',
+      '3\t0\t0\ti--\tETH IPV4 TCP => QUEUE',
+      '2\t0\t3\ti--\tETH IPV4 TCP => DROP COUNT',
+      'Rule #0 matches: ipv4 UDP dport 0/0x0000 => QUEUE 0 COUNT',
+      'Rule #1 matches: ipv4 dst 10.77.0.0/24 UDP dport 53/0xffff => QUEUE 0 COUNT',
+      'Rule #3 matches: ipv4 TCP dport 22/0xffff flags 0x02/0xff => QUEUE 0',
+      'Rule #2 matches: ipv4 src 10.77.0.2/255.255.0.255 TCP dport 0/0xff00 => DROP COUNT',
     ].join('\n'));
-    t.regex(await tp.cmd(`flow validate 0 ${r1}`), /^[^\n]*matches exactly what rule 1 matches; destroy that one first$/, 'validate refuses the duplicate create would refuse');
+    t.regex(await tp.cmd(`flow validate 0 ${r1}`), /^port_flow_complain\(\): Caught PMD error type 1 \(cause unspecified\): [^\n]*matches exactly what rule 1 matches; destroy that one first: File exists$/, 'validate refuses the duplicate create would refuse');
     t.regex(await tp.cmd('flow ntuple 0 flow-type udp4 dst-port 1 action 0 action -1'), /^[^\n]*two actions \('action 0' and 'action -1'\): a rule has one \(N, -1 or kernel\)$/);
     t.regex(await tp.cmd('flow create 0 ingress pattern eth / ipv4 / udp dst is 1 / end actions queue index 0 / drop / end'), /^[^\n]*two fate actions \(queue and drop\)[^\n]*$/);
     for (const [flags, fate] of [['0x01', 'drop'], ['0x04', 'drop'], ['0x10', 'queue index 0']]) {
@@ -250,7 +254,7 @@ real('flow rules as an operator writes them: masks and prefixes listed, validate
         t.regex(await tp.cmd(`flow ${verb} 0 ${line}`), /^[^\n]*TCP flags 0x[0-9a-f]+\/0xff are not a SYN: only a connection's SYN is classified[^\n]*$/, `${verb} flags ${flags}`);
       }
     }
-    t.is((await tp.cmd('flow list 0')).split('\n').length, 5, 'nothing refused was added');
+    t.is((await tp.cmd('flow list 0')).split('\n').length, 9, 'nothing refused was added');
     await tp.quit();
   });
 });

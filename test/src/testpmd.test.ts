@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import test from 'ava';
 import { TestpmdProcess, forwardStats, prefix, runTestpmd } from './testpmd-process.js';
 
@@ -68,12 +69,12 @@ test('commands: errors are one line and the prompt comes back', async (t) => {
     'port stop 0', 'port close 0', 'port detach 0', 'port attach net_null9', 'show port info 0', 'quit'].join('\n') + '\n';
   const r = await runTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_null0', prefix(), '--', '-i'], input);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /invalid port 7: valid ports are 0/);
+  t.regex(r.stdout, /\nInvalid port 7\nThe valid ports array is \[ 0 \]\n/);
   t.regex(r.stdout, /unknown forwarding mode 'bogus'/);
-  t.regex(r.stdout, /Please close port 0 first/);
-  t.regex(r.stdout, /Command not found: 'frobnicate'/);
+  t.regex(r.stdout, /port detach 0\nPort not stopped\n/);
+  t.regex(r.stdout, /frobnicate\nCommand not found\n/);
   t.regex(r.stdout, /invalid burst 0/);
-  t.regex(r.stdout, /Device net_null0 is detached/);
+  t.regex(r.stdout, /\nDevice is detached\n/);
   t.regex(r.stdout, /Port \d+ is attached\. Now total ports is 1/);
   t.regex(r.stdout, /Device name: net_null9/);
   t.notRegex(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
@@ -233,6 +234,25 @@ test('an lcore that throws while another is still entering its loop is reported 
     t.regex(await p.command('stop'), /Packet forwarding not started/);
     p.child.stdin.write('quit\n');
     t.is((await p.exit()).code, 0, p.stderr);
+  } finally {
+    p.kill();
+  }
+});
+
+test('stdout closed under it (| head): one line on stderr, the ports closed, exit 1, no stack trace', async (t) => {
+  const fp = prefix();
+  const p = new TestpmdProcess(['-l', '0-1', '--no-pci', '--vdev=net_null0', fp, '--', '-i']);
+  // the EAL's runtime directory (root's), removed by rte_eal_cleanup once the ports are closed
+  const runtime = `/var/run/dpkit/${fp.slice('--file-prefix='.length)}`;
+  try {
+    await p.until((out) => out.includes('testpmd> '));
+    t.true(existsSync(runtime), runtime);
+    p.child.stdout.destroy();
+    p.child.stdin.write('show port info 0\nstart\n');
+    const r = await p.exit();
+    t.is(r.code, 1);
+    t.is(p.stderr, 'dpkit-testpmd: stdout was closed (EPIPE); stopping forwarding, closing the ports and exiting\n');
+    t.false(existsSync(runtime), 'the EAL was cleaned up: ports closed, runtime directory removed');
   } finally {
     p.kill();
   }

@@ -14,7 +14,19 @@ import { interactive } from './commands.js';
 import { parseTestpmdArgs, testpmdUsage } from './params.js';
 import { Testpmd } from './testpmd.js';
 
-const out = (text: string) => void process.stdout.write(text + '\n');
+/** set when stdout's reader went away (`dpkit-testpmd ... | head`): nothing more is printed */
+let stdoutGone = false;
+/** what a closed stdout does: before the EAL is up, exit; after, close the ports first */
+let onStdoutGone = (): void => process.exit(1);
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (stdoutGone) return;
+  stdoutGone = true;
+  process.stderr.write(`dpkit-testpmd: stdout was closed (${err.code ?? err.message}); stopping forwarding, closing the ports and exiting\n`);
+  onStdoutGone();
+});
+const out = (text: string) => {
+  if (!stdoutGone) process.stdout.write(text + '\n');
+};
 
 async function main(argv: string[]): Promise<number> {
   const sep = argv.indexOf('--');
@@ -41,15 +53,22 @@ async function main(argv: string[]): Promise<number> {
     })();
     return quitting;
   };
+  onStdoutGone = () => void quit().finally(() => process.exit(1));
   try {
     app = new Testpmd(eal, params, out);
+    // as DPDK's parameter parsing prints them (the values are checked by now): after the EAL's
+    // lines, before the pool and the ports
+    for (const line of params.notices) out(line);
     await app.init();
     await app.checkLinks();
     if (params.interactive) {
       const onSignal = () => void quit().then(() => process.exit(0));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      if (params.autoStart) await app.start(params.txFirst ? 1 : 0);
+      if (params.autoStart) {
+        out('Start automatic packet forwarding');
+        await app.start(params.txFirst ? 1 : 0);
+      }
       await interactive(app, out);
     } else {
       out('No commandline core given, start packet forwarding');

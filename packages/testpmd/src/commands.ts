@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { errorLine } from '@dpkit/eal';
-import type { Output, Testpmd } from './testpmd.js';
+import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
 import { engineNames } from './fwd/registry.js';
 import { FLOW_HELP, flowCommand } from './flow.js';
 
@@ -155,7 +155,7 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       else throw new Error('Bad arguments');
       return true;
     default:
-      throw new Error(`Command not found: '${a}' (type help)`);
+      throw new Error('Command not found');
   }
 }
 
@@ -163,7 +163,6 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
 export async function interactive(app: Testpmd, out: Output): Promise<void> {
   const tty = !!process.stdin.isTTY;
   const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: PROMPT, historySize: 1000, terminal: tty });
-  out('Interactive-mode selected');
   // a forwarding lcore that failed printed its line and the statistics meanwhile: prompt again
   if (tty) app.onForwardingFailed = () => rl.prompt();
   if (tty) rl.prompt();
@@ -176,7 +175,8 @@ export async function interactive(app: Testpmd, out: Output): Promise<void> {
       try {
         more = await runCommand(app, line, out);
       } catch (err) {
-        out(errorLine(err));
+        // DPDK's own answer may be several lines; any other failure is one line
+        out(err instanceof DpdkAnswer ? err.message : errorLine(err));
       }
       if (!more) break;
       if (tty) rl.prompt();

@@ -61,6 +61,15 @@ export function fwdStats(port: number, f: FwdPortStats): string {
   return lines.join('\n');
 }
 
+/** fwd_stream_stats_display: one stream's block (DPDK pads each count to 14 and ends the line there). */
+export function fwdStreamStats(s: { rxPort: number; rxQueue: number; txPort: number; txQueue: number }, rx: number, tx: number, dropped: number): string {
+  return [
+    '',
+    `  ------- Forward Stats for RX Port=${padR(s.rxPort, 2)}/Queue=${padR(s.rxQueue, 2)} -> TX Port=${padR(s.txPort, 2)}/Queue=${padR(s.txQueue, 2)} -------`,
+    `  RX-packets: ${padL(rx, 14)} TX-packets: ${padL(tx, 14)} TX-dropped: ${padL(dropped, 14)}`,
+  ].join('\n');
+}
+
 export function accumulatedStats(f: FwdPortStats): string {
   return [
     '',
@@ -80,6 +89,8 @@ export function portInfo(dev: EthDev, info: DevInfo): string {
   const link = dev.link;
   const speed = link.speed === 0 ? 'None' : link.speed >= 1000 ? `${link.speed / 1000} Gbps` : `${link.speed} Mbps`;
   const onOff = (b: boolean) => (b ? 'enabled' : 'disabled');
+  const rxOffloads = dev.conf.rxmode?.offloads ?? 0;
+  const onOffBit = (mask: number, bit: number) => (bitSet(mask, bit) ? 'on' : 'off');
   return [
     '',
     `${'*'.repeat(21)} Infos for port ${padL(dev.portId, 2)} ${'*'.repeat(21)}`,
@@ -99,8 +110,15 @@ export function portInfo(dev: EthDev, info: DevInfo): string {
     `Allmulticast mode: ${onOff(dev.allMulticast)}`,
     `Maximum number of MAC addresses: ${info.maxMacAddrs}`,
     `Maximum number of MAC addresses of hash filtering: 0`,
+    // rte_eth_dev_get_vlan_offload: from the configured rx offloads (RTE_ETH_RX_OFFLOAD_VLAN_STRIP
+    // bit 0, VLAN_FILTER 9, VLAN_EXTEND 10, QINQ_STRIP 5); dpkit's ports have no RSS
+    // redirection table or hash key, so those lines are left out as DPDK leaves them out
+    'VLAN offload: ',
+    `  strip ${onOffBit(rxOffloads, 0)}, filter ${onOffBit(rxOffloads, 9)}, extend ${onOffBit(rxOffloads, 10)}, qinq strip ${onOffBit(rxOffloads, 5)}`,
+    ...rssFlowTypes(info.flowTypeRssOffloads),
     `Minimum size of RX buffer: ${info.minRxBufSize}`,
     `Maximum configurable length of RX packet: ${info.maxRxPktLen}`,
+    'Maximum configurable size of LRO aggregated packet: 0',
     `Current number of RX queues: ${dev.nbRxQueues}`,
     `Max possible RX queues: ${info.maxRxQueues}`,
     `Max possible number of RXDs per queue: ${info.rxDescLimits.max}`,
@@ -111,10 +129,41 @@ export function portInfo(dev: EthDev, info: DevInfo): string {
     `Max possible number of TXDs per queue: ${info.txDescLimits.max}`,
     `Min possible number of TXDs per queue: ${info.txDescLimits.min}`,
     `TXDs number alignment: ${info.txDescLimits.align}`,
+    `Device capabilities: 0x${info.devCapa.toString(16)}(${DEV_CAPA.filter((_, bit) => bitSet(info.devCapa, bit)).map((n) => ` ${n}`).join('')} )`,
+    'Device error handling mode: none',
     ...(info.ifName ? [`Kernel interface: ${info.ifName}`] : []),
     ...(dev.device.pci ? [`PCI device: ${dev.device.pci.address} ${hex4(dev.device.pci.vendor)}:${hex4(dev.device.pci.device)}${dev.device.pci.kernelDriver ? ` (kernel driver ${dev.device.pci.kernelDriver})` : ''}`] : []),
     ...(dev.closed ? [] : dev.describe()),
   ].join('\n');
+}
+
+const bitSet = (mask: number, bit: number) => Math.floor(mask / 2 ** bit) % 2 === 1;
+
+/** RTE_ETH_DEV_CAPA_* names, by bit */
+const DEV_CAPA = ['RUNTIME_RX_QUEUE_SETUP', 'RUNTIME_TX_QUEUE_SETUP', 'RXQ_SHARE', 'FLOW_RULE_KEEP', 'FLOW_SHARED_OBJECT_KEEP'];
+
+/** RTE_ETH_RSS_* names of bits 2 to 21 (ipv4 ... nvgre); other bits are shown as DPDK shows a bit it has no name for */
+const RSS_TYPES = ['ipv4', 'ipv4-frag', 'ipv4-tcp', 'ipv4-udp', 'ipv4-sctp', 'ipv4-other', 'ipv6', 'ipv6-frag', 'ipv6-tcp', 'ipv6-udp',
+  'ipv6-sctp', 'ipv6-other', 'l2-payload', 'ipv6-ex', 'ipv6-tcp-ex', 'ipv6-udp-ex', 'port', 'vxlan', 'geneve', 'nvgre'];
+
+/**
+ * show port info's RSS lines (rss_offload_types_display): each type after two spaces, a new
+ * line before one that would bring the line to 64 characters.
+ */
+export function rssFlowTypes(mask: number): string[] {
+  if (mask === 0) return ['No RSS offload flow type is supported.'];
+  const lines: string[] = [];
+  let line = '';
+  for (let bit = 0; bit < 53; bit++) {
+    if (!bitSet(mask, bit)) continue;
+    const name = RSS_TYPES[bit - 2] ?? `user-defined-${bit}`;
+    if (line.length + name.length + 2 >= 64) {
+      lines.push(line);
+      line = '';
+    }
+    line += `  ${name}`;
+  }
+  return ['Supported RSS offload flow types:', ...lines, line];
 }
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');

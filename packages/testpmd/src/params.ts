@@ -29,6 +29,8 @@ export interface TestpmdParams {
   statsPeriod: number;
   txFirst: boolean;
   help: boolean;
+  /** what DPDK's parameter parsing prints, in argument order (`Interactive-mode selected`, ...) */
+  notices: string[];
 }
 
 /** MAX_PKT_BURST */
@@ -40,7 +42,7 @@ export function defaultParams(): TestpmdParams {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, nbPorts: undefined, portmask: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbcache: 250, statsPeriod: 0,
-    txFirst: false, help: false,
+    txFirst: false, help: false, notices: [],
   };
 }
 
@@ -53,9 +55,12 @@ function int(name: string, v: string, min: number, max: number): number {
 }
 
 const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
-  interactive: { arg: false, help: 'run an interactive command line', apply: (p) => { p.interactive = true; } },
-  'auto-start': { arg: false, help: 'start forwarding at once (interactive mode)', apply: (p) => { p.autoStart = true; } },
-  'forward-mode': { arg: true, help: 'MODE  io, mac, macswap, rxonly, txonly, flowgen, icmpecho, 5tswap', apply: (p, v) => { p.forwardMode = v; } },
+  interactive: { arg: false, help: 'run an interactive command line', apply: (p) => { p.interactive = true; p.notices.push('Interactive-mode selected'); } },
+  'auto-start': { arg: false, help: 'start forwarding at once (interactive mode)', apply: (p) => { p.autoStart = true; p.notices.push('Auto-start selected'); } },
+  'forward-mode': { arg: true, help: 'MODE  io, mac, macswap, rxonly, txonly, flowgen, icmpecho, 5tswap', apply: (p, v) => {
+    p.forwardMode = v;
+    p.notices.push(`Set ${v} packet forwarding mode`);
+  } },
   'nb-cores': { arg: true, help: 'N  forwarding lcores', apply: (p, v) => { p.nbCores = int('nb-cores', v, 1, 128); } },
   'nb-ports': { arg: true, help: 'N  forwarding ports', apply: (p, v) => { p.nbPorts = int('nb-ports', v, 1, 32); } },
   portmask: { arg: true, help: 'MASK  hexadecimal mask of forwarding ports', apply: (p, v) => {

@@ -4,7 +4,7 @@
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
 import { DpkitError, MBUF_DEFAULT_BUF_SIZE, errorLine, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
-import { accumulatedStats, fwdStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
+import { accumulatedStats, fwdStats, fwdStreamStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
 import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
 import type { ForwardLoopArg, ForwardLoopResult } from './fwd/lcore.js';
@@ -14,6 +14,12 @@ import type { TestpmdParams } from './params.js';
 const MBUFS_PER_PORT = 2048 + 2048 + 512;
 
 export type Output = (text: string) => void;
+
+/**
+ * A command's answer that is DPDK testpmd's own output for that case (`Invalid port 7` and the
+ * valid ports, ...): the command line prints its message whole, as DPDK's lines are.
+ */
+export class DpdkAnswer extends DpkitError {}
 
 interface PortBase {
   ipackets: number;
@@ -41,6 +47,8 @@ export class Testpmd {
   private fwdLcores: number[] = [];
   private streams: FwdStreamConfig[] = [];
   private streamStats: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  /** forwarding ports of the last start (cur_fwd_config.nb_fwd_ports) */
+  private nbFwdPorts = 0;
   private base = new Map<number, PortBase>();
   private lastShow = new Map<number, LastShow>();
 
@@ -66,7 +74,7 @@ export class Testpmd {
 
   /** Ports that forward: all ports, filtered by --portmask, at most --nb-ports. */
   fwdPorts(): EthDev[] {
-    let ports = this.eal.ethdevs.list().filter((d) => !d.closed);
+    let ports = this.openPorts();
     const mask = this.params.portmask;
     if (mask !== undefined) ports = ports.filter((d) => d.portId < 32 && (mask >>> d.portId) & 1);
     if (this.params.nbPorts !== undefined) ports = ports.slice(0, this.params.nbPorts);
@@ -75,7 +83,7 @@ export class Testpmd {
 
   /** Creates the mbuf pool and configures and starts every port (testpmd's init_config + start_port). */
   async init(): Promise<void> {
-    const ports = this.eal.ethdevs.list();
+    const ports = this.openPorts();
     if (ports.length === 0) this.out('Warning: No probed ethernet devices');
     const lcores = this.eal.lcores.ids().length;
     const n = this.params.totalNumMbufs ?? Math.max(8192, (MBUFS_PER_PORT + lcores * this.params.mbcache) * Math.max(1, ports.length));
@@ -278,6 +286,11 @@ export class Testpmd {
 
   /** start [tx_first [N]] */
   async start(txFirst = 0): Promise<void> {
+    // as DPDK's start_packet_forwarding: every port that is not closed must be started
+    if (this.openPorts().some((d) => !d.started)) {
+      this.out('Not all ports were started');
+      return;
+    }
     if (this.forwarding) {
       this.out('Packet forwarding already started');
       return;
@@ -287,6 +300,7 @@ export class Testpmd {
     this.showConfigFwd();
     this.showRxTxConfig();
     this.streams = streams;
+    this.nbFwdPorts = new Set(streams.map((st) => st.rxPort)).size;
     this.streamStats = new Float64Array(streams[0]!.stats.buffer);
     this.fwdLcores = lcores;
     this.base.clear();
@@ -414,7 +428,17 @@ export class Testpmd {
   showFwdStats(): void {
     const total: FwdPortStats = { rx: 0, rxDropped: 0, tx: 0, txDropped: 0, rxErrors: 0, rxNombuf: 0 };
     const parts: string[] = [];
-    for (const d of this.fwdPorts()) {
+    const ports = this.fwdPorts();
+    // as DPDK's fwd_stats_display: per-stream blocks when there are more streams than ports,
+    // a stream that saw nothing left out
+    if (this.streams.length > this.nbFwdPorts) {
+      this.streams.forEach((st, i) => {
+        const at = i * FWD_STAT_SLOTS;
+        const rx = this.streamStats[at + FwdStat.RX]!, tx = this.streamStats[at + FwdStat.TX]!, dropped = this.streamStats[at + FwdStat.DROPPED]!;
+        if (rx + tx + dropped > 0) parts.push(fwdStreamStats(st, rx, tx, dropped));
+      });
+    }
+    for (const d of ports) {
       if (d.closed) continue;
       const b = this.base.get(d.portId) ?? { ipackets: 0, opackets: 0, imissed: 0, ierrors: 0, rxNombuf: 0 };
       const s = d.statsGet();
@@ -433,11 +457,32 @@ export class Testpmd {
     this.out(parts.join('\n'));
   }
 
-  /** The ports named by `all` or a number. */
-  portsOf(which: string): EthDev[] {
-    if (which === 'all') return this.eal.ethdevs.list();
-    if (!/^\d+$/.test(which)) throw new DpkitError(`invalid port '${which}': expected a port number or 'all'`);
-    return [this.eal.ethdevs.get(Number(which))];
+  /** The ports that are not closed: a closed port is gone from every port list, as in DPDK. */
+  openPorts(): EthDev[] {
+    return this.eal.ethdevs.list().filter((d) => !d.closed);
+  }
+
+  /** The open port `id`, undefined if there is none (closed, detached or never probed). */
+  private openPort(id: number): EthDev | undefined {
+    return this.openPorts().find((d) => d.portId === id);
+  }
+
+  /**
+   * The ports named by `all` or a number. A port that is not there (or closed) is DPDK's
+   * `Invalid port N`, followed for the display commands by `The valid ports array is [ 0 1 ]`.
+   */
+  portsOf(which: string, showValid = true): EthDev[] {
+    if (which === 'all') return this.openPorts();
+    if (!/^\d+$/.test(which)) throw new DpkitError('Bad arguments');
+    const dev = this.openPort(Number(which));
+    if (dev) return [dev];
+    const valid = showValid ? `\nThe valid ports array is [${this.openPorts().map((d) => ` ${d.portId}`).join('')} ]` : '';
+    throw new DpdkAnswer(`Invalid port ${which}${valid}`, 'ENODEV');
+  }
+
+  /** Ports that the running forwarding uses (port_is_forwarding). */
+  private forwardingPort(dev: EthDev): boolean {
+    return this.forwarding && this.streams.some((st) => st.rxPort === dev.portId || st.txPort === dev.portId);
   }
 
   showPortStats(which: string): void {
@@ -445,9 +490,9 @@ export class Testpmd {
   }
 
   /** nic_stats_display for each port; each block starts with a newline. */
-  private portStatsText(which: string): string {
+  private portStatsText(which: string | EthDev[]): string {
     const blocks: string[] = [];
-    for (const d of this.portsOf(which)) {
+    for (const d of typeof which === 'string' ? this.portsOf(which) : which) {
       const s = d.statsGet();
       const now = process.hrtime.bigint();
       const last = this.lastShow.get(d.portId);
@@ -462,9 +507,9 @@ export class Testpmd {
     return blocks.join('\n');
   }
 
-  /** The --stats-period display: clears the screen, then every port's statistics. */
+  /** The --stats-period display: clears the screen, then the statistics of each forwarding port (as DPDK's). */
   showPeriodicStats(): void {
-    this.out('\x1b[2J\x1b[1;1H\nPort statistics ====================================' + this.portStatsText('all'));
+    this.out('\x1b[2J\x1b[1;1H\nPort statistics ====================================' + this.portStatsText(this.fwdPorts()));
   }
 
   clearPortStats(which: string): void {
@@ -486,55 +531,92 @@ export class Testpmd {
     }
   }
 
-  private checkNotForwarding(): void {
-    if (this.forwarding) throw new DpkitError('Please stop forwarding first');
-  }
-
+  /** start_port: a started port says so; `Please stop the ports first` when none was started. */
   async portStart(which: string): Promise<void> {
-    this.checkNotForwarding();
-    for (const d of this.portsOf(which)) {
-      if (d.closed) throw new DpkitError(`port ${d.portId} is closed; detach it and attach it again`);
+    const ports = this.portsOf(which, false);
+    let started = 0;
+    for (const d of ports) {
+      if (d.started) {
+        this.out(`Port ${d.portId} is now not stopped`);
+        continue;
+      }
       await this.startPort(d);
+      started++;
     }
-    await this.checkLinks();
+    if (started) this.out('Checking link statuses...');
+    else this.out('Please stop the ports first');
+    for (const d of ports) if (d.started) await d.linkGet();
+    this.out('Done');
   }
 
+  /** stop_port: ports that forward are left alone, stopped ones silently; the links are checked when one stopped. */
   async portStop(which: string): Promise<void> {
-    this.checkNotForwarding();
-    for (const d of this.portsOf(which)) {
-      this.out(`Stopping ports...`);
+    const ports = this.portsOf(which, false);
+    this.out('Stopping ports...');
+    let stopped = 0;
+    for (const d of ports) {
+      if (this.forwardingPort(d)) {
+        this.out(`Please remove port ${d.portId} from forwarding configuration.`);
+        continue;
+      }
+      if (!d.started) continue;
       await d.stop();
-      this.out('Done');
+      stopped++;
     }
+    if (stopped) this.out('Checking link statuses...');
+    this.out('Done');
   }
 
+  /** close_port: a started port is refused as rte_eth_dev_close refuses it; a closed port is gone from the port lists. */
   async portClose(which: string): Promise<void> {
-    this.checkNotForwarding();
-    for (const d of this.portsOf(which)) {
-      if (d.closed) continue;
-      this.out('Closing ports...');
-      if (d.started) await d.stop();
+    const ports = this.portsOf(which, false);
+    this.out('Closing ports...');
+    for (const d of ports) {
+      if (this.forwardingPort(d)) {
+        this.out(`Please remove port ${d.portId} from forwarding configuration.`);
+        continue;
+      }
+      if (d.started) {
+        this.out(`Cannot close started device (port ${d.portId})`);
+        continue;
+      }
       await d.close();
+      this.lastShow.delete(d.portId);
       this.out(`Port ${d.portId} is closed`);
-      this.out('Done');
     }
+    this.out('Done');
   }
 
   async portAttach(devargs: string): Promise<void> {
     this.out(`Attaching a new port...`);
     const ports = await this.eal.attach(devargs);
-    for (const p of ports) this.out(`Port ${p} is attached. Now total ports is ${this.eal.ethdevs.count()}`);
+    for (const p of ports) this.out(`Port ${p} is attached. Now total ports is ${this.openPorts().length}`);
     this.out('Done');
   }
 
+  /**
+   * detach_port_device: a started port is refused (`Port not stopped`); a stopped one is closed
+   * first (`Port was not closed`, then `Port N is closed` as DPDK's close event prints it); a
+   * closed port can be detached too (DPDK has forgotten it by then: `device detach` frees it).
+   */
   async portDetach(which: string): Promise<void> {
-    this.checkNotForwarding();
-    const dev = this.portsOf(which)[0]!;
-    if (!dev.closed) throw new DpkitError(`Please close port ${dev.portId} first`);
+    if (!/^\d+$/.test(which)) throw new DpkitError('Bad arguments');
+    const id = Number(which);
+    const dev = this.eal.ethdevs.list().find((d) => d.portId === id);
+    if (!dev) throw new DpdkAnswer(`Invalid port_id=${id}`, 'ENODEV');
+    const siblings = dev.device.ports.map((p) => this.eal.ethdevs.get(p));
+    if (siblings.some((d) => d.started)) throw new DpdkAnswer('Port not stopped', 'EBUSY');
+    if (!dev.closed) this.out('Port was not closed');
     this.out('Removing a device...');
+    for (const d of siblings) {
+      if (d.closed) continue;
+      await d.close();
+      this.lastShow.delete(d.portId);
+      this.out(`Port ${d.portId} is closed`);
+    }
     await this.eal.detach(dev.portId);
-    this.out(`Device ${dev.device.name} is detached`);
-    this.out(`Now total ports is ${this.eal.ethdevs.count()}`);
+    this.out('Device is detached');
+    this.out(`Now total ports is ${this.openPorts().length}`);
     this.out('Done');
   }
 

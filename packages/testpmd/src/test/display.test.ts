@@ -1,0 +1,59 @@
+import test from 'ava';
+import { Eal } from '@dpkit/eal';
+import { defineDriver, defineParams } from '@dpkit/eal/driver';
+import { portInfo, rssFlowTypes } from '../display.js';
+
+test('show port info\'s RSS flow types wrap as DPDK\'s rss_offload_types_display', (t) => {
+  t.deepEqual(rssFlowTypes(0), ['No RSS offload flow type is supported.']);
+  // bits 2..21, as DPDK 22.11 printed them for net_null (whose mask also has mpls, bit 33)
+  const mask = 2 ** 22 - 4;
+  t.deepEqual(rssFlowTypes(mask), [
+    'Supported RSS offload flow types:',
+    '  ipv4  ipv4-frag  ipv4-tcp  ipv4-udp  ipv4-sctp  ipv4-other',
+    '  ipv6  ipv6-frag  ipv6-tcp  ipv6-udp  ipv6-sctp  ipv6-other',
+    '  l2-payload  ipv6-ex  ipv6-tcp-ex  ipv6-udp-ex  port  vxlan',
+    '  geneve  nvgre',
+  ]);
+  // a type that would bring the line to exactly 64 characters goes on the next line (`>=` in DPDK's)
+  t.deepEqual(rssFlowTypes(2 ** 2 + 2 ** 3 + 2 ** 4 + 2 ** 6 + 2 ** 16 + 2 ** 17),
+    ['Supported RSS offload flow types:', '  ipv4  ipv4-frag  ipv4-tcp  ipv4-sctp  ipv6-tcp-ex', '  ipv6-udp-ex']);
+  // a bit dpkit has no name for is shown as DPDK shows one it has no name for
+  t.deepEqual(rssFlowTypes(2 ** 2 + 2 ** 40), ['Supported RSS offload flow types:', '  ipv4  user-defined-40']);
+});
+
+// a port that can strip VLAN tags and QinQ (RTE_ETH_RX_OFFLOAD_VLAN_STRIP, bit 0; QINQ_STRIP, bit 5)
+export const createRxQueue = () => ({ rxBurst: () => 0 });
+export const createTxQueue = () => ({ txBurst: () => 0 });
+const vlanDriver = defineDriver({
+  name: 'net_vlanstrip',
+  bus: 'vdev',
+  drvFlags: 0,
+  params: defineParams({}),
+  probe(device, ctx) {
+    ctx.ethdev.allocate({
+      name: device.name, device, driver: 'net_vlanstrip', priv: {},
+      ops: {
+        infoGet: () => ({ rxOffloadCapa: 0x21, flowTypeRssOffloads: 0x3c }), configure: () => undefined, start: () => undefined, stop: () => undefined,
+        close: () => undefined, rxQueueSetup: () => null, txQueueSetup: () => null, linkUpdate: () => ({ speed: 0, duplex: 'full', autoneg: false, up: false }),
+      },
+      fastPath: { module: import.meta.url, impl: { createRxQueue, createTxQueue } },
+    });
+  },
+  remove(device, ctx) {
+    for (const p of [...device.ports]) ctx.ethdev.release(ctx.ethdev.get(p));
+  },
+});
+
+test('show port info\'s VLAN offload line says what the port was configured to strip (rte_eth_dev_get_vlan_offload)', async (t) => {
+  const eal = (await Eal.init(['-l', '0', '--no-pci', '--vdev=net_vlanstrip0', `--file-prefix=display-${process.pid}`], { drivers: [vlanDriver] }))!;
+  try {
+    const dev = eal.ethdevs.get(0);
+    await dev.configure(1, 1, { rxmode: { offloads: 0x21 } });
+    const lines = portInfo(dev, dev.info()).split('\n');
+    const at = lines.indexOf('VLAN offload: ');
+    t.deepEqual(lines.slice(at, at + 5), ['VLAN offload: ', '  strip on, filter off, extend off, qinq strip on',
+      'Supported RSS offload flow types:', '  ipv4  ipv4-frag  ipv4-tcp  ipv4-udp', 'Minimum size of RX buffer: 0']);
+  } finally {
+    await eal.cleanup();
+  }
+});
