@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 
 const sim = fileURLToPath(new URL('../../node_modules/@dpkit/sim-82599/bin/dpkit-sim-82599.js', import.meta.url));
+const ethtoolBin = fileURLToPath(new URL('../../node_modules/@dpkit/sim-82599/bin/dpkit-ethtool.js', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/child.js', import.meta.url));
 let seq = 0;
 
@@ -36,5 +37,7 @@ export async function loopbackNic(t: { teardown(fn: () => void): void }) {
     if (r.status !== 0) throw new Error(`child ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.error?.message || '').trim()}`);
     return r.stdout;
   };
-  return { ns, run };
+  /** dpkit-ethtool ...args in the namespace */
+  const ethtool = (...args: string[]) => sh(['ip', 'netns', 'exec', ns, process.execPath, ethtoolBin, ...args]);
+  return { ns, run, ethtool };
 }
