@@ -1,7 +1,7 @@
 /**
  * dpkit-testpmd with net_ixgbe on the emulated 82599 (loopback mode, a namespace of the test's
- * own), loaded by name: -d @dpkit/pmd-ixgbe -d @dpkit/sim-82599 (dpkit-testpmd depends on both,
- * and ships neither by default: see the README). The RFC's command line; a flow director rule
+ * own), loaded with -d by path (dpkit-testpmd ships neither: see the README). The RFC's command
+ * line with the two -d; a flow director rule
  * steers UDP to port 7777 to queue 32, the kernel's datagrams to 7777 reach testpmd's rxonly
  * engine, those to 7778 stay with the kernel. (Uses the workspace's dpkit-testpmd.)
  */
@@ -12,6 +12,8 @@ import { kernelTest } from '@dpkit/eal/testing';
 import { loopbackNic } from './netns.js';
 
 const testpmd = fileURLToPath(new URL('../../../testpmd/bin/dpkit-testpmd.js', import.meta.url));
+const ixgbe = fileURLToPath(new URL('../index.js', import.meta.url));
+const sim = fileURLToPath(new URL('../../node_modules/@dpkit/sim-82599/dist/index.js', import.meta.url));
 const real = kernelTest(test.serial);
 
 real('dpkit-testpmd --vdev=rte_bifurc,iface=bx0,qpairs=1: net_ixgbe on queue 32, steered datagrams reach rxonly, the others the kernel', async (t) => {
@@ -22,7 +24,7 @@ real('dpkit-testpmd --vdev=rte_bifurc,iface=bx0,qpairs=1: net_ixgbe on queue 32,
   x.ethtool('-K', 'bx0', 'ntuple', 'on');
   x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
   const p = spawn('ip', ['netns', 'exec', x.ns, process.execPath, testpmd, '-c', '0x3', '-n', '4', `--file-prefix=ixgbe-tp-${process.pid}`,
-    '-d', '@dpkit/pmd-ixgbe', '-d', '@dpkit/sim-82599', '--vdev=rte_bifurc,iface=bx0,qpairs=1', '--', '-i', '--rxfreet=32', '--txfreet=32', '--txrst=32'],
+    '-d', ixgbe, '-d', sim, '--vdev=rte_bifurc,iface=bx0,qpairs=1', '--', '-i', '--rxfreet=32', '--txfreet=32', '--txrst=32'],
   { stdio: ['pipe', 'pipe', 'pipe'] });
   t.teardown(() => void p.kill('SIGKILL'));
   let out = '';
