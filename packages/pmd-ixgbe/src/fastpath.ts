@@ -122,18 +122,40 @@ function mapWindow(fd: number): Uint32Array {
   return new Uint32Array(linux('net_ixgbe fast path').mapFd(fd, BAR0_SIZE));
 }
 
-class IxgbeRx implements RxQueue {
-  private readonly regs: Uint32Array;
-  private readonly rdt: number;
-  private readonly ring: Uint32Array;
-  private readonly base: number;
-  private readonly sw: Uint32Array;
-  private readonly st: Uint32Array;
+/**
+ * What both directions of a queue hold: this thread's mapping of the register window and the
+ * index of the queue's tail (the doorbell), the descriptor ring, the software ring (the mbuf
+ * at each descriptor) and the shared state.
+ */
+abstract class RingQueue {
+  protected readonly regs: Uint32Array;
+  protected readonly tail: number;
+  protected readonly ring: Uint32Array;
+  protected readonly base: number;
+  protected readonly sw: Uint32Array;
+  protected readonly st: Uint32Array;
+  protected readonly stats: Float64Array;
+
+  constructor(d: QueueDescriptor<IxgbeRxData | IxgbeTxData>, tailWord: number) {
+    this.regs = mapWindow(d.data.regsFd);
+    this.tail = d.data.block + tailWord;
+    this.ring = Mempool.attach(d.data.ring!).words;
+    this.base = d.data.ringWord;
+    this.sw = new Uint32Array(d.data.sw);
+    this.st = new Uint32Array(d.data.state);
+    this.stats = queueStats(d.stats);
+  }
+
+  release(): void {
+    linux().unmap(this.regs.buffer);
+  }
+}
+
+class IxgbeRx extends RingQueue implements RxQueue {
   private readonly pool: Mempool;
   private readonly h32: Uint32Array;
   private readonly h16: Uint16Array;
   private readonly h64: Float64Array;
-  private readonly stats: Float64Array;
   private readonly batch: Uint32Array;
   private readonly n: number;
   private readonly thresh: number;
@@ -144,17 +166,11 @@ class IxgbeRx implements RxQueue {
   private readonly headroom: number;
 
   constructor(d: QueueDescriptor<IxgbeRxData>) {
-    this.regs = mapWindow(d.data.regsFd);
-    this.rdt = d.data.block + RDT_W;
-    this.ring = Mempool.attach(d.data.ring!).words;
-    this.base = d.data.ringWord;
-    this.sw = new Uint32Array(d.data.sw);
-    this.st = new Uint32Array(d.data.state);
+    super(d, RDT_W);
     this.pool = Mempool.attach(d.pool!);
     this.h32 = this.pool.h32;
     this.h16 = this.pool.h16;
     this.h64 = this.pool.h64;
-    this.stats = queueStats(d.stats);
     this.n = d.data.nbDesc;
     this.thresh = d.data.freeThresh;
     this.batch = new Uint32Array(this.thresh);
@@ -238,7 +254,7 @@ class IxgbeRx implements RxQueue {
       st[RX_REFILL] = r;
       held -= thresh;
     }
-    if (tail >= 0) Atomics.store(this.regs, this.rdt, tail); // the doorbell
+    if (tail >= 0) Atomics.store(this.regs, this.tail, tail); // the doorbell
     st[RX_NEXT] = i;
     st[RX_HELD] = held;
     st[RX_FIRST] = first;
@@ -247,21 +263,10 @@ class IxgbeRx implements RxQueue {
     this.stats[QueueStat.BYTES] += bytes;
     return got;
   }
-
-  release(): void {
-    linux().unmap(this.regs.buffer);
-  }
 }
 
-class IxgbeTx implements TxQueue {
-  private readonly regs: Uint32Array;
-  private readonly tdt: number;
-  private readonly ring: Uint32Array;
-  private readonly base: number;
-  private readonly sw: Uint32Array;
+class IxgbeTx extends RingQueue implements TxQueue {
   private readonly rs: Uint32Array;
-  private readonly st: Uint32Array;
-  private readonly stats: Float64Array;
   private readonly counters: Float64Array;
   private readonly dmaHi: Uint32Array;
   private readonly bounce: Mempool | undefined;
@@ -271,14 +276,8 @@ class IxgbeTx implements TxQueue {
   private readonly freeThresh: number;
 
   constructor(d: QueueDescriptor<IxgbeTxData>) {
-    this.regs = mapWindow(d.data.regsFd);
-    this.tdt = d.data.block + TDT_W;
-    this.ring = Mempool.attach(d.data.ring!).words;
-    this.base = d.data.ringWord;
-    this.sw = new Uint32Array(d.data.sw);
+    super(d, TDT_W);
     this.rs = new Uint32Array(d.data.rs);
-    this.st = new Uint32Array(d.data.state);
-    this.stats = queueStats(d.stats);
     this.counters = new Float64Array(d.data.counters);
     this.dmaHi = new Uint32Array(d.data.dmaHi);
     this.bounce = d.data.bounce ? Mempool.attach(d.data.bounce) : undefined;
@@ -402,16 +401,12 @@ class IxgbeTx implements TxQueue {
     st[TX_RS_TAIL] = rsTail;
     if (tail !== st[TX_TAIL]) {
       st[TX_TAIL] = tail;
-      Atomics.store(this.regs, this.tdt, tail); // the doorbell, once per burst, after every descriptor store
+      Atomics.store(this.regs, this.tail, tail); // the doorbell, once per burst, after every descriptor store
     }
     this.stats[QueueStat.PACKETS] += sent - errors;
     this.stats[QueueStat.BYTES] += bytes;
     this.stats[QueueStat.ERRORS] += errors;
     return sent;
-  }
-
-  release(): void {
-    linux().unmap(this.regs.buffer);
   }
 }
 

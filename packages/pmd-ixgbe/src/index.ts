@@ -335,6 +335,9 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     const p = dev.priv;
     if (p.windowFd >= 0) closeSync(p.windowFd);
     p.windowFd = -1;
+    // the NIC keeps its mapping of the ring memory until the provider's handle closes (no unmap_umem)
+    p.ringPool?.release(p.memory);
+    p.ringPool = undefined;
     p.rxq = [];
     p.txq = [];
     p.rxPools = [];
