@@ -28,15 +28,15 @@ real('frames through tx and rx queue 32 in loopback: bytes, counts, packet type,
   const x = await loopbackNic(t);
   x.ethtool('-K', 'bx0', 'ntuple', 'on');
   x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
-  // L2 ether | L3 IPv4 | L4 UDP = 0x211
-  t.is(x.run(['udp', '10', '100', '1']), 'sent 10 received 10 same 10 first 1:100 ptype 0x211 opackets 10 ipackets 10 ibytes 1000\nin use after stop 0\n');
+  // L2 ether | L3 IPv4 | L4 UDP = 0x211; a flow director match: RX_FDIR (0x4) and the filter's id (its location) as the hash
+  t.is(x.run(['udp', '10', '100', '1']), 'sent 10 received 10 same 10 first 1:100 ptype 0x211 ol_flags 0x4 hash 2045 opackets 10 ipackets 10 ibytes 1000\nin use after stop 0\n');
   // 300 frames through 128-descriptor rings (wrapping both, RS and refill batches of 32), each
   // sent as two 1500-byte segments and received as a 2048 + 952 chain (2 KB rx buffers, EOP on the second)
-  t.is(x.run(['udp', '300', '3000', '2']), 'sent 300 received 300 same 300 first 2:2048+952 ptype 0x211 opackets 300 ipackets 300 ibytes 900000\nin use after stop 0\n');
+  t.is(x.run(['udp', '300', '3000', '2']), 'sent 300 received 300 same 300 first 2:2048+952 ptype 0x211 ol_flags 0x4 hash 2045 opackets 300 ipackets 300 ibytes 900000\nin use after stop 0\n');
   // mbufs of a pool the NIC cannot reach: copied into the rx pool's buffers (tx_q0_copies); a packet
   // longer than one such buffer cannot be copied: freed and counted in oerrors, not sent
-  t.is(x.run(['udp', '50', '200', '1', 'copy']), 'sent 50 received 50 same 50 first 1:200 ptype 0x211 opackets 50 ipackets 50 ibytes 10000 copies 50 oerrors 0\nin use after stop 0 + 0\n');
-  t.is(x.run(['udp', '10', '3000', '2', 'copy']), 'sent 10 received 0 same 0 first  ptype 0x-1 opackets 0 ipackets 0 ibytes 0 copies 0 oerrors 10\nin use after stop 0 + 0\n');
+  t.is(x.run(['udp', '50', '200', '1', 'copy']), 'sent 50 received 50 same 50 first 1:200 ptype 0x211 ol_flags 0x4 hash 2045 opackets 50 ipackets 50 ibytes 10000 copies 50 oerrors 0\nin use after stop 0 + 0\n');
+  t.is(x.run(['udp', '10', '3000', '2', 'copy']), 'sent 10 received 0 same 0 first  ptype 0x-1  opackets 0 ipackets 0 ibytes 0 copies 0 oerrors 10\nin use after stop 0 + 0\n');
   t.regex(x.ethtool('-S', 'bx0'), /rx_queue_32_packets: 360\n/, 'the NIC received them on queue 32');
 });
 
