@@ -72,3 +72,8 @@ real('threshold rules: DPDK\'s checks and messages at queue setup', async (t) =>
   t.is(setup(128, 128, 48, 0, 0), 'error ffff:00:00.2: rx_free_thresh (48) must be a divisor of the number of RX descriptors (128)');
   t.is(setup(128, 128, 32, 32, 32), 'ok', 'the RFC\'s --rxfreet=32 --txfreet=32 --txrst=32');
 });
+
+real('features.ini holds for a port on the emulated NIC (checkFeatures)', async (t) => {
+  const x = await loopbackNic(t);
+  t.is(x.run(['features']), 'ok 12\n');
+});
