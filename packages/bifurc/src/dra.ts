@@ -219,6 +219,12 @@ export interface QueueRegisters {
   regs: Uint32Array;
   rx: number;
   tx: number;
+  /**
+   * An fd of the memory `regs` maps (owned by the handle, open until it closes), which other
+   * threads of the process (worker lcores) map to reach the same registers:
+   * `linux().mapFd(fd, regs.byteLength)`; -1 if the provider's registers cannot be shared.
+   */
+  fd: number;
 }
 
 /** A NIC's flow director as rte_flow ops. */

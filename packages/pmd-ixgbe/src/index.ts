@@ -11,11 +11,10 @@
  * definitions of @dpkit/sim-82599 (regs, descriptors), section numbers those of the 82599
  * datasheet 322429.
  */
-import { closeSync, openSync } from 'node:fs';
 import { nicAttachment, type NicAttachment, type QueueRegisters } from '@dpkit/bifurc';
 import { DpkitError, Mempool, MemoryManager, type Xstat } from '@dpkit/eal';
 import { DrvFlags, defineDriver, mbufFreeBulk, removePorts, type DriverPort, type EthDevOps } from '@dpkit/eal/driver';
-import { linux, netdevModes, netdevPortOps } from '@dpkit/eal/linux';
+import { netdevModes, netdevPortOps } from '@dpkit/eal/linux';
 import { DESC_SIZE } from '@dpkit/sim-82599/descriptors';
 import {
   INTEL_VENDOR_ID, RXDCTL_ENABLE, SRRCTL_BSIZEPKT_SHIFT, SRRCTL_DESCTYPE_ADV_ONEBUF, SRRCTL_DROP_EN, TXDCTL_ENABLE,
@@ -89,18 +88,12 @@ async function poll(regs: Uint32Array, w: number, bit: number, set: boolean): Pr
 }
 
 /**
- * An fd of the register window that provider `map` mapped, so worker lcores can map it too:
- * NicRings gives a mapping (a plain ArrayBuffer of the main thread), not an fd, so it is
- * opened again through /proc/self/map_files (which needs CAP_SYS_ADMIN).
+ * The fd of the register window that the provider's `map` mapped (QueueRegisters.fd, owned by
+ * the provider's handle), which each lcore maps to reach the queue's registers.
  */
-function windowFd(p: IxgbePrivate, regs: Uint32Array): number {
-  const start = linux(p.label).bufferAddress(regs.buffer);
-  const path = `/proc/self/map_files/${start.toString(16)}-${(start + regs.buffer.byteLength).toString(16)}`;
-  try {
-    return openSync(path, 'r+');
-  } catch (err) {
-    throw new DpkitError(`${p.label}: cannot open ${p.at.iface}'s register window for the lcores (${path}: ${(err as NodeJS.ErrnoException).code}): net_ixgbe needs CAP_SYS_ADMIN for it`, 'EPERM');
-  }
+function windowFd(p: IxgbePrivate, r: QueueRegisters): number {
+  if (r.fd < 0) throw new DpkitError(`${p.label}: provider ${p.at.provider} gives no fd of ${p.at.iface}'s register window, so worker lcores cannot reach the registers: net_ixgbe needs a provider that shares it (QueueRegisters.fd)`, 'ENOTSUP');
+  return r.fd;
 }
 
 /** The IOVA slot of a region, registering it with the NIC the first time. */
@@ -313,7 +306,7 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       const dmaHi = new Uint32Array(p.dmaHi).fill(0);
       for (const pool of new Set(p.rxPools.filter((x): x is Mempool => x !== undefined))) dmaHi[pool.id] = await dmaSlot(p, pool);
       for (let q = 0; q < n; q++) p.regs.push(await p.at.rings.map(p.split[q]!));
-      if (p.windowFd < 0) p.windowFd = windowFd(p, p.regs[0]!.regs);
+      p.windowFd = windowFd(p, p.regs[0]!);
       for (let q = 0; q < dev.nbTxQueues; q++) {
         const d = p.txq[q]!;
         Object.assign(d, { regsFd: p.windowFd, block: p.regs[q]!.tx, ring: ring.descriptor(), ringWord: ringWord(ring, 2 * q + 1) });
@@ -333,8 +326,7 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
   stop: (dev) => stopPort(dev),
   close(dev) {
     const p = dev.priv;
-    if (p.windowFd >= 0) closeSync(p.windowFd);
-    p.windowFd = -1;
+    p.windowFd = -1; // the provider's handle owns the fd
     // the NIC keeps its mapping of the ring memory until the provider's handle closes (no unmap_umem)
     p.ringPool?.release(p.memory);
     p.ringPool = undefined;

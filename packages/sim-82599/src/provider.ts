@@ -101,6 +101,8 @@ class Sim82599Rings implements NicRings {
   private devargs: string | undefined;
   private readonly split = new Set<number>();
   private window: Uint32Array | undefined;
+  /** the window's memfd, for the lcores (QueueRegisters.fd); closed with the handle */
+  private windowFd = -1;
   private readonly dma: DmaMapping[] = [];
   private closed = false;
 
@@ -224,11 +226,13 @@ class Sim82599Rings implements NicRings {
       const l = linux(`the emulated 82599 ${this.iface}`);
       try {
         this.window = new Uint32Array(l.mapFd(r.fds[0]!, BAR0_SIZE));
-      } finally {
+      } catch (err) {
         l.close(r.fds[0]!);
+        throw err;
       }
+      this.windowFd = r.fds[0]!;
     }
-    return { queue, regs: this.window, rx: RDBAL(queue) >> 2, tx: TDBAL(queue) >> 2 };
+    return { queue, regs: this.window, rx: RDBAL(queue) >> 2, tx: TDBAL(queue) >> 2, fd: this.windowFd };
   }
 
   /** The window stays mapped for the handle's other queues; it goes at close. */
@@ -250,6 +254,8 @@ class Sim82599Rings implements NicRings {
       this.closed = true;
       if (this.window) linux().unmap(this.window.buffer);
       this.window = undefined;
+      if (this.windowFd >= 0) linux().close(this.windowFd);
+      this.windowFd = -1;
       this.dma.length = 0;
       this.ch.close();
     }

@@ -52,8 +52,8 @@ real('dpkit-testpmd --vdev=rte_bifurc,iface=bx0,qpairs=1: net_ixgbe on queue 32,
   t.regex(info, /PCI device: ffff:00:00\.\d+ 8086:10fb \(kernel driver ixgbe\)\n/);
   t.regex(info, /Split queues: queue 0 <- bx0 queue 32; split off the kernel, driven on their descriptor rings\n/);
   // the port's flow ops are the NIC's flow director: dpkit-ethtool's rule, as the port's queue 0
-  const list = await say('flow list 0', /=> .*\n/);
-  t.regex(list, /^2045\t0\t2045\ti--\tipv4 UDP dport 7777\/0xffff => QUEUE 0$/m);
+  const list = await say('flow list 0', /Rule #\d+ matches: .*\n/);
+  t.regex(list, /^2045\t0\t2045\ti--\tETH IPV4 UDP => QUEUE\nRule #2045 matches: ipv4 UDP dport 7777\/0xffff => QUEUE 0$/m);
   await say('set fwd rxonly', /testpmd> $/);
   await say('start', /TX RS bit threshold=32\n/);
   // 5 datagrams to port 7777 (the rule's), 3 to 7778 (RSS: the kernel's queues), from the kernel of the namespace
