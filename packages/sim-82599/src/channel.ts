@@ -18,11 +18,13 @@
  *     ntuple on|off               ok                 (ethtool -K IF ntuple on|off)
  *     rule_ins FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC
  *                                 ok LOC | error EOPNOTSUPP|EINVAL|ENOSPC ...  (ethtool -N; masks: 1 = match; LOC -1: any)
+ *     rule_ins ip4 ... LOC PROTO PROTOM
+ *                                 flow-type ip4: l4proto 6/17/132 make a tcp4/udp4/sctp4 rule, none an ip4 rule
  *     rule_del LOC                ok | error EINVAL ...
  *     rules                       ok rings=128 count=N, then one line per rule: LOC FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION
  */
 import { Sim82599 } from './device.js';
-import { FlowDirector, RuleError, type FlowType, type Rule } from './ntuple.js';
+import { FlowDirector, RuleError, userFlowType, type FlowType, type Rule } from './ntuple.js';
 import { Pins } from './pins.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
 import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from './regs.js';
@@ -238,9 +240,12 @@ export class ControlChannel {
         case 'rule_ins': {
           const [flow, ...rest] = args;
           const n = rest.map(Number);
-          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4') || n.length !== 10 || !n.every(Number.isInteger)) return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC'];
-          const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, loc] = n as [number, number, number, number, number, number, number, number, number, number];
-          const rule: Rule = { flow: flow as FlowType, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action };
+          const ip4 = flow === 'ip4';
+          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4' && !ip4) || n.length !== (ip4 ? 12 : 10) || !n.every(Number.isInteger)) {
+            return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC, or rule_ins ip4 ... LOC PROTO PROTOM'];
+          }
+          const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, loc, proto, protoMask] = n as number[] as [number, number, number, number, number, number, number, number, number, number, number, number];
+          const rule: Rule = { flow: ip4 ? userFlowType(proto, protoMask) : flow as FlowType, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action };
           return [`ok ${this.insertRule(rule, loc)}`];
         }
         case 'rule_del': {

@@ -2,11 +2,13 @@
  * dpkit-ethtool: ethtool's syntax and output for the emulated 82599, over its control channel
  * (device IFNAME in this network namespace). Built: -K IF ntuple on|off; -N|-U IF flow-type
  * tcp4|udp4|sctp4 [src-ip A [m M]] [dst-ip A [m M]] [src-port P [m M]] [dst-port P [m M]]
- * action N|-1 [loc L]; -N|-U IF delete L; -n|-u IF; -S IF; -l IF; -i IF; -x IF. Masks on the
+ * action N|-1 [loc L]; -N|-U IF flow-type ip4 [src-ip..] [dst-ip..] [l4proto N [m M]]
+ * [l4data|spi V [m M]] action N|-1 [loc L]; -N|-U IF delete L; -n|-u IF; -S IF; -l IF; -i IF; -x IF. Masks on the
  * command line are ethtool's: a 1 bit is ignored. Output as ethtool 6.1 prints it.
  */
 import { ChannelClient } from './client.js';
 import { channelName } from './channel.js';
+import { AddonLoadError } from './native.js';
 
 class UsageError extends Error {}
 
@@ -34,20 +36,37 @@ function port(text: string, what: string): number {
 
 const dotted = (a: number) => [a >>> 24, (a >>> 16) & 0xFF, (a >>> 8) & 0xFF, a & 0xFF].join('.');
 
+function u8(text: string, what: string): number {
+  const v = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 0 && v <= 0xFF)) throw new UsageError(`Invalid ${what} value[${text}]`);
+  return v;
+}
+
+function be32(text: string, what: string): number {
+  const v = /^0x[0-9a-f]{1,8}$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 0 && v <= 0xFFFFFFFF)) throw new UsageError(`Invalid ${what} value[${text}]`);
+  return v;
+}
+
+type Parse = (t: string, w: string) => number;
+/** the options of each flow type (ethtool's rule_nfc_tcp_ip4 / rule_nfc_usr_ip4): the field, its parser, its full mask */
+const PORTS: Record<string, [string, Parse, number]> = { 'src-port': ['sport', port, 0xFFFF], 'dst-port': ['dport', port, 0xFFFF] };
+const ADDRS: Record<string, [string, Parse, number]> = { 'src-ip': ['src', ipv4, 0xFFFFFFFF], 'dst-ip': ['dst', ipv4, 0xFFFFFFFF] };
+/** ip4's l4data and spi are the first 4 bytes of L4 (ports' place): source port in the high half */
+const USER: Record<string, [string, Parse, number]> = { ...ADDRS, ...PORTS, l4proto: ['proto', u8, 0xFF], l4data: ['l4', be32, 0xFFFFFFFF], spi: ['l4', be32, 0xFFFFFFFF] };
+
 /** `-N IF flow-type ...` after IF: the channel's rule_ins request. */
 export function ruleRequest(args: string[]): string {
   if (args[0] !== 'flow-type' || !args[1]) throw new UsageError('Add rule, invalid syntax');
   const flow = args[1];
-  if (!['tcp4', 'udp4', 'sctp4'].includes(flow)) {
-    if (['ip4', 'ah4', 'esp4', 'ether', 'ip6', 'tcp6', 'udp6', 'sctp6', 'ah6', 'esp6'].includes(flow)) throw new UsageError(`flow-type ${flow} is not built for this NIC yet (tcp4, udp4, sctp4 are)`);
+  if (!['tcp4', 'udp4', 'sctp4', 'ip4'].includes(flow)) {
+    if (['ah4', 'esp4', 'ether', 'ip6', 'tcp6', 'udp6', 'sctp6', 'ah6', 'esp6'].includes(flow)) throw new UsageError(`flow-type ${flow} is not built for this NIC yet (tcp4, udp4, sctp4, ip4 are)`);
     throw new UsageError(`Add rule, invalid rule type[${flow}]`);
   }
-  const f = { src: [0, 0], dst: [0, 0], sport: [0, 0], dport: [0, 0] } as Record<string, [number, number]>;
+  const f = { src: [0, 0], dst: [0, 0], sport: [0, 0], dport: [0, 0], proto: [0, 0], l4: [0, 0] } as Record<string, [number, number]>;
   let action: number | undefined;
   let loc = -1;
-  const fields: Record<string, [string, (t: string, w: string) => number, number]> = {
-    'src-ip': ['src', ipv4, 0xFFFFFFFF], 'dst-ip': ['dst', ipv4, 0xFFFFFFFF], 'src-port': ['sport', port, 0xFFFF], 'dst-port': ['dport', port, 0xFFFF],
-  };
+  const fields = flow === 'ip4' ? USER : { ...ADDRS, ...PORTS };
   for (let i = 2; i < args.length; i++) {
     const name = args[i]!;
     const value = args[++i];
@@ -64,6 +83,8 @@ export function ruleRequest(args: string[]): string {
         i += 2;
       }
       f[key] = [v, mask];
+    } else if (name === 'tos') {
+      throw new UsageError('tos cannot be matched: the 82599\'s flow director has no TOS field (Linux\'s ixgbe ignores it); leave it out');
     } else if (name === 'action' || name === 'queue') {
       if (!/^-?\d+$/.test(value)) throw new UsageError(`Invalid ${name} value[${value}]`);
       action = Number(value);
@@ -75,8 +96,12 @@ export function ruleRequest(args: string[]): string {
     }
   }
   if (action === undefined) throw new UsageError('Add rule, invalid syntax: action N (a queue, or -1 to drop) is needed');
-  const [src, dst, sport, dport] = [f.src!, f.dst!, f.sport!, f.dport!];
-  return ['rule_ins', flow, src[0], src[1], dst[0], dst[1], sport[0], sport[1], dport[0], dport[1], action, loc].join(' ');
+  const [src, dst, proto, l4] = [f.src!, f.dst!, f.proto!, f.l4!];
+  // l4data/spi and src-port/dst-port share the same 4 bytes, as in ethtool_usrip4_spec
+  const sport = l4[1] ? [l4[0] >>> 16, l4[1] >>> 16] : f.sport!;
+  const dport = l4[1] ? [l4[0] & 0xFFFF, l4[1] & 0xFFFF] : f.dport!;
+  const request = ['rule_ins', flow, src[0], src[1], dst[0], dst[1], sport[0], sport[1], dport[0], dport[1], action, loc];
+  return (flow === 'ip4' ? [...request, proto[0], proto[1]] : request).join(' ');
 }
 
 /** The rule list in ethtool -n's format, from the channel's `rules` reply. */
@@ -84,7 +109,7 @@ export function formatRules(reply: string): string {
   const [head, ...lines] = reply.split('\n');
   const rings = /rings=(\d+)/.exec(head ?? '')?.[1] ?? '0';
   let out = `${rings} RX rings available\nTotal ${lines.length} rules\n\n`;
-  const type: Record<string, string> = { tcp4: 'TCP over IPv4', udp4: 'UDP over IPv4', sctp4: 'SCTP over IPv4' };
+  const type: Record<string, string> = { tcp4: 'TCP over IPv4', udp4: 'UDP over IPv4', sctp4: 'SCTP over IPv4', ip4: 'Raw IPv4' };
   for (const line of lines) {
     const [loc, flow, ...n] = line.split(' ');
     const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
@@ -92,8 +117,14 @@ export function formatRules(reply: string): string {
     out += `\tSrc IP addr: ${dotted(src! & srcMask!)} mask: ${dotted(~srcMask! >>> 0)}\n`;
     out += `\tDest IP addr: ${dotted(dst! & dstMask!)} mask: ${dotted(~dstMask! >>> 0)}\n`;
     out += '\tTOS: 0x0 mask: 0xff\n';
-    out += `\tSrc port: ${sport! & sportMask!} mask: 0x${(~sportMask! & 0xFFFF).toString(16)}\n`;
-    out += `\tDest port: ${dport! & dportMask!} mask: 0x${(~dportMask! & 0xFFFF).toString(16)}\n`;
+    if (flow === 'ip4') {
+      // ixgbe reports an ip4 rule's protocol as 0 under a zero mask (printed inverted: 0xff), its ports as the L4 bytes
+      const l4 = (((sport! & sportMask!) << 16) | (dport! & dportMask!)) >>> 0, l4Mask = ~((sportMask! << 16) | dportMask!) >>> 0;
+      out += `\tProtocol: 0 mask: 0xff\n\tL4 bytes: 0x${l4.toString(16)} mask: 0x${l4Mask.toString(16)}\n`;
+    } else {
+      out += `\tSrc port: ${sport! & sportMask!} mask: 0x${(~sportMask! & 0xFFFF).toString(16)}\n`;
+      out += `\tDest port: ${dport! & dportMask!} mask: 0x${(~dportMask! & 0xFFFF).toString(16)}\n`;
+    }
     out += action === -1 ? '\tAction: Drop\n\n' : `\tAction: Direct to queue ${action}\n\n`;
   }
   return out;
@@ -113,11 +144,17 @@ export function formatRss(ifname: string, rings: number, reply: string): string 
   return `${out}RSS hash function:\n    toeplitz: on\n    xor: off\n    crc32: off\n`;
 }
 
+/** The one line for a failed connect: the addon's own line when it does not load, else no such device here. */
+export function connectFailure(ifname: string, err: Error): string {
+  if (err instanceof AddonLoadError) return err.message;
+  return `no emulated 82599 ${ifname} in this network namespace (@${channelName(ifname)}: ${err.message.replace(/^.*: /, '')})`;
+}
+
 function connect(ifname: string): ChannelClient {
   try {
     return ChannelClient.connect(ifname);
   } catch (err) {
-    throw new UsageError(`no emulated 82599 ${ifname} in this network namespace (@${channelName(ifname)}: ${(err as Error).message.replace(/^.*: /, '')})`);
+    throw new UsageError(connectFailure(ifname, err as Error));
   }
 }
 
@@ -140,7 +177,7 @@ export function ethtool(argv: string[]): [string, string, number] {
       const request = ruleRequest(rest);
       const r = connect(ifname).request(request);
       if (!r.ok) return ['', `rmgr: Cannot insert RX class rule: ${STRERROR[r.text.split(' ')[0]!] ?? r.text}\nCannot insert classification rule\n`, 1];
-      return [request.endsWith(' -1') ? `Added rule with ID ${r.text}\n` : '', '', 0];
+      return [request.split(' ')[11] === '-1' ? `Added rule with ID ${r.text}\n` : '', '', 0]; // LOC -1: the location was chosen
     }
     if (option === '-n' || option === '-u' || option === '--show-ntuple' || option === '--show-nfc') {
       if (rest.length) throw new UsageError('only the rule list (no "rule N" or "rx-flow-hash") is built for this NIC');

@@ -71,6 +71,9 @@ export interface SimBinding {
 }
 
 const packageDir = fileURLToPath(new URL('../', import.meta.url));
+
+/** The addon did not load: its message is the one line to show (what failed, how to build it). */
+export class AddonLoadError extends Error {}
 let binding: SimBinding | undefined;
 
 export function simNative(): SimBinding {
@@ -80,7 +83,7 @@ export function simNative(): SimBinding {
     const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as (dir: string) => unknown;
     binding = nodeGypBuild(packageDir) as SimBinding;
   } catch (err) {
-    throw new Error(`@dpkit/sim-82599: its addon does not load (${(err as Error).message.split('\n')[0]!.trim()}); build it from source with \`npx @dpkit/sim-82599 build-native\` in the application's directory (needs a C++17 compiler, make and python3)`);
+    throw new AddonLoadError(`@dpkit/sim-82599: its addon does not load (${(err as Error).message.split('\n')[0]!.trim()}); build it from source with \`npx @dpkit/sim-82599 build-native\` in the application's directory (needs a C++17 compiler, make and python3)`);
   }
   return binding;
 }

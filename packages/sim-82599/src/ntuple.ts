@@ -8,15 +8,16 @@
  */
 import type { Sim82599 } from './device.js';
 import {
-  ATR_FLOW_TYPE_SCTPV4, ATR_FLOW_TYPE_TCPV4, ATR_FLOW_TYPE_UDPV4, FDIRCMD, FDIRCMD_CMD_ADD_FLOW, FDIRCMD_CMD_MASK,
+  ATR_FLOW_TYPE_IPV4, ATR_FLOW_TYPE_SCTPV4, ATR_FLOW_TYPE_TCPV4, ATR_FLOW_TYPE_UDPV4, FDIRCMD, FDIRCMD_CMD_ADD_FLOW, FDIRCMD_CMD_MASK,
   FDIRCMD_CMD_QUERY_REM_FILT, FDIRCMD_CMD_REMOVE_FLOW, FDIRCMD_DROP, FDIRCMD_FILTER_UPDATE, FDIRCMD_FILTER_VALID,
   FDIRCMD_FLOW_TYPE_SHIFT, FDIRCMD_LAST, FDIRCMD_QUEUE_EN, FDIRCMD_RX_QUEUE_SHIFT, FDIRCTRL, FDIRCTRL_INIT_DONE,
   FDIRDIP4M, FDIRHASH, FDIRHASH_SIG_SW_INDEX_SHIFT, FDIRHKEY, FDIRIPDA, FDIRIPSA, FDIRM, FDIRPORT, FDIRSIP4M, FDIRSKEY,
-  FDIRTCPM, FDIRUDPM, FDIRVLAN, FDIR_DROP_QUEUE, RX_QUEUES, fdirPerfectFilters,
+  FDIRM_L4P, FDIRTCPM, FDIRUDPM, FDIRVLAN, FDIR_DROP_QUEUE, RX_QUEUES, fdirPerfectFilters,
 } from './regs.js';
 
-export type FlowType = 'tcp4' | 'udp4' | 'sctp4';
-const ATR: Record<FlowType, number> = { udp4: ATR_FLOW_TYPE_UDPV4, tcp4: ATR_FLOW_TYPE_TCPV4, sctp4: ATR_FLOW_TYPE_SCTPV4 };
+/** ip4: IPv4 of any L4 protocol (the filter's flow type IPv4 with the L4 type masked) */
+export type FlowType = 'tcp4' | 'udp4' | 'sctp4' | 'ip4';
+const ATR: Record<FlowType, number> = { udp4: ATR_FLOW_TYPE_UDPV4, tcp4: ATR_FLOW_TYPE_TCPV4, sctp4: ATR_FLOW_TYPE_SCTPV4, ip4: ATR_FLOW_TYPE_IPV4 };
 
 /** An ntuple rule; addresses are host-order numbers, masks have 1 for a bit to match (the kernel's m_u). */
 export interface Rule {
@@ -44,7 +45,20 @@ export class RuleError extends Error {
 const bitrev16 = (v: number) => { let o = 0; for (let i = 0; i < 16; i++) o |= ((v >> i) & 1) << (15 - i); return o; };
 /** a host-order IPv4 number as FDIRIPSA holds it: the wire-order bytes read as a little-endian word */
 const wireLe = (a: number) => (((a >>> 24) & 0xFF) | (((a >>> 16) & 0xFF) << 8) | (((a >>> 8) & 0xFF) << 16) | ((a & 0xFF) << 24)) >>> 0;
-const sameMask = (a: Rule, b: Rule) => a.srcMask === b.srcMask && a.dstMask === b.dstMask && a.sportMask === b.sportMask && a.dportMask === b.dportMask;
+/** the whole input mask, the L4 type's (masked for ip4 only) included, as ixgbe compares it */
+const sameMask = (a: Rule, b: Rule) => (a.flow === 'ip4') === (b.flow === 'ip4') && a.srcMask === b.srcMask && a.dstMask === b.dstMask && a.sportMask === b.sportMask && a.dportMask === b.dportMask;
+
+/**
+ * ETHTOOL_SRXCLSRLINS's flow type for `flow-type ip4` (an IP_USER_FLOW spec), as Linux's
+ * ixgbe_flowspec_to_flow_type decides it: l4proto 6, 17, 132 make a tcp4, udp4, sctp4 rule
+ * (listed back as such); no l4proto (0 under a zero mask) an ip4 rule; anything else EINVAL.
+ */
+export function userFlowType(proto: number, protoMask: number): FlowType {
+  const flow = ({ 6: 'tcp4', 17: 'udp4', 132: 'sctp4' } as Record<number, FlowType>)[proto];
+  if (flow) return flow;
+  if (proto === 0 && protoMask === 0) return 'ip4';
+  throw new RuleError('EINVAL', 'Unrecognized flow type');
+}
 
 export class FlowDirector {
   enabled = false;
@@ -88,6 +102,8 @@ export class FlowDirector {
       while (loc >= 0 && this.rules.has(loc)) loc--;
       if (loc < 0) throw new RuleError('ENOSPC', 'no free location');
     }
+    // ixgbe_fdir_set_input_mask_82599: with the L4 type masked no port may be compared
+    if (rule.flow === 'ip4' && (rule.sportMask || rule.dportMask)) throw new RuleError('EINVAL', 'Error writing mask');
     const others = [...this.rules].filter(([l]) => l !== loc).map(([, r]) => r);
     if (others.length && !sameMask(others[0]!, rule)) throw new RuleError('EINVAL', 'Only one mask supported per port');
     if (this.programmed.has(loc)) this.unprogram(loc);
@@ -121,7 +137,8 @@ export class FlowDirector {
 
   /** The port's one input mask (ixgbe_fdir_set_input_mask_82599): 1 bits in these registers are ignored. */
   private programMask(rule: Rule): void {
-    this.set(FDIRM, 0x37); // DIPv6 | FLEX | POOL | VLANP | VLANID masked; L4 type compared
+    // DIPv6 | FLEX | POOL | VLANP | VLANID masked; the L4 type compared, or masked for ip4
+    this.set(FDIRM, 0x37 | (rule.flow === 'ip4' ? FDIRM_L4P : 0));
     this.set(FDIRSIP4M, ~wireLe(rule.srcMask));
     this.set(FDIRDIP4M, ~wireLe(rule.dstMask));
     const ports = ~((bitrev16(rule.dportMask) << 16) | bitrev16(rule.sportMask));

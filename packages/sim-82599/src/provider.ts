@@ -345,7 +345,7 @@ class Sim82599FlowDirector implements NicFlowSteering {
       const [loc, flow, ...n] = line.split(' ');
       const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
       const rule: FlowRule = {
-        priority: Number(loc), count: false, match: { ipVersion: 4, proto: PROTO[flow!]! },
+        priority: Number(loc), count: false, match: flow === 'ip4' ? { ipVersion: 4 } : { ipVersion: 4, proto: PROTO[flow!]! },
         action: action === -1 ? { type: 'drop' } : action! >= this.o.qoff && action! < this.o.qoff + this.o.queues ? { type: 'queue', index: action! - this.o.qoff } : { type: 'kernel' },
       };
       if (srcMask) rule.match.src = { addr: bytes4(src!), mask: bytes4(srcMask) };

@@ -1,12 +1,14 @@
 // dpkit-ethtool against a device and its control channel: ethtool's output and errors for
 // ntuple rules, the rules programmed into the flow director only while their queue is the
 // kernel's or split to a process, and given back to the kernel when that process dies.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ControlChannel, channelName } from '../channel.js';
 import * as d from '../descriptors.js';
+import { connectFailure } from '../ethtool.js';
 import { kernelSideUp } from '../kernel.js';
+import { AddonLoadError } from '../native.js';
 import * as r from '../regs.js';
 import { ipv4, rig, until } from './rig.js';
 
@@ -25,22 +27,23 @@ function run(file: string, args: string[]): Promise<{ stdout: string; stderr: st
   });
 }
 
-test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their queue has an owner, given back on kill -9', async (t) => {
+const et = (...args: string[]) => run(bin, args);
+const refused = { stdout: '', stderr: 'rmgr: Cannot insert RX class rule: Invalid argument\nCannot insert classification rule\n', status: 1 };
+
+/** A started device with 32 kernel queues behind channel IF, tx queue 5 set up, and `send` (proto, src): the rx queues whose frame count moved. */
+async function device(t: ExecutionContext, IF: string) {
   const x = rig();
   t.teardown(x.close);
-  const IF = `st${process.pid}`;
   const ch = new ControlChannel(x.nic, { ifname: IF, kernelQueues: 32, ifinfo: () => ({ mac: '02:00:00:00:00:01', mtu: 1500 }) });
   t.teardown(() => ch.close());
   x.nic.kernelQueuesWithoutTap(32);
   x.nic.start();
   kernelSideUp(x.nic, 32);
   await x.txQueue(5, 0x2000);
-  const et = (...args: string[]) => run(bin, args);
   let sent = 0;
-  /** sends a UDP frame from `src`; resolves with the rx queue whose frame count moved */
-  const send = async (src: string) => {
+  const send = async (src: string, proto = 17) => {
     const before = x.nic.counters().rxQueueFrames;
-    const f = ipv4(17, src, '10.0.0.2', 5000, 6000);
+    const f = ipv4(proto, src, '10.0.0.2', 5000, 6000);
     x.bytes.set(f, 0x40000 + (sent % 32) * 0x800);
     x.txDescriptor(0x2000, sent % 32, 0x40000 + (sent % 32) * 0x800, f.length, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, f.length);
     x.setReg(r.TDT(5), ++sent % 32);
@@ -48,6 +51,12 @@ test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their que
     await until(() => { const now = x.nic.counters().rxQueueFrames; moved = now.flatMap((n, q) => (n !== before[q] ? [q] : [])); return moved.length > 0; });
     return moved;
   };
+  return { x, ch, send, sent: () => sent };
+}
+
+test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their queue has an owner, given back on kill -9', async (t) => {
+  const IF = `st${process.pid}`;
+  const { x, ch, send, sent: count } = await device(t, IF);
 
   t.deepEqual(await et('-N', IF, 'flow-type', 'udp4', 'src-ip', '1.1.1.1', 'action', '32'),
     { stdout: '', stderr: 'rmgr: Cannot insert RX class rule: Operation not supported\nCannot insert classification rule\n', status: 1 }, 'ntuple is off');
@@ -55,7 +64,7 @@ test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their que
   t.deepEqual(await et('-N', IF, 'flow-type', 'udp4', 'src-ip', '0.0.0.0', 'action', '0'), { stdout: 'Added rule with ID 2045\n', stderr: '', status: 0 });
   t.deepEqual(await et('-N', IF, 'flow-type', 'udp4', 'src-ip', '1.1.1.1', 'action', '32'), { stdout: 'Added rule with ID 2044\n', stderr: '', status: 0 });
   t.deepEqual(await et('-N', IF, 'flow-type', 'tcp4', 'dst-port', '80', 'action', '33'),
-    { stdout: '', stderr: 'rmgr: Cannot insert RX class rule: Invalid argument\nCannot insert classification rule\n', status: 1 }, 'one mask per port');
+    refused, 'one mask per port');
   const rule = (loc: number, src: string, action: number) => `Filter: ${loc}\n\tRule Type: UDP over IPv4\n\tSrc IP addr: ${src} mask: 0.0.0.0\n\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n` +
     `\tTOS: 0x0 mask: 0xff\n\tSrc port: 0 mask: 0xffff\n\tDest port: 0 mask: 0xffff\n\tAction: Direct to queue ${action}\n\n`;
   t.deepEqual(await et('-n', IF), { stdout: `128 RX rings available\nTotal 2 rules\n\n${rule(2044, '1.1.1.1', 32)}${rule(2045, '0.0.0.0', 0)}`, stderr: '', status: 0 });
@@ -97,8 +106,49 @@ test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their que
     '6d:5a:56:da:25:5b:0e:c2:41:67:25:3d:43:a3:8f:b0:d0:ca:2b:cb:ae:7b:30:b4:77:cb:2d:a3:80:30:f2:0c:6a:42:b7:3b:be:ac:01:fa\n' +
     'RSS hash function:\n    toeplitz: on\n    xor: off\n    crc32: off\n', stderr: '', status: 0 });
   const stats = (await et('-S', IF)).stdout;
+  const sent = count();
   t.true(stats.startsWith(`NIC statistics:\n     rx_packets: ${sent}\n     tx_packets: ${sent}\n     rx_bytes: ${sent * 42}\n     tx_bytes: ${sent * 42}\n`), stats.slice(0, 200));
   t.regex(stats, /\n     fdir_match: 1\n/, 'one frame matched a programmed rule (the one to queue 32 while it had an owner)');
   t.regex(stats, /\n     rx_queue_32_packets: 1\n/);
-  t.deepEqual(await et('-N', IF, 'flow-type', 'udp6', 'action', '1'), { stdout: '', stderr: 'dpkit-ethtool: flow-type udp6 is not built for this NIC yet (tcp4, udp4, sctp4 are)\n', status: 1 });
+  t.deepEqual(await et('-N', IF, 'flow-type', 'udp6', 'action', '1'), { stdout: '', stderr: 'dpkit-ethtool: flow-type udp6 is not built for this NIC yet (tcp4, udp4, sctp4, ip4 are)\n', status: 1 });
+});
+
+test('dpkit-ethtool: flow-type ip4 steers IPv4 of any protocol, l4proto 17 makes a udp4 rule, and ixgbe\'s refusals', async (t) => {
+  const IF = `si${process.pid}`;
+  const { send } = await device(t, IF);
+  const kernel = (qs: number[]) => qs.length === 1 && qs[0]! < 16; // RSS spreads over queues 0-15 only
+  t.deepEqual(await et('-K', IF, 'ntuple', 'on'), { stdout: '', stderr: '', status: 0 });
+  // what Linux's ixgbe refuses (EINVAL): a protocol it has no flow type for, l4proto 0 compared, ports with no L4 type
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.9', 'l4proto', '1', 'action', '20'), refused, 'l4proto 1: Unrecognized flow type');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.9', 'l4proto', '0', 'action', '20'), refused, 'l4proto 0 under a full mask');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.9', 'l4data', '0x13880000', 'm', '0xffff', 'action', '20'), refused, 'a port compared while the L4 type is masked');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.9', 'tos', '4', 'action', '20'),
+    { stdout: '', stderr: 'dpkit-ethtool: tos cannot be matched: the 82599\'s flow director has no TOS field (Linux\'s ixgbe ignores it); leave it out\n', status: 1 });
+  t.deepEqual(await et('-n', IF), { stdout: '128 RX rings available\nTotal 0 rules\n\n', stderr: '', status: 0 }, 'nothing refused was kept');
+
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.9', 'action', '20'), { stdout: 'Added rule with ID 2045\n', stderr: '', status: 0 });
+  t.deepEqual(await et('-n', IF), { stdout: '128 RX rings available\nTotal 1 rules\n\nFilter: 2045\n\tRule Type: Raw IPv4\n' +
+    '\tSrc IP addr: 10.9.9.9 mask: 0.0.0.0\n\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n\tTOS: 0x0 mask: 0xff\n' +
+    '\tProtocol: 0 mask: 0xff\n\tL4 bytes: 0x0 mask: 0xffffffff\n\tAction: Direct to queue 20\n\n', stderr: '', status: 0 });
+  t.deepEqual(await send('10.9.9.9', 1), [20], 'an ICMP frame from 10.9.9.9 goes to queue 20');
+  t.deepEqual(await send('10.9.9.9', 47), [20], 'a GRE frame too');
+  t.deepEqual(await send('10.9.9.9', 17), [20], 'and a UDP one: the L4 type is masked');
+  t.true(kernel(await send('10.9.9.8', 1)), 'another source: RSS, a kernel queue');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'udp4', 'src-ip', '10.9.9.7', 'action', '21'), refused, 'a udp4 rule compares the L4 type: another mask');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.7', 'l4proto', '17', 'action', '21'), refused, 'l4proto 17 is a udp4 rule: another mask');
+  t.deepEqual(await et('-N', IF, 'delete', '2045'), { stdout: '', stderr: '', status: 0 });
+  t.true(kernel(await send('10.9.9.9', 1)), 'deleted: the ICMP frame is RSS\'s again');
+
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.7', 'l4proto', '17', 'action', '21', 'loc', '5'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(await et('-n', IF), { stdout: '128 RX rings available\nTotal 1 rules\n\nFilter: 5\n\tRule Type: UDP over IPv4\n' +
+    '\tSrc IP addr: 10.9.9.7 mask: 0.0.0.0\n\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n\tTOS: 0x0 mask: 0xff\n' +
+    '\tSrc port: 0 mask: 0xffff\n\tDest port: 0 mask: 0xffff\n\tAction: Direct to queue 21\n\n', stderr: '', status: 0 }, 'listed back as ixgbe keeps it: a udp4 rule');
+  t.deepEqual(await send('10.9.9.7', 17), [21], 'UDP from 10.9.9.7: queue 21');
+  t.true(kernel(await send('10.9.9.7', 1)), 'ICMP from 10.9.9.7 is not UDP: RSS');
+});
+
+test('dpkit-ethtool: a missing addon is its own line (how to build it), not "no emulated 82599"', (t) => {
+  const load = new AddonLoadError('@dpkit/sim-82599: its addon does not load (No native build was found); build it from source with `npx @dpkit/sim-82599 build-native` in the application\'s directory');
+  t.is(connectFailure('ve0', load), load.message);
+  t.is(connectFailure('ve0', new Error('connect @dpkit-sim-82599/ve0: ECONNREFUSED')), 'no emulated 82599 ve0 in this network namespace (@dpkit-sim-82599/ve0: ECONNREFUSED)');
 });
