@@ -115,7 +115,7 @@ test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their que
 
 test('dpkit-ethtool: flow-type ip4 steers IPv4 of any protocol, l4proto 17 makes a udp4 rule, and ixgbe\'s refusals', async (t) => {
   const IF = `si${process.pid}`;
-  const { send } = await device(t, IF);
+  const { x, send } = await device(t, IF);
   const kernel = (qs: number[]) => qs.length === 1 && qs[0]! < 16; // RSS spreads over queues 0-15 only
   t.deepEqual(await et('-K', IF, 'ntuple', 'on'), { stdout: '', stderr: '', status: 0 });
   // what Linux's ixgbe refuses (EINVAL): a protocol it has no flow type for, l4proto 0 compared, ports with no L4 type
@@ -127,6 +127,8 @@ test('dpkit-ethtool: flow-type ip4 steers IPv4 of any protocol, l4proto 17 makes
   t.deepEqual(await et('-n', IF), { stdout: '128 RX rings available\nTotal 0 rules\n\n', stderr: '', status: 0 }, 'nothing refused was kept');
 
   t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.9', 'action', '20'), { stdout: 'Added rule with ID 2045\n', stderr: '', status: 0 });
+  t.is(x.reg(r.FDIRM), 0x3F, 'the input mask as ixgbe writes it for ip4: the L4 type masked (FDIRM.L4P) besides DIPv6, flex, pool, VLAN');
+  t.is(x.reg(r.FDIRCMD), 0x00148808, 'FDIRCMD as ixgbe writes it: flow type IPv4 (0), queue 20 (QUEUE_EN, LAST, FILTER_UPDATE), CMD done');
   t.deepEqual(await et('-n', IF), { stdout: '128 RX rings available\nTotal 1 rules\n\nFilter: 2045\n\tRule Type: Raw IPv4\n' +
     '\tSrc IP addr: 10.9.9.9 mask: 0.0.0.0\n\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n\tTOS: 0x0 mask: 0xff\n' +
     '\tProtocol: 0 mask: 0xff\n\tL4 bytes: 0x0 mask: 0xffffffff\n\tAction: Direct to queue 20\n\n', stderr: '', status: 0 });
