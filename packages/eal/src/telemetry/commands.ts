@@ -138,7 +138,27 @@ function mempoolInfo(p: Mempool): TelemetryValue {
   };
 }
 
-/** Registers /eal/params, /ethdev/* and /mempool/* on `t`. */
+/** dpkit's /dpkit/flow/list: each rule's id, priority, action and (with `count`) its counters. */
+function flowList(dev: EthDev): TelemetryValue {
+  let flow;
+  try {
+    flow = dev.flow();
+  } catch {
+    return null; // the port takes no flow rules
+  }
+  return flow.list().map(({ id, rule }) => {
+    const a = rule.action;
+    const entry: Record<string, TelemetryValue> = { id, priority: rule.priority, action: a.type === 'queue' ? `queue ${a.index}` : a.type };
+    if (rule.count) {
+      const c = flow.query(id);
+      entry.hits = c.hits;
+      entry.bytes = c.bytes;
+    }
+    return entry;
+  });
+}
+
+/** Registers /eal/params, /ethdev/*, /mempool/* and dpkit's /dpkit/ethdev/describe, /dpkit/flow/list on `t`. */
 export function registerEalCommands(t: Telemetry, src: EalTelemetrySources): void {
   const ports = (params: string | undefined, fn: (d: EthDev) => TelemetryValue) => {
     const dev = portOf(src.ethdevs, params);
@@ -157,4 +177,8 @@ export function registerEalCommands(t: Telemetry, src: EalTelemetrySources): voi
     const pool = [...src.pools()].find((m) => m.name === p.slice(0, 31));
     return pool ? mempoolInfo(pool) : {};
   });
+  t.register('/dpkit/ethdev/describe', "dpkit: the driver's own lines for a port (kernel netdev, split queues...), as show port info ends with. Parameters: int port_id",
+    (_c, p) => ports(p, (d) => d.describe()));
+  t.register('/dpkit/flow/list', 'dpkit: the flow rules of a port: id, priority, action, and hits/bytes for rules with count. Parameters: int port_id',
+    (_c, p) => ports(p, flowList));
 }
