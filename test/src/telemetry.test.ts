@@ -4,7 +4,7 @@
  * when stdin is not a terminal, prints one JSON line per command that starts with '/'.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import test from 'ava';
 import { TestpmdProcess } from './testpmd-process.js';
 
@@ -12,6 +12,11 @@ const CLIENT = '/usr/bin/dpdk-telemetry.py';
 let seq = 0;
 const uniquePrefix = () => `tele${process.pid}-${seq++}`;
 const socketOf = (p: string) => `/var/run/dpdk/${p}/dpdk_telemetry.v2`;
+/** Kills testpmd if the test left it running, and removes what a killed one leaves behind. */
+function reap(p: TestpmdProcess, filePrefix: string): void {
+  p.kill();
+  rmSync(`/var/run/dpdk/${filePrefix}`, { recursive: true, force: true });
+}
 
 /** Runs dpdk-telemetry.py -f PREFIX with `commands` on stdin; its stdout lines, bounded to 20 s. */
 function telemetry(filePrefix: string, commands: string[]): Promise<string[]> {
@@ -115,7 +120,7 @@ test('dpdk-telemetry.py reads DPDK 22.11\'s commands from a running dpkit-testpm
     t.false(existsSync(socketOf(fp)), 'the socket file is gone after quit');
     t.false(existsSync(`/var/run/dpdk/${fp}`), 'and its directory');
   } finally {
-    p.kill();
+    reap(p, fp);
   }
 });
 
@@ -161,7 +166,7 @@ test('a second client is served while the first stays connected, and the elevent
     t.deepEqual(await query(fp, ['/ethdev/list']), [[0]], 'served again once they have gone');
   } finally {
     first.kill();
-    p.kill();
+    reap(p, fp);
   }
 });
 
@@ -172,6 +177,6 @@ test('--no-telemetry: no socket, and dpdk-telemetry.py says it cannot connect', 
     t.false(existsSync(socketOf(fp)));
     t.deepEqual(await telemetry(fp, ['/ethdev/list']), [`Error connecting to ${socketOf(fp)}`]);
   } finally {
-    p.kill();
+    reap(p, fp);
   }
 });
