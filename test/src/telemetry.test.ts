@@ -170,6 +170,28 @@ test('a second client is served while the first stays connected, and the elevent
   }
 });
 
+const FLOWTAB = ['-l', '0-1', '--no-pci', '-d', new URL('./fixtures/flow-table-driver.js', import.meta.url).pathname, '--vdev=net_flowtab0'];
+
+test('dpkit\'s extras: /dpkit/flow/list gives each rule\'s id, priority, action and counters; /dpkit/ethdev/describe', async (t) => {
+  const fp = uniquePrefix();
+  const p = await startTestpmd([...FLOWTAB, `--file-prefix=${fp}`]);
+  try {
+    t.regex(await p.command('flow create 0 ingress pattern eth / ipv4 / udp dst is 7777 / end actions queue index 1 / count / end'), /Flow rule #0 created/);
+    t.regex(await p.command('flow create 0 priority 2 ingress pattern eth / ipv4 / tcp / end actions drop / end'), /Flow rule #1 created/);
+    const [flows, describe, none] = await query(fp, ['/dpkit/flow/list,0', '/dpkit/ethdev/describe,0', '/dpkit/flow/list,4']);
+    t.deepEqual(flows, [
+      { id: 0, priority: 0, action: 'queue 1', hits: 0, bytes: 0 },
+      { id: 1, priority: 2, action: 'drop' },
+    ]);
+    t.deepEqual(describe, [], 'net_flowtab0 has no describe op: no lines, as show port info adds none');
+    t.is(none, null);
+    await p.command('flow destroy 0 rule 0');
+    t.deepEqual(await query(fp, ['/dpkit/flow/list,0']), [[{ id: 1, priority: 2, action: 'drop' }]]);
+  } finally {
+    reap(p, fp);
+  }
+});
+
 test('--no-telemetry: no socket, and dpdk-telemetry.py says it cannot connect', async (t) => {
   const fp = uniquePrefix();
   const p = await startTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_null0', '--no-telemetry', `--file-prefix=${fp}`]);
