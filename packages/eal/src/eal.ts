@@ -230,7 +230,7 @@ export class Eal {
   /** rte_telemetry_init: the v2 socket for this --file-prefix (needs the Linux addon). */
   private startTelemetry(kernel: LinuxBinding | undefined): void {
     if (!kernel) {
-      this.log.notice('telemetry: not started (no Linux addon)');
+      this.log.debug('telemetry: not started (no Linux addon)');
       return;
     }
     this.telemetry.start(kernel, this.options.filePrefix);
