@@ -6,6 +6,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import test from 'ava';
+import { kernelTest } from '@dpkit/eal/testing';
+import { BifurcLab } from './lab.js';
 import { TestpmdProcess } from './testpmd-process.js';
 
 const CLIENT = '/usr/bin/dpdk-telemetry.py';
@@ -200,5 +202,32 @@ test('--no-telemetry: no socket, and dpdk-telemetry.py says it cannot connect', 
     t.deepEqual(await telemetry(fp, ['/ethdev/list']), [`Error connecting to ${socketOf(fp)}`]);
   } finally {
     reap(p, fp);
+  }
+});
+
+const real = kernelTest(test.serial);
+
+real('on a bifurc port, /dpkit/flow/list counts what a rule steered (as flow query) and /dpkit/ethdev/describe shows the split queues', async (t) => {
+  const lab = BifurcLab.create('tele', { queues: 1 });
+  const fp = uniquePrefix();
+  try {
+    const services = await lab.startServices([7777], []);
+    const tp = await lab.startTestpmd(['-c', '0x3', '-n', '4', '--vdev=rte_bifurc,iface=va,qpairs=1', `--file-prefix=${fp}`]);
+    t.regex(await tp.cmd('flow create 0 ingress pattern eth / ipv4 / udp dst is 7777 / end actions queue index 0 / count / end'), /Flow rule #0 created/);
+    await tp.cmd('set fwd 5tswap');
+    await tp.cmd('start');
+    t.like(await lab.client('udp', 7777, 10), { sent: 10, fromUser: 10, lost: 0 });
+    await tp.cmd('stop');
+    const hits = Number(/hits: (\d+)/.exec(await tp.cmd('flow query 0 0 count'))?.[1]);
+    const [flows, describe] = await query(fp, ['/dpkit/flow/list,0', '/dpkit/ethdev/describe,0']) as [Record<string, unknown>[], string[]];
+    await tp.quit();
+    await services.stop();
+    t.true(hits >= 10, `flow query: ${hits} hits`);
+    t.deepEqual(flows, [{ id: 0, priority: 0, action: 'queue 0', hits, bytes: flows[0]!.bytes as number }]);
+    t.true((flows[0]!.bytes as number) >= hits * 42, 'bytes counted too');
+    t.true(describe.some((l) => /Split queues: rxq 0 <- netdev queue 0/.test(l)), describe.join('\n'));
+  } finally {
+    await lab.destroy();
+    rmSync(`/var/run/dpdk/${fp}`, { recursive: true, force: true });
   }
 });
