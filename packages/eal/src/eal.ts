@@ -140,7 +140,7 @@ export class Eal {
   readonly devices: DeviceManager;
   private runtimeDir: string | undefined;
   /** the telemetry command table; other layers add theirs with `telemetry.register` */
-  readonly telemetry = new Telemetry();
+  readonly telemetry = new Telemetry(`dpkit ${VERSION}`);
 
   private constructor(
     readonly options: EalOptions,

@@ -31,8 +31,6 @@ export const TELEMETRY_MAX_CONNECTIONS = 10;
 const MAX_HELP_LEN = 8192;
 /** the request buffer of DPDK's client handler: longer requests are cut to 1023 bytes */
 const MAX_REQUEST = 1023;
-/** the version string the greeting and /info report */
-export const TELEMETRY_VERSION = 'dpkit 0.1.0';
 
 /**
  * DPDK's runtime directory for a file prefix (eal_create_runtime_dir): `$RUNTIME_DIRECTORY`,
@@ -61,7 +59,8 @@ export class Telemetry {
   /** the socket's path while serving */
   path: string | undefined;
 
-  constructor() {
+  /** `version`: what the greeting and /info report (the EAL gives `dpkit <VERSION>`) */
+  constructor(private readonly version = 'dpkit') {
     this.register('/', 'Returns list of available commands, Takes no parameters', () => [...this.commands.keys()]);
     this.register('/info', 'Returns DPDK Telemetry information. Takes no parameters', () => this.info());
     this.register('/help', 'Returns help text for a command. Parameters: string command', (cmd, params) => {
@@ -90,7 +89,7 @@ export class Telemetry {
   }
 
   private info(): TelemetryValue {
-    return { version: TELEMETRY_VERSION, pid: process.pid, max_output_len: TELEMETRY_MAX_OUTPUT_LEN };
+    return { version: this.version, pid: process.pid, max_output_len: TELEMETRY_MAX_OUTPUT_LEN };
   }
 
   /**
