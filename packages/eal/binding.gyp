@@ -10,7 +10,8 @@
         "native/bpf.cc",
         "native/tap.cc",
         "native/poll.cc",
-        "native/packet.cc"
+        "native/packet.cc",
+        "native/seqpacket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

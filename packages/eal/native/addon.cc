@@ -9,6 +9,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dpkit::InitTap(env, exports);
   dpkit::InitPoll(env, exports);
   dpkit::InitPacket(env, exports);
+  dpkit::InitSeqpacket(env, exports);
   return exports;
 }
 

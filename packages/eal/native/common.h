@@ -49,5 +49,6 @@ void InitBpf(Napi::Env env, Napi::Object exports);
 void InitTap(Napi::Env env, Napi::Object exports);
 void InitPoll(Napi::Env env, Napi::Object exports);
 void InitPacket(Napi::Env env, Napi::Object exports);
+void InitSeqpacket(Napi::Env env, Napi::Object exports);
 
 }  // namespace dpkit

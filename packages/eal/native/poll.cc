@@ -8,7 +8,8 @@ namespace dpkit {
 class Poller : public Napi::ObjectWrap<Poller> {
  public:
   static Napi::Function Class(Napi::Env env) {
-    return DefineClass(env, "Poller", {InstanceMethod("start", &Poller::Start), InstanceMethod("stop", &Poller::Stop)});
+    return DefineClass(env, "Poller", {InstanceMethod("start", &Poller::Start), InstanceMethod("stop", &Poller::Stop),
+                                            InstanceMethod("unref", &Poller::Unref)});
   }
 
   // new Poller(fd)
@@ -44,6 +45,13 @@ class Poller : public Napi::ObjectWrap<Poller> {
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     Close();
     callback_.Reset();
+    return info.Env().Undefined();
+  }
+
+  // unref(): the watcher no longer keeps the event loop alive (a server that must not hold the
+  // process open, as the telemetry socket).
+  Napi::Value Unref(const Napi::CallbackInfo& info) {
+    if (handle_) uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
     return info.Env().Undefined();
   }
 

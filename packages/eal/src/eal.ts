@@ -30,6 +30,8 @@ import { MemoryManager } from './memory/region.js';
 import { hasLinux, linux, type LinuxBinding } from './linux/native.js';
 import type { Bus, Device, Driver } from './driver/types.js';
 import { Tokens } from './tokens.js';
+import { Telemetry } from './telemetry/telemetry.js';
+import { registerEalCommands } from './telemetry/commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -137,6 +139,8 @@ export class Eal {
   /** probe/remove/attach/detach (resolved from the container) */
   readonly devices: DeviceManager;
   private runtimeDir: string | undefined;
+  /** the telemetry command table; other layers add theirs with `telemetry.register` */
+  readonly telemetry = new Telemetry(`dpkit ${VERSION}`);
 
   private constructor(
     readonly options: EalOptions,
@@ -201,6 +205,8 @@ export class Eal {
       offerProviders(modules, buses);
       await eal.devices.scanAndProbe();
       await lcores.start();
+      registerEalCommands(eal.telemetry, { args: [o.program ?? 'dpkit', ...(argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv)], ethdevs, pools: () => pools.values() });
+      if (!options.noTelemetry) eal.startTelemetry(c.resolve<LinuxBinding | undefined>(Tokens.LinuxBinding));
     } catch (err) {
       await eal.cleanup().catch(() => undefined); // logged; the error that stopped init is the one to report
       throw err;
@@ -219,6 +225,15 @@ export class Eal {
       'Registered drivers (bus: name — devargs):',
       ...(drivers.all().length ? drivers.usage() : ['  none; load one with -d PACKAGE']),
     ].join('\n');
+  }
+
+  /** rte_telemetry_init: the v2 socket for this --file-prefix (needs the Linux addon). */
+  private startTelemetry(kernel: LinuxBinding | undefined): void {
+    if (!kernel) {
+      this.log.debug('telemetry: not started (no Linux addon)');
+      return;
+    }
+    this.telemetry.start(kernel, this.options.filePrefix);
   }
 
   /** One primary process per --file-prefix, as DPDK's runtime directory lock. */
@@ -294,6 +309,7 @@ export class Eal {
    * rest is still cleaned up; the first such error is thrown at the end.
    */
   async cleanup(): Promise<void> {
+    this.telemetry.stop();
     await this.lcores.shutdown();
     let failed: unknown;
     try {

@@ -20,6 +20,7 @@ export {
 } from './ethdev/types.js';
 export type { RxQueue, TxQueue, QueueDescriptor, FastPathModule } from './ethdev/fastpath.js';
 export type { OptionalOp } from './ethdev/ops.js';
+export type { Telemetry, TelemetryHandler, TelemetryValue } from './telemetry/telemetry.js';
 export { Mempool, MEMPOOL_CACHE_MAX_SIZE, type MempoolDescriptor, type PktmbufPoolOptions } from './mbuf/mempool.js';
 export * from './mbuf/layout.js';
 export {

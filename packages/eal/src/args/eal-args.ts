@@ -28,6 +28,8 @@ export interface EalOptions {
   drivers: string[];
   help: boolean;
   version: boolean;
+  /** `--no-telemetry`: no telemetry socket (`--telemetry`, the default, serves it) */
+  noTelemetry: boolean;
   /** arguments after `--` */
   appArgs: string[];
 }
@@ -79,6 +81,8 @@ const OPTIONS: OptionSpec[] = [
     busPrefix('-b', v, 'pci', 'a PCI address such as 0000:03:00.0');
     o.block.push(v);
   } },
+  { long: 'telemetry', arg: false, help: 'serve the telemetry v2 socket (the default)', apply: (o) => { o.noTelemetry = false; } },
+  { long: 'no-telemetry', arg: false, help: 'do not serve the telemetry socket', apply: (o) => { o.noTelemetry = true; } },
   { long: 'no-pci', arg: false, help: 'do not scan the PCI bus', apply: (o) => { o.noPci = true; } },
   { long: 'log-level', arg: true, help: 'LEVEL|TYPE:LEVEL  log level, globally or per log type (glob or regex)', apply: (o, v) => {
     o.logLevels.push(v);
@@ -173,6 +177,7 @@ export function defaultEalOptions(): EalOptions {
     drivers: [],
     help: false,
     version: false,
+    noTelemetry: false,
     appArgs: [],
   };
 }

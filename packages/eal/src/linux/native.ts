@@ -89,7 +89,11 @@ export interface LinuxBinding {
   packetStatistics(fd: number): { packets: number; drops: number; freezeCount: number };
   packetKick(fd: number): number;
   copyBatch(dst: ArrayBufferLike | ArrayBufferView, src: ArrayBufferLike | ArrayBufferView, triples: Uint32Array, count: number): number;
-  Poller: new (fd: number) => { start(events: number, cb: (status: number, events: number) => void): void; stop(): void };
+  /** a non-blocking SOCK_SEQPACKET Unix socket bound to `path` and listening (a stale socket file is replaced) */
+  seqpacketListen(path: string, backlog: number): number;
+  /** accept4 on a listening socket: the connected fd (non-blocking), or -errno (-EAGAIN: none pending) */
+  seqpacketAccept(fd: number): number;
+  Poller: new (fd: number) => { start(events: number, cb: (status: number, events: number) => void): void; stop(): void; unref(): void };
 }
 
 let binding: LinuxBinding | undefined;
