@@ -4,8 +4,10 @@
  * prompt comes back; nothing is lost.
  */
 import { createInterface } from 'node:readline';
-import { errorLine } from '@dpkit/eal';
+import { DpkitError, errorLine, parseMac, type EthDev } from '@dpkit/eal';
 import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
+import { PORT_SUMMARY_HEAD, offloadsCapabilities, offloadsConfiguration, portMacs, portSummaryLine, strerror, txpktsConfig, xstats } from './display.js';
+import { parseTestpmdArgs } from './params.js';
 import { engineNames } from './fwd/registry.js';
 import { FLOW_HELP, flowCommand } from './flow.js';
 
@@ -121,20 +123,29 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       await app.stop();
       return true;
     case 'show':
-      if (b === 'port' && c && d && words.length === 4) {
+      if (b === 'port' && c === 'summary' && d && words.length === 4) showPortSummary(app, d, out);
+      else if (b === 'port' && d === 'macs' && words.length === 4) out(portMacs([validPort(app, c!).mac]));
+      else if (b === 'port' && (d === 'rx_offload' || d === 'tx_offload') && words.length === 5) showOffloads(app, c!, d, words[4]!, out);
+      else if (b === 'port' && c && d && words.length === 4) {
         if (c === 'info') await app.showPortInfo(d);
         else if (c === 'stats') app.showPortStats(d);
-        else if (c === 'xstats') app.showPortXstats(d);
+        else if (c === 'xstats') showPortXstats(app, d, out);
         else throw new Error('Bad arguments');
       } else if (b === 'config' && c === 'fwd' && words.length === 3) app.showConfigFwd();
+      else if (b === 'config' && c === 'rxtx' && words.length === 3) app.showRxTxConfig();
+      else if (b === 'config' && c === 'cores' && words.length === 3) out(`List of forwarding lcores:${app.fwdConfig().lcores.map((l) => ` ${String(l).padStart(2)}`).join('')}`);
+      else if (b === 'config' && c === 'txpkts' && words.length === 3) out(txpktsConfig(app.params.txpkts));
       else if (b === 'fwd' && c === 'stats' && d === 'all' && words.length === 4) app.showFwdStats();
       else throw new Error('Bad arguments');
       return true;
     case 'clear':
       if (b === 'port' && c === 'stats' && d && words.length === 4) app.clearPortStats(d);
+      // as DPDK's: silent
+      else if (b === 'port' && c === 'xstats' && d && words.length === 4) for (const dev of app.portsOf(d)) dev.xstatsReset();
       else throw new Error('Bad arguments');
       return true;
     case 'set':
+      if (await setMore(app, words, out)) return true;
       want(3);
       if (b === 'fwd') app.setFwd(c!);
       else if (b === 'burst') app.setBurst(Number(c));
@@ -144,7 +155,14 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
     case 'flow':
       flowCommand(app, words, out);
       return true;
+    case 'mac_addr':
+      await macAddr(app, words);
+      return true;
     case 'port':
+      if (words.length === 5 && (c === 'rxq' || c === 'txq')) {
+        await queueStartStop(app, b!, c, d!, words[4]!, out);
+        return true;
+      }
       if (words.length < 3) throw new Error('Bad arguments');
       if (b === 'attach') await app.portAttach(words.slice(2).join(' '));
       else if (words.length !== 3) throw new Error('Bad arguments');
@@ -156,6 +174,194 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       return true;
     default:
       throw new Error('Command not found');
+  }
+}
+
+/** The open port named by `which`, or DPDK's `Invalid port N` (port_id_is_invalid). */
+function validPort(app: Testpmd, which: string): EthDev {
+  if (!/^\d+$/.test(which)) throw new Error('Bad arguments');
+  const dev = app.openPorts().find((d) => d.portId === Number(which));
+  if (!dev) throw new DpdkAnswer(`Invalid port ${which}`, 'ENODEV');
+  return dev;
+}
+
+/**
+ * The port for an ethdev call that DPDK's testpmd makes without checking the port first: an
+ * unknown one is ethdev's `Invalid port_id=N` then the command's own failure line with
+ * `No such device` (`fail` gives that line for the message).
+ */
+function ethdevPort(app: Testpmd, which: string, fail: (why: string) => string): EthDev {
+  if (!/^\d+$/.test(which)) throw new Error('Bad arguments');
+  const dev = app.openPorts().find((d) => d.portId === Number(which));
+  if (!dev) throw new DpdkAnswer(`Invalid port_id=${which}\n${fail('No such device')}`, 'ENODEV');
+  return dev;
+}
+
+/** show port summary all|N (port_summary_header_display, port_summary_display) */
+function showPortSummary(app: Testpmd, which: string, out: Output): void {
+  if (which !== 'all' && !/^\d+$/.test(which)) throw new Error('Bad arguments');
+  out(`Number of available ports: ${app.openPorts().length}\n${PORT_SUMMARY_HEAD}`);
+  for (const dev of app.portsOf(which)) out(portSummaryLine(dev));
+}
+
+/** `set xstats-hide-zero on|off`, per testpmd instance */
+const hideZero = new WeakSet<Testpmd>();
+
+function showPortXstats(app: Testpmd, which: string, out: Output): void {
+  const hide = hideZero.has(app);
+  for (const d of app.portsOf(which)) out(xstats(d.portId, hide ? d.xstatsGet().filter((x) => x.value !== 0) : d.xstatsGet()));
+}
+
+/** show port P rx_offload|tx_offload capabilities|configuration */
+function showOffloads(app: Testpmd, which: string, kind: 'rx_offload' | 'tx_offload', what: string, out: Output): void {
+  if (what !== 'capabilities' && what !== 'configuration') throw new Error('Bad arguments');
+  const dev = ethdevPort(app, which, (why) => `Error during getting device (port ${which}) info: ${why}`);
+  const rx = kind === 'rx_offload';
+  if (what === 'capabilities') out(offloadsCapabilities(rx, dev.portId, rx ? dev.info().rxOffloadCapa : dev.info().txOffloadCapa));
+  else {
+    const port = (rx ? dev.conf.rxmode?.offloads : dev.conf.txmode?.offloads) ?? 0;
+    out(offloadsConfiguration(rx, dev.portId, port, rx ? dev.nbRxQueues : dev.nbTxQueues));
+  }
+}
+
+const onOffWord = (w: string | undefined): boolean => {
+  if (w === 'on') return true;
+  if (w === 'off') return false;
+  throw new Error('Bad arguments');
+};
+
+/** The `set` commands beyond fwd/burst/nbcore; false when the line is not one of them. */
+async function setMore(app: Testpmd, words: string[], out: Output): Promise<boolean> {
+  const [, b, c, d] = words;
+  const want = (n: number) => {
+    if (words.length !== n) throw new Error('Bad arguments');
+  };
+  switch (b) {
+    case 'promisc':
+    case 'allmulti': {
+      want(4);
+      const on = onOffWord(d);
+      const what = b === 'promisc' ? 'promiscuous' : 'all-multicast';
+      const fail = (port: number | string, why: string) => `Error during ${on ? 'enabling' : 'disabling'} ${what} mode for port ${port}: ${why}`;
+      const ports = c === 'all' ? app.openPorts() : [ethdevPort(app, c!, (why) => fail(c!, why))];
+      for (const dev of ports) {
+        try {
+          if (b === 'promisc') await dev.promiscuousSet(on);
+          else await dev.allmulticastSet(on);
+        } catch (err) {
+          out(fail(dev.portId, strerror(err)));
+        }
+      }
+      return true;
+    }
+    case 'link-up':
+    case 'link-down': {
+      // dpkit's drivers have no dev_set_link_up/down: DPDK's failure, as for a PMD without them
+      want(4);
+      if (c !== 'port') throw new Error('Bad arguments');
+      const fail = `\nSet link ${b === 'link-up' ? 'up' : 'down'} fail.`;
+      ethdevPort(app, d!, () => fail);
+      out(fail);
+      return true;
+    }
+    case 'nbport': {
+      want(3);
+      if (!/^\d+$/.test(c!)) throw new Error('Bad arguments');
+      const n = Number(c);
+      const cfg = app.openPorts().length;
+      if (n > cfg) {
+        out(`nb fwd ports ${n} > ${cfg} (number of configured ports) - ignored`);
+        return true;
+      }
+      app.params.nbPorts = n;
+      out(`Number of forwarding ports set to ${n}`);
+      if (app.params.topology === 'paired' && n % 2 === 1) {
+        out('\nWarning! port-topology=paired and odd forward ports number, the last port will pair with itself.\n');
+      }
+      return true;
+    }
+    case 'portmask': {
+      want(3);
+      if (!/^(0x)?[0-9a-f]+$/i.test(c!)) throw new Error('Bad arguments');
+      const mask = Number.parseInt(c!.replace(/^0x/i, ''), 16);
+      if (mask === 0) {
+        out('Invalid NULL mask of ports');
+        return true;
+      }
+      // as DPDK's set_fwd_ports_mask: the forwarding ports are those of the mask
+      app.params.portmask = mask;
+      app.params.nbPorts = undefined;
+      return true;
+    }
+    case 'eth-peer': {
+      want(4);
+      if (!/^\d+$/.test(c!) || !parseMac(d!)) throw new Error('Bad arguments');
+      if (!app.openPorts().some((p) => p.portId === Number(c))) {
+        out(`Error: Invalid port number ${c}`);
+        return true;
+      }
+      app.params.ethPeers.set(Number(c), parseMac(d!)!);
+      return true;
+    }
+    case 'txpkts': {
+      want(3);
+      const parts = c!.split(',');
+      if (!parts.every((x) => /^\d+$/.test(x))) throw new Error('Bad arguments');
+      const total = parts.reduce((a, x) => a + Number(x), 0);
+      if (total < 42) {
+        out(`total packet length=${total} < 42 - give up`);
+        return true;
+      }
+      // the same checks as --txpkts (segment lengths 1 to 65535)
+      app.params.txpkts = parseTestpmdArgs([`--txpkts=${c}`]).txpkts;
+      return true;
+    }
+    case 'xstats-hide-zero':
+      want(3);
+      if (onOffWord(c)) hideZero.add(app);
+      else hideZero.delete(app);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** mac_addr add|remove|set P MAC: dpkit's ports have one address, which `set` changes */
+async function macAddr(app: Testpmd, words: string[]): Promise<void> {
+  const [, b, c, d] = words;
+  if (words.length !== 4 || !['add', 'remove', 'set'].includes(b!) || !/^\d+$/.test(c!)) throw new Error('Bad arguments');
+  const mac = parseMac(d!);
+  if (!mac) throw new Error('Bad arguments');
+  const dev = ethdevPort(app, c!, (why) => `mac_addr_cmd error: (${why})`);
+  try {
+    if (b !== 'set') throw new DpkitError(`${dev.driverName} ports have one MAC address`, 'ENOTSUP');
+    await dev.macAddrSet(mac);
+  } catch (err) {
+    throw new DpdkAnswer(`mac_addr_cmd error: (${strerror(err)})`, 'EINVAL');
+  }
+}
+
+/** port P rxq|txq Q start|stop (cmd_config_rxtx_queue) */
+async function queueStartStop(app: Testpmd, port: string, kind: 'rxq' | 'txq', queue: string, op: string, out: Output): Promise<void> {
+  if (!/^\d+$/.test(queue) || (op !== 'start' && op !== 'stop')) throw new Error('Bad arguments');
+  const dev = validPort(app, port);
+  if (!dev.started) {
+    out(`Please start port ${dev.portId} first`);
+    return;
+  }
+  const q = Number(queue);
+  const nb = kind === 'rxq' ? dev.nbRxQueues : dev.nbTxQueues;
+  if (q >= nb) {
+    out(`Invalid ${kind === 'rxq' ? 'RX' : 'TX'} queue ${q} (must be < nb_${kind}=${nb})`);
+    return;
+  }
+  const k = kind === 'rxq' ? 'rx' : 'tx';
+  try {
+    if (op === 'start') await dev.queueStart(k, q);
+    else await dev.queueStop(k, q);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOTSUP') out('Function not supported in PMD');
+    else throw err;
   }
 }
 

@@ -171,3 +171,74 @@ const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 export function macOf(bytes: ArrayLike<number>): string {
   return formatMac(Uint8Array.from(bytes));
 }
+
+/** rte_eth_link_speed_to_str for the speeds a link reports (Mbps): `None`, `100 Mbps`, `2.5 Gbps`, `10 Gbps` */
+export function linkSpeed(mbps: number): string {
+  if (mbps === 0) return 'None';
+  if (mbps === 0xffffffff) return 'Unknown';
+  return mbps < 1000 ? `${mbps} Mbps` : `${mbps / 1000} Gbps`;
+}
+
+export const PORT_SUMMARY_HEAD = 'Port MAC Address       Name         Driver         Status   Link';
+
+/** One port's line of `show port summary` (port_summary_display). */
+export function portSummaryLine(dev: EthDev): string {
+  const link = dev.link;
+  return `${padL(dev.portId, 4)} ${formatMac(dev.mac)} ${padL(dev.name, 12)} ${padL(dev.driverName, 14)} ${padL(link.up ? 'up' : 'down', 8)} ${linkSpeed(link.speed)}`;
+}
+
+/** `show config txpkts` (show_tx_pkt_segments); dpkit's txonly never splits packets at random */
+export function txpktsConfig(txpkts: number[]): string {
+  return [`Number of segments: ${txpkts.length}`, `Segment sizes: ${txpkts.join(',')}`, 'Split packet: off'].join('\n');
+}
+
+/** `show port P macs` (show_macs): the addresses the port has */
+export function portMacs(macs: Uint8Array[]): string {
+  return [`Number of MAC address added: ${macs.length}`, ...macs.map((m) => `  ${formatMac(m)}`)].join('\n');
+}
+
+/** strerror of the errno codes dpkit's errors carry, as DPDK prints rte_strerror(-ret) */
+const STRERROR: Record<string, string> = {
+  ENOTSUP: 'Operation not supported', ENODEV: 'No such device', EINVAL: 'Invalid argument', EBUSY: 'Device or resource busy',
+  ENOMEM: 'Cannot allocate memory', EIO: 'Input/output error', EPERM: 'Operation not permitted', ENOSPC: 'No space left on device',
+};
+
+/** DPDK's text for an error's errno (`Operation not supported`), or its own message when it has none */
+export function strerror(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && STRERROR[code]) || (err instanceof Error ? err.message.split('\n')[0]! : String(err));
+}
+
+/** rte_eth_dev_rx_offload_name / tx_offload_name of DPDK 22.11, by bit (undefined: no offload there) */
+const RX_OFFLOADS: (string | undefined)[] = ['VLAN_STRIP', 'IPV4_CKSUM', 'UDP_CKSUM', 'TCP_CKSUM', 'TCP_LRO', 'QINQ_STRIP', 'OUTER_IPV4_CKSUM',
+  'MACSEC_STRIP', undefined, 'VLAN_FILTER', 'VLAN_EXTEND', undefined, undefined, 'SCATTER', 'TIMESTAMP', 'SECURITY', 'KEEP_CRC', 'SCTP_CKSUM',
+  'OUTER_UDP_CKSUM', 'RSS_HASH', 'BUFFER_SPLIT'];
+const TX_OFFLOADS: (string | undefined)[] = ['VLAN_INSERT', 'IPV4_CKSUM', 'UDP_CKSUM', 'TCP_CKSUM', 'SCTP_CKSUM', 'TCP_TSO', 'UDP_TSO',
+  'OUTER_IPV4_CKSUM', 'QINQ_INSERT', 'VXLAN_TNL_TSO', 'GRE_TNL_TSO', 'IPIP_TNL_TSO', 'GENEVE_TNL_TSO', 'MACSEC_INSERT', 'MT_LOCKFREE',
+  'MULTI_SEGS', 'MBUF_FAST_FREE', 'SECURITY', 'UDP_TNL_TSO', 'IP_TNL_TSO', 'OUTER_UDP_CKSUM', 'SEND_ON_TIMESTAMP'];
+
+/** print_rx_offloads / print_tx_offloads: ` NAME` for each bit set, as DPDK names them (UNKNOWN for a bit it has no name for) */
+export function offloadNames(rx: boolean, mask: number): string {
+  const names = rx ? RX_OFFLOADS : TX_OFFLOADS;
+  let s = '';
+  for (let bit = 0; bit < 53; bit++) if (bitSet(mask, bit)) s += ` ${names[bit] ?? 'UNKNOWN'}`;
+  return s;
+}
+
+/**
+ * `show port P rx_offload|tx_offload capabilities` (cmd_rx_offload_get_capa_parsed): dpkit's
+ * drivers declare per-port capabilities only, so `Per Queue` is empty.
+ */
+export function offloadsCapabilities(rx: boolean, port: number, capa: number): string {
+  return [`${rx ? 'Rx' : 'Tx'} Offloading Capabilities of port ${port} :`, '  Per Queue :', `  Per Port  :${offloadNames(rx, capa)}`, ''].join('\n');
+}
+
+/**
+ * `show port P rx_offload|tx_offload configuration`: the port's offloads, then each queue's; a
+ * dpkit queue has the port's (as testpmd gives each queue the port's offloads)
+ */
+export function offloadsConfiguration(rx: boolean, port: number, offloads: number, queues: number): string {
+  const lines = [`${rx ? 'Rx' : 'Tx'} Offloading Configuration of port ${port} :`, `  Port :${offloadNames(rx, offloads)}`];
+  for (let q = 0; q < queues; q++) lines.push(`  Queue[${String(q).padStart(2)}] :${offloadNames(rx, offloads)}`);
+  return [...lines, ''].join('\n');
+}

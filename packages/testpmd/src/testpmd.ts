@@ -257,7 +257,7 @@ export class Testpmd {
     this.out(lines.join('\n') + '\n');
   }
 
-  private showRxTxConfig(): void {
+  showRxTxConfig(): void {
     const p = this.params;
     const ports = this.fwdPorts().filter((d) => d.started);
     const lines = [

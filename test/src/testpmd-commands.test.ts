@@ -1,0 +1,114 @@
+/**
+ * The interactive commands of issue 12 §4, each answer line by line against DPDK 22.11's
+ * dpdk-testpmd (the expected lines were taken from running Debian's dpdk-testpmd 22.11 with
+ * `--no-pci --vdev=net_null0 --vdev=net_null1 --no-huge -- -i` and the same commands; where
+ * dpkit's net_null differs from DPDK's, as promiscuous off, which DPDK's refuses, the test says so).
+ */
+import test from 'ava';
+import { runTestpmd, prefix } from './testpmd-process.js';
+
+const NULL2 = ['-l', '0-1', '--no-pci', '--vdev=net_null0', '--vdev=net_null1'];
+
+/** Each command's answer: the lines between its echo and the next prompt. */
+function answers(out: string): Map<string, string[][]> {
+  const map = new Map<string, string[][]>();
+  const parts = out.split('testpmd> ').slice(1);
+  for (const part of parts) {
+    const [cmd, ...lines] = part.split('\n');
+    const list = map.get(cmd!) ?? [];
+    list.push(lines.slice(0, -1));
+    map.set(cmd!, list);
+  }
+  return map;
+}
+
+/** [command, DPDK's answer] in order; MAC0/MAC1 stand for the ports' addresses */
+const SCRIPT: [string, string[]][] = [
+  ['show port summary all', ['Number of available ports: 2', 'Port MAC Address       Name         Driver         Status   Link',
+    '0    MAC0 net_null0    net_null       up       10 Gbps', '1    MAC1 net_null1    net_null       up       10 Gbps']],
+  ['show port summary 1', ['Number of available ports: 2', 'Port MAC Address       Name         Driver         Status   Link',
+    '1    MAC1 net_null1    net_null       up       10 Gbps']],
+  ['show port summary 5', ['Number of available ports: 2', 'Port MAC Address       Name         Driver         Status   Link',
+    'Invalid port 5', 'The valid ports array is [ 0 1 ]']],
+  ['show port summary', ['Bad arguments']],
+  ['show port 0 macs', ['Number of MAC address added: 1', '  MAC0']],
+  ['show port 5 macs', ['Invalid port 5']],
+  ['show config cores', ['List of forwarding lcores:  1']],
+  ['show config txpkts', ['Number of segments: 1', 'Segment sizes: 64', 'Split packet: off']],
+  ['set txpkts 64,64', []],
+  ['set txpkts 10', ['total packet length=10 < 42 - give up']],
+  ['show config txpkts', ['Number of segments: 2', 'Segment sizes: 64,64', 'Split packet: off']],
+  ['show config rxtx', ['  io packet forwarding packets/burst=32', '  nb forwarding cores=1 - nb forwarding ports=2',
+    ...[0, 1].flatMap((p) => [`  port ${p}: RX queue number: 1 Tx queue number: 1`, '    Rx offloads=0x0 Tx offloads=0x0', '    RX queue: 0',
+      '      RX desc=0 - RX free threshold=0', '      RX threshold registers: pthresh=0 hthresh=0  wthresh=0', '      RX Offloads=0x0',
+      '    TX queue: 0', '      TX desc=0 - TX free threshold=0', '      TX threshold registers: pthresh=0 hthresh=0  wthresh=0',
+      '      TX offloads=0x0 - TX RS bit threshold=0'])]],
+  ['clear port xstats all', []],
+  ['clear port xstats 5', ['Invalid port 5', 'The valid ports array is [ 0 1 ]']],
+  ['set xstats-hide-zero on', []],
+  ['show port xstats 0', ['###### NIC extended statistics for port 0 ']],
+  ['set xstats-hide-zero off', []],
+  // dpkit's net_null takes promiscuous off (DPDK's answers Operation not supported)
+  ['set promisc 0 off', []],
+  ['set promisc all on', []],
+  ['set promisc 5 on', ['Invalid port_id=5', 'Error during enabling promiscuous mode for port 5: No such device']],
+  ['set promisc 0 maybe', ['Bad arguments']],
+  ['set allmulti 0 on', []],
+  ['set allmulti 5 on', ['Invalid port_id=5', 'Error during enabling all-multicast mode for port 5: No such device']],
+  ['set link-up port 0', ['', 'Set link up fail.']],
+  ['set link-down port 0', ['', 'Set link down fail.']],
+  ['set link-up port 5', ['Invalid port_id=5', '', 'Set link up fail.']],
+  ['mac_addr add 0 02:00:00:00:00:09', ['mac_addr_cmd error: (Operation not supported)']],
+  ['mac_addr remove 0 02:00:00:00:00:09', ['mac_addr_cmd error: (Operation not supported)']],
+  ['mac_addr set 5 02:00:00:00:00:09', ['Invalid port_id=5', 'mac_addr_cmd error: (No such device)']],
+  ['mac_addr add 0 zz', ['Bad arguments']],
+  ['mac_addr set 1 02:00:00:00:00:09', []],
+  ['show port 1 macs', ['Number of MAC address added: 1', '  02:00:00:00:00:09']],
+  ['set nbport 9', ['nb fwd ports 9 > 2 (number of configured ports) - ignored']],
+  ['set portmask 0', ['Invalid NULL mask of ports']],
+  ['set eth-peer 5 02:00:00:00:00:01', ['Error: Invalid port number 5']],
+  ['set eth-peer 0 02:00:00:00:00:33', []],
+  ['set nbport 1', ['Number of forwarding ports set to 1', '', 'Warning! port-topology=paired and odd forward ports number, the last port will pair with itself.', '']],
+  ['show config fwd', ['io packet forwarding - ports=1 - cores=1 - streams=1 - NUMA support disabled, MP allocation mode: native',
+    'Logical Core 1 (socket 0) forwards packets on 1 streams:', '  RX P=0/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:33', '']],
+  ['port 0 rxq 0 stop', ['Function not supported in PMD']],
+  ['port 0 txq 0 start', ['Function not supported in PMD']],
+  ['port 0 rxq 5 stop', ['Invalid RX queue 5 (must be < nb_rxq=1)']],
+  ['port 0 txq 1 stop', ['Invalid TX queue 1 (must be < nb_txq=1)']],
+  ['port 5 rxq 0 stop', ['Invalid port 5']],
+  ['port 0 rxq 0 pause', ['Bad arguments']],
+  ['show port 0 rx_offload capabilities', ['Rx Offloading Capabilities of port 0 :', '  Per Queue :', '  Per Port  :', '']],
+  ['show port 0 rx_offload configuration', ['Rx Offloading Configuration of port 0 :', '  Port :', '  Queue[ 0] :', '']],
+  ['show port 1 tx_offload capabilities', ['Tx Offloading Capabilities of port 1 :', '  Per Queue :', '  Per Port  :', '']],
+  ['show port 1 tx_offload configuration', ['Tx Offloading Configuration of port 1 :', '  Port :', '  Queue[ 0] :', '']],
+  ['show port 5 tx_offload configuration', ['Invalid port_id=5', 'Error during getting device (port 5) info: No such device']],
+  ['port stop 1', ['Stopping ports...', 'Checking link statuses...', 'Done']],
+  ['port 1 rxq 0 start', ['Please start port 1 first']],
+];
+
+test('the §4 commands answer as DPDK 22.11 testpmd does, line by line', async (t) => {
+  const input = SCRIPT.map(([c]) => c).join('\n') + '\nquit\n';
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'], input);
+  t.is(r.code, 0, r.stderr);
+  const macs = [0, 1].map((p) => new RegExp(`^Port ${p}: (\\S+)$`, 'm').exec(r.stdout)?.[1]);
+  t.truthy(macs[0] && macs[1], r.stdout);
+  const got = answers(r.stdout);
+  const seen = new Map<string, number>();
+  for (const [cmd, want] of SCRIPT) {
+    const nth = seen.get(cmd) ?? 0;
+    seen.set(cmd, nth + 1);
+    const lines = got.get(cmd)?.[nth];
+    t.deepEqual(lines, want.map((l) => l.replace('MAC0', macs[0]!).replace('MAC1', macs[1]!)), cmd);
+  }
+});
+
+test('set xstats-hide-zero off shows the zero counters again, and set promisc off shows in show port info', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'],
+    'set xstats-hide-zero on\nshow port xstats 0\nset xstats-hide-zero off\nshow port xstats 0\nset promisc 0 off\nshow port info 0\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const got = answers(r.stdout);
+  t.deepEqual(got.get('show port xstats 0')![0], ['###### NIC extended statistics for port 0 ']);
+  const shown = got.get('show port xstats 0')![1]!;
+  t.true(shown.length > 1 && shown.slice(1).every((l) => / 0$/.test(l)), shown.join('\n'));
+  t.true(got.get('show port info 0')![0]!.includes('Promiscuous mode: disabled'));
+});
