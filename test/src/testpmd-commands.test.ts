@@ -112,3 +112,19 @@ test('set xstats-hide-zero off shows the zero counters again, and set promisc of
   t.true(shown.length > 1 && shown.slice(1).every((l) => / 0$/.test(l)), shown.join('\n'));
   t.true(got.get('show port info 0')![0]!.includes('Promiscuous mode: disabled'));
 });
+
+test('clear fwd stats all: silent, and the forward statistics count from there (fwd_stats_reset)', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i', '--rxq=2', '--txq=2'],
+    'start\nstop\nshow fwd stats all\nclear fwd stats all\nshow fwd stats all\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const got = answers(r.stdout);
+  t.deepEqual(got.get('clear fwd stats all'), [[]]);
+  const [before, after] = got.get('show fwd stats all')!;
+  // net_null received while forwarding ran: the first display counts it
+  t.true(before!.some((l) => /^  RX-packets: [1-9]/.test(l)), before!.join('\n'));
+  // after the reset: no stream block (none saw anything), every port and the total at 0
+  const counts = after!.filter((l) => /^  (RX|TX)-packets:/.test(l));
+  t.is(counts.length, 6, after!.join('\n'));
+  t.true(counts.every((l) => /^  RX-packets: 0 +RX-dropped: 0 +RX-total: 0$|^  TX-packets: 0 +TX-dropped: 0 +TX-total: 0$/.test(l)), after!.join('\n'));
+  t.false(after!.some((l) => l.includes('Forward Stats for RX Port')), after!.join('\n'));
+});

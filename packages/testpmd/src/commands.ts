@@ -142,6 +142,7 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       if (b === 'port' && c === 'stats' && d && words.length === 4) app.clearPortStats(d);
       // as DPDK's: silent
       else if (b === 'port' && c === 'xstats' && d && words.length === 4) for (const dev of app.portsOf(d)) dev.xstatsReset();
+      else if (b === 'fwd' && c === 'stats' && d === 'all' && words.length === 4) app.clearFwdStats();
       else throw new Error('Bad arguments');
       return true;
     case 'set':

@@ -304,10 +304,7 @@ export class Testpmd {
     this.streamStats = new Float64Array(streams[0]!.stats.buffer);
     this.fwdLcores = lcores;
     this.base.clear();
-    for (const d of this.fwdPorts()) {
-      const s = d.statsGet();
-      this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
-    }
+    this.clearFwdStats();
     this.control = new SharedArrayBuffer(8);
     const iterations = new SharedArrayBuffer(8 * lcores.length);
     this.iterations = new Float64Array(iterations);
@@ -455,6 +452,18 @@ export class Testpmd {
     }
     parts.push(accumulatedStats(total));
     this.out(parts.join('\n'));
+  }
+
+  /**
+   * clear fwd stats all (fwd_stats_reset): the forward statistics count from now, the ports'
+   * and the streams'; silent, as DPDK's.
+   */
+  clearFwdStats(): void {
+    for (const d of this.fwdPorts()) {
+      const s = d.statsGet();
+      this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
+    }
+    this.streamStats.fill(0);
   }
 
   /** The ports that are not closed: a closed port is gone from every port list, as in DPDK. */
