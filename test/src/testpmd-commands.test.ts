@@ -4,8 +4,9 @@
  * `--no-pci --vdev=net_null0 --vdev=net_null1 --no-huge -- -i` and the same commands; where
  * dpkit's net_null differs from DPDK's, as promiscuous off, which DPDK's refuses, the test says so).
  */
+import { spawn } from 'node:child_process';
 import test from 'ava';
-import { runTestpmd, prefix } from './testpmd-process.js';
+import { CLI, runTestpmd, prefix } from './testpmd-process.js';
 
 const NULL2 = ['-l', '0-1', '--no-pci', '--vdev=net_null0', '--vdev=net_null1'];
 
@@ -127,4 +128,32 @@ test('clear fwd stats all: silent, and the forward statistics count from there (
   t.is(counts.length, 6, after!.join('\n'));
   t.true(counts.every((l) => /^  RX-packets: 0 +RX-dropped: 0 +RX-total: 0$|^  TX-packets: 0 +TX-dropped: 0 +TX-total: 0$/.test(l)), after!.join('\n'));
   t.false(after!.some((l) => l.includes('Forward Stats for RX Port')), after!.join('\n'));
+});
+
+test('tab completion at the prompt on a terminal: a word is completed with its space, then the command runs', async (t) => {
+  // `script` gives testpmd a pseudo-terminal, as a user's shell does
+  const cmd = [process.execPath, CLI, '-l', '0-1', '--no-pci', '--vdev=net_null0', prefix(), '--', '-i'].join(' ');
+  const child = spawn('script', ['-qfc', cmd, '/dev/null'], { stdio: 'pipe' });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  const until = async (text: string) => {
+    for (let i = 0; !out.includes(text); i++) {
+      if (i > 1000 || child.exitCode !== null) throw new Error(`no '${JSON.stringify(text)}' in:\n${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    await until('testpmd> ');
+    child.stdin.write('show con\t');
+    await until('show config ');
+    child.stdin.write('cor\t');
+    await until('show config cores ');
+    child.stdin.write('\r');
+    await until('List of forwarding lcores:  1');
+    child.stdin.write('quit\r');
+    await until('Bye...');
+    t.pass();
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

@@ -366,10 +366,42 @@ async function queueStartStop(app: Testpmd, port: string, kind: 'rxq' | 'txq', q
   }
 }
 
+/**
+ * The command words for tab completion: each line a command, `a|b` the words a position takes,
+ * `<...>` a value (a number, a MAC...) that is not completed.
+ */
+const GRAMMAR = (): string[][] => [
+  'start tx_first', 'stop', 'quit', 'help control|display|config|ports|flow|all',
+  'show port info|stats|xstats|summary all', 'show port <port> macs', 'show port <port> rx_offload|tx_offload capabilities|configuration',
+  'show config fwd|rxtx|cores|txpkts', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
+  `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
+  'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
+  'port start|stop|close all', 'port attach|detach', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
+  'flow validate|create|destroy|flush|query|list|isolate|ntuple',
+].map((l) => l.split(' '));
+
+/**
+ * readline's completer: the words that can come where the cursor is, given the words before
+ * it (`show po` → `port `; `show port ` → `info stats summary xstats`).
+ */
+export function complete(line: string): [string[], string] {
+  const words = line.trimStart().split(/\s+/);
+  const last = words.pop() ?? '';
+  const hits = new Set<string>();
+  for (const rule of GRAMMAR()) {
+    if (rule.length <= words.length) continue;
+    const fits = words.every((w, i) => rule[i]!.startsWith('<') || rule[i]!.split('|').includes(w));
+    if (!fits || rule[words.length]!.startsWith('<')) continue;
+    for (const w of rule[words.length]!.split('|')) if (w.startsWith(last)) hits.add(w);
+  }
+  // one word that fits is completed with the space after it, as DPDK's command line does
+  return [hits.size === 1 ? [`${[...hits][0]} `] : [...hits].sort(), last];
+}
+
 /** The prompt loop. Resolves when the user quits or input ends. */
 export async function interactive(app: Testpmd, out: Output): Promise<void> {
   const tty = !!process.stdin.isTTY;
-  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: PROMPT, historySize: 1000, terminal: tty });
+  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, prompt: PROMPT, historySize: 1000, terminal: tty, completer: complete });
   // a forwarding lcore that failed printed its line and the statistics meanwhile: prompt again
   if (tty) app.onForwardingFailed = () => rl.prompt();
   if (tty) rl.prompt();
