@@ -5,6 +5,9 @@
  * dpkit's net_null differs from DPDK's, as promiscuous off, which DPDK's refuses, the test says so).
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { CLI, runTestpmd, prefix } from './testpmd-process.js';
 
@@ -155,5 +158,31 @@ test('tab completion at the prompt on a terminal: a word is completed with its s
     t.pass();
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('port reset: refused on a started port, a stopped one is reset and configured again at its start; DPDK\'s diag line for a driver without reset', async (t) => {
+  const r = await runTestpmd(['-l', '0-1', '--no-pci', '--vdev=net_null0', '--vdev=net_ring0', prefix(), '--', '-i'],
+    'port reset 0\nport stop all\nport reset 0\nport reset 1\nport start 0\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const got = answers(r.stdout);
+  t.deepEqual(got.get('port reset 0'), [['Can not reset port(s), please stop port(s) first.'], ['Resetting ports...', 'Done']]);
+  t.deepEqual(got.get('port reset 1'), [['Resetting ports...', 'Failed to reset port 1. diag=-95', 'Done']]);
+  t.deepEqual(got.get('port start 0')![0]!.slice(0, 2), ['Configuring Port 0 (socket 0)', `Port 0: ${/^Port 0: (\S+)$/m.exec(r.stdout)![1]}`]);
+});
+
+test('load FILE runs its commands without echo, then Read CLI commands from FILE; a file that is not there is DPDK\'s line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dpkit-load-'));
+  try {
+    const file = join(dir, 'cmds');
+    writeFileSync(file, 'show config cores\nshow port 9 macs\nset txpkts 64,64\n');
+    const r = await runTestpmd([...NULL2, prefix(), '--', '-i'], `load ${file}\nshow config txpkts\nload ${dir}/none\nquit\n`);
+    t.is(r.code, 0, r.stderr);
+    const got = answers(r.stdout);
+    t.deepEqual(got.get(`load ${file}`), [['List of forwarding lcores:  1', 'Invalid port 9', `Read CLI commands from ${file}`]]);
+    t.deepEqual(got.get('show config txpkts'), [['Number of segments: 2', 'Segment sizes: 64,64', 'Split packet: off']]);
+    t.deepEqual(got.get(`load ${dir}/none`), [[`Failed to create file based cmdline context: ${dir}/none`]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -3,6 +3,7 @@
  * with line editing and history (node:readline). A command that fails prints one line and the
  * prompt comes back; nothing is lost.
  */
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DpkitError, errorLine, parseMac, type EthDev } from '@dpkit/eal';
 import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
@@ -156,6 +157,9 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
     case 'flow':
       flowCommand(app, words, out);
       return true;
+    case 'load':
+      if (words.length !== 2) throw new Error('Bad arguments');
+      return loadFile(app, b!, out);
     case 'mac_addr':
       await macAddr(app, words);
       return true;
@@ -165,7 +169,8 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
         return true;
       }
       if (words.length < 3) throw new Error('Bad arguments');
-      if (b === 'attach') await app.portAttach(words.slice(2).join(' '));
+      if (b === 'reset' && words.length === 3) await portReset(app, c!, out);
+      else if (b === 'attach') await app.portAttach(words.slice(2).join(' '));
       else if (words.length !== 3) throw new Error('Bad arguments');
       else if (b === 'start') await app.portStart(c!);
       else if (b === 'stop') await app.portStop(c!);
@@ -376,7 +381,7 @@ const GRAMMAR = (): string[][] => [
   'show config fwd|rxtx|cores|txpkts', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
   `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
-  'port start|stop|close all', 'port attach|detach', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
+  'port start|stop|close|reset all', 'port attach|detach', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
   'flow validate|create|destroy|flush|query|list|isolate|ntuple',
 ].map((l) => l.split(' '));
 
@@ -398,6 +403,58 @@ export function complete(line: string): [string[], string] {
   return [hits.size === 1 ? [`${[...hits][0]} `] : [...hits].sort(), last];
 }
 
+/** errno numbers of the codes dpkit's errors carry, as DPDK prints `diag=-95` */
+const ERRNO: Record<string, number> = { EPERM: 1, EIO: 5, ENOMEM: 12, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ENOTSUP: 95 };
+
+/** port reset all|N (reset_port): stopped ports only; a port reset is configured again at its next start */
+async function portReset(app: Testpmd, which: string, out: Output): Promise<void> {
+  const ports = app.portsOf(which, false);
+  if (ports.some((d) => d.started)) {
+    out('Can not reset port(s), please stop port(s) first.');
+    return;
+  }
+  out('Resetting ports...');
+  for (const dev of ports) {
+    try {
+      await dev.reset();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      out(`Failed to reset port ${dev.portId}. diag=-${ERRNO[code ?? ''] ?? ERRNO.EINVAL}`);
+    }
+  }
+  out('Done');
+}
+
+/**
+ * load FILE (cmdline_file_new): runs the file's commands as if typed, without echoing them,
+ * each failure one line as at the prompt; then `Read CLI commands from FILE`. A `quit` in the
+ * file quits testpmd.
+ */
+async function loadFile(app: Testpmd, file: string, out: Output): Promise<boolean> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    out(`Failed to create file based cmdline context: ${file}`);
+    return true;
+  }
+  for (const line of text.split('\n')) {
+    if (!(await runLine(app, line, out))) return false;
+  }
+  out(`Read CLI commands from ${file}`);
+  return true;
+}
+
+/** Runs one line as the prompt does: a failure is printed (DPDK's answer whole, anything else in one line). */
+async function runLine(app: Testpmd, line: string, out: Output): Promise<boolean> {
+  try {
+    return await runCommand(app, line, out);
+  } catch (err) {
+    out(err instanceof DpdkAnswer ? err.message : errorLine(err));
+    return true;
+  }
+}
+
 /** The prompt loop. Resolves when the user quits or input ends. */
 export async function interactive(app: Testpmd, out: Output): Promise<void> {
   const tty = !!process.stdin.isTTY;
@@ -410,14 +467,7 @@ export async function interactive(app: Testpmd, out: Output): Promise<void> {
     for await (const line of rl) {
       // DPDK's command line echoes what it reads; readline does only on a terminal
       if (!tty) process.stdout.write(`${line}\n`);
-      let more = true;
-      try {
-        more = await runCommand(app, line, out);
-      } catch (err) {
-        // DPDK's own answer may be several lines; any other failure is one line
-        out(err instanceof DpdkAnswer ? err.message : errorLine(err));
-      }
-      if (!more) break;
+      if (!(await runLine(app, line, out))) break;
       if (tty) rl.prompt();
       else process.stdout.write(PROMPT);
     }
