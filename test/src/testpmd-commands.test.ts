@@ -186,3 +186,21 @@ test('load FILE runs its commands without echo, then Read CLI commands from FILE
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('port config all rxq|txq|rxd|txd N on stopped ports takes effect at the next start; port config mtu P N at once', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'],
+    'port config all rxq 2\nport stop all\nport config all rxq 2\nport config all txq 3\nport config all rxd 256\nport config all txd 128\n'
+    + 'port config all rxq 5000\nport config all rxq 0\nport config mtu 0 1400\nport config mtu 0 99999\nport start all\nshow port info 0\nshow config rxtx\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const got = answers(r.stdout);
+  t.deepEqual(got.get('port config all rxq 2'), [['Please stop all ports first'], []]);
+  for (const c of ['port config all txq 3', 'port config all rxd 256', 'port config all txd 128', 'port config mtu 0 1400']) t.deepEqual(got.get(c), [[]], c);
+  t.deepEqual(got.get('port config all rxq 5000'), [["Fail: input rxq (5000) can't be greater than max_rx_queues (1024) of port 0"]]);
+  t.deepEqual(got.get('port config all rxq 0'), [['invalid rxq 0: dpkit-testpmd forwards with at least one rx and one tx queue per port']]);
+  t.deepEqual(got.get('port config mtu 0 99999'), [['Set MTU failed. diag=-22']]);
+  t.deepEqual(got.get('port start all')![0]!.filter((l) => l.startsWith('Configuring')), ['Configuring Port 0 (socket 0)', 'Configuring Port 1 (socket 0)']);
+  const info = got.get('show port info 0')![0]!;
+  for (const l of ['MTU: 1400', 'Current number of RX queues: 2', 'Current number of TX queues: 3']) t.true(info.includes(l), l);
+  const rxtx = got.get('show config rxtx')![0]!;
+  t.true(rxtx.includes('      RX desc=256 - RX free threshold=0') && rxtx.includes('      TX desc=128 - TX free threshold=0'), rxtx.join('\n'));
+});

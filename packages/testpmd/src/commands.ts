@@ -169,7 +169,8 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
         return true;
       }
       if (words.length < 3) throw new Error('Bad arguments');
-      if (b === 'reset' && words.length === 3) await portReset(app, c!, out);
+      if (b === 'config' && words.length === 5) await portConfig(app, words, out);
+      else if (b === 'reset' && words.length === 3) await portReset(app, c!, out);
       else if (b === 'attach') await app.portAttach(words.slice(2).join(' '));
       else if (words.length !== 3) throw new Error('Bad arguments');
       else if (b === 'start') await app.portStart(c!);
@@ -381,7 +382,7 @@ const GRAMMAR = (): string[][] => [
   'show config fwd|rxtx|cores|txpkts', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
   `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
-  'port start|stop|close|reset all', 'port attach|detach', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
+  'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
   'flow validate|create|destroy|flush|query|list|isolate|ntuple',
 ].map((l) => l.split(' '));
 
@@ -401,6 +402,59 @@ export function complete(line: string): [string[], string] {
   }
   // one word that fits is completed with the space after it, as DPDK's command line does
   return [hits.size === 1 ? [`${[...hits][0]} `] : [...hits].sort(), last];
+}
+
+/**
+ * port config all rxq|txq|rxd|txd N (stopped ports; every port is configured again at its
+ * next start, as DPDK's need_reconfig) and port config mtu P N (rte_eth_dev_set_mtu at once).
+ */
+async function portConfig(app: Testpmd, words: string[], out: Output): Promise<void> {
+  const [, , c, d, e] = words;
+  if (!/^\d+$/.test(e!)) throw new Error('Bad arguments');
+  const n = Number(e);
+  if (c === 'mtu') {
+    const dev = validPort(app, d!);
+    try {
+      await dev.mtuSet(n);
+    } catch (err) {
+      out(`Set MTU failed. diag=-${ERRNO[(err as { code?: string }).code ?? ''] ?? ERRNO.EINVAL}`);
+    }
+    return;
+  }
+  if (c !== 'all' || !['rxq', 'txq', 'rxd', 'txd'].includes(d!)) throw new Error('Bad arguments');
+  const ports = app.openPorts();
+  if (ports.some((p) => p.started)) {
+    out('Please stop all ports first');
+    return;
+  }
+  const p = app.params;
+  for (const dev of ports) {
+    const info = dev.info();
+    if (d === 'rxq' || d === 'txq') {
+      const max = d === 'rxq' ? info.maxRxQueues : info.maxTxQueues;
+      if (n > max) {
+        out(`Fail: input ${d} (${n}) can't be greater than max_${d === 'rxq' ? 'rx' : 'tx'}_queues (${max}) of port ${dev.portId}`);
+        return;
+      }
+    } else {
+      const lim = d === 'rxd' ? info.rxDescLimits : info.txDescLimits;
+      if (n > lim.max) {
+        out(`Fail: input ${d} (${n}) can't be greater than max_${d}s (${lim.max}) of port ${dev.portId}`);
+        return;
+      }
+      if (n < lim.min) {
+        out(`Fail: input ${d} (${n}) can't be less than min_${d}s (${lim.min}) of port ${dev.portId}`);
+        return;
+      }
+    }
+  }
+  // dpkit-testpmd polls every rx queue and sends on tx queue q % txq: it needs one of each
+  if ((d === 'rxq' || d === 'txq') && n === 0) throw new DpkitError(`invalid ${d} 0: dpkit-testpmd forwards with at least one rx and one tx queue per port`);
+  if (d === 'rxq') p.rxq = n;
+  else if (d === 'txq') p.txq = n;
+  else if (d === 'rxd') p.rxd = n;
+  else p.txd = n;
+  for (const dev of ports) app.needReconfig.add(dev.portId);
 }
 
 /** errno numbers of the codes dpkit's errors carry, as DPDK prints `diag=-95` */

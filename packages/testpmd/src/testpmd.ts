@@ -147,9 +147,12 @@ export class Testpmd {
     await this.startConfigured(dev);
   }
 
-  /** Configures a port that is not yet, and sets its queues up. */
+  /** Ports to configure again at their next start (`port config all rxq N`...: DPDK's need_reconfig). */
+  readonly needReconfig = new Set<number>();
+
+  /** Configures a port that is not yet (or is to be again), and sets its queues up. */
   private async configurePort(dev: EthDev): Promise<void> {
-    if (!dev.configured) {
+    if (!dev.configured || this.needReconfig.delete(dev.portId)) {
       this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
       const p = this.params;
       const info = dev.info();
