@@ -204,3 +204,15 @@ test('port config all rxq|txq|rxd|txd N on stopped ports takes effect at the nex
   const rxtx = got.get('show config rxtx')![0]!;
   t.true(rxtx.includes('      RX desc=256 - RX free threshold=0') && rxtx.includes('      TX desc=128 - TX free threshold=0'), rxtx.join('\n'));
 });
+
+test('show device info all|NAME prints device_infos_display\'s lines as DPDK 22.11 did for net_null', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'], 'show device info all\nshow device info net_null1\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const macs = [0, 1].map((p) => new RegExp(`^Port ${p}: (\\S+)$`, 'm').exec(r.stdout)![1]);
+  const block = (p: number) => ['', `********************* Infos for device net_null${p} *********************`, 'Bus name: vdev', 'Bus information: ',
+    'Driver name: net_null', 'Devargs: ', 'Connect to socket: 0', '', `\tPort id: ${p} `, `\tMAC address: ${macs[p]}`, `\tDevice name: net_null${p}`,
+    '\tDevice speed capability: Autonegotiate (all speeds)'];
+  const got = answers(r.stdout);
+  t.deepEqual(got.get('show device info all'), [[...block(0), ...block(1)]]);
+  t.deepEqual(got.get('show device info net_null1'), [block(1)]);
+});

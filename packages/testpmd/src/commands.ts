@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DpkitError, errorLine, parseMac, type EthDev } from '@dpkit/eal';
 import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
-import { PORT_SUMMARY_HEAD, offloadsCapabilities, offloadsConfiguration, portMacs, portSummaryLine, strerror, txpktsConfig, xstats } from './display.js';
+import { PORT_SUMMARY_HEAD, deviceInfo, offloadsCapabilities, offloadsConfiguration, portMacs, portSummaryLine, strerror, txpktsConfig, xstats } from './display.js';
 import { parseTestpmdArgs } from './params.js';
 import { engineNames } from './fwd/registry.js';
 import { FLOW_HELP, flowCommand } from './flow.js';
@@ -132,7 +132,8 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
         else if (c === 'stats') app.showPortStats(d);
         else if (c === 'xstats') showPortXstats(app, d, out);
         else throw new Error('Bad arguments');
-      } else if (b === 'config' && c === 'fwd' && words.length === 3) app.showConfigFwd();
+      } else if (b === 'device' && c === 'info' && d && words.length === 4) showDeviceInfo(app, d, out);
+      else if (b === 'config' && c === 'fwd' && words.length === 3) app.showConfigFwd();
       else if (b === 'config' && c === 'rxtx' && words.length === 3) app.showRxTxConfig();
       else if (b === 'config' && c === 'cores' && words.length === 3) out(`List of forwarding lcores:${app.fwdConfig().lcores.map((l) => ` ${String(l).padStart(2)}`).join('')}`);
       else if (b === 'config' && c === 'txpkts' && words.length === 3) out(txpktsConfig(app.params.txpkts));
@@ -209,6 +210,13 @@ function showPortSummary(app: Testpmd, which: string, out: Output): void {
   if (which !== 'all' && !/^\d+$/.test(which)) throw new Error('Bad arguments');
   out(`Number of available ports: ${app.openPorts().length}\n${PORT_SUMMARY_HEAD}`);
   for (const dev of app.portsOf(which)) out(portSummaryLine(dev));
+}
+
+/** show device info all|NAME: each device that has open ports, in port order; a name that is no device's prints nothing */
+function showDeviceInfo(app: Testpmd, which: string, out: Output): void {
+  const ports = app.openPorts();
+  const devices = [...new Set(ports.map((p) => p.device))].filter((dev) => which === 'all' || dev.name === which);
+  for (const dev of devices) out(deviceInfo(dev, ports.filter((p) => p.device === dev)));
 }
 
 /** `set xstats-hide-zero on|off`, per testpmd instance */
@@ -379,7 +387,7 @@ async function queueStartStop(app: Testpmd, port: string, kind: 'rxq' | 'txq', q
 const GRAMMAR = (): string[][] => [
   'start tx_first', 'stop', 'quit', 'help control|display|config|ports|flow|all',
   'show port info|stats|xstats|summary all', 'show port <port> macs', 'show port <port> rx_offload|tx_offload capabilities|configuration',
-  'show config fwd|rxtx|cores|txpkts', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
+  'show config fwd|rxtx|cores|txpkts', 'show device info all', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
   `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
   'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',

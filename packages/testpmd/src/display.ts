@@ -242,3 +242,30 @@ export function offloadsConfiguration(rx: boolean, port: number, offloads: numbe
   for (let q = 0; q < queues; q++) lines.push(`  Queue[${String(q).padStart(2)}] :${offloadNames(rx, offloads)}`);
   return [...lines, ''].join('\n');
 }
+
+/** device_infos_display_speeds's names of the RTE_ETH_LINK_SPEED_* bits 0 to 15 */
+const SPEED_CAPA = ['Disable autonegotiate (fixed speed)', '10 Mbps half-duplex', '10 Mbps full-duplex', '100 Mbps half-duplex',
+  '100 Mbps full-duplex', '1 Gbps', '2.5 Gbps', '5 Gbps', '10 Gbps', '20 Gbps', '25 Gbps', '40 Gbps', '50 Gbps', '56 Gbps', '100 Gbps', '200 Gbps'];
+
+/**
+ * `show device info all|NAME` (device_infos_display): a device's lines, then each of its
+ * ports'; the text starts with a newline, as DPDK's does.
+ */
+export function deviceInfo(dev: EthDev['device'], ports: EthDev[]): string {
+  const pci = dev.pci;
+  const lines = [
+    '',
+    `${'*'.repeat(21)} Infos for device ${dev.name} ${'*'.repeat(21)}`,
+    `Bus name: ${dev.bus.name}`,
+    `Bus information: ${pci ? `vendor_id=${pci.vendor.toString(16)}, device_id=${pci.device.toString(16)}` : ''}`,
+    `Driver name: ${dev.driver?.name ?? ''}`,
+    `Devargs: ${dev.devargs?.args ?? ''}`,
+    `Connect to socket: ${dev.numaNode}`,
+  ];
+  for (const p of ports) {
+    const capa = p.info().speedCapa;
+    const speeds = capa === 0 ? ' Autonegotiate (all speeds)' : SPEED_CAPA.filter((_, bit) => bitSet(capa, bit)).map((s) => ` ${s}  `).join('');
+    lines.push('', `\tPort id: ${padL(p.portId, 2)}`, `\tMAC address: ${formatMac(p.mac)}`, `\tDevice name: ${p.name}`, `\tDevice speed capability:${speeds}`);
+  }
+  return lines.join('\n');
+}
