@@ -216,3 +216,13 @@ test('show device info all|NAME prints device_infos_display\'s lines as DPDK 22.
   t.deepEqual(got.get('show device info all'), [[...block(0), ...block(1)]]);
   t.deepEqual(got.get('show device info net_null1'), [block(1)]);
 });
+
+test('port config all max-pkt-len N sets the MTU for that frame length (1500 gives 1482, as DPDK 22.11 on net_null)', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'],
+    'port config all max-pkt-len 1500\nport stop all\nport config all max-pkt-len 10\nport config all max-pkt-len 1500\nshow port info 1\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const got = answers(r.stdout);
+  t.deepEqual(got.get('port config all max-pkt-len 1500'), [['Please stop all ports first'], []]);
+  t.deepEqual(got.get('port config all max-pkt-len 10'), [['max-pkt-len can not be less than 64']]);
+  t.true(got.get('show port info 1')![0]!.includes('MTU: 1482'));
+});

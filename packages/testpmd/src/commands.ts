@@ -390,7 +390,7 @@ const GRAMMAR = (): string[][] => [
   'show config fwd|rxtx|cores|txpkts', 'show device info all', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
   `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
-  'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
+  'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd|max-pkt-len', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
   'flow validate|create|destroy|flush|query|list|isolate|ntuple',
 ].map((l) => l.split(' '));
 
@@ -414,7 +414,8 @@ export function complete(line: string): [string[], string] {
 
 /**
  * port config all rxq|txq|rxd|txd N (stopped ports; every port is configured again at its
- * next start, as DPDK's need_reconfig) and port config mtu P N (rte_eth_dev_set_mtu at once).
+ * next start, as DPDK's need_reconfig), port config all max-pkt-len N (stopped ports; the MTU
+ * for that frame length, set at once) and port config mtu P N (rte_eth_dev_set_mtu at once).
  */
 async function portConfig(app: Testpmd, words: string[], out: Output): Promise<void> {
   const [, , c, d, e] = words;
@@ -429,10 +430,26 @@ async function portConfig(app: Testpmd, words: string[], out: Output): Promise<v
     }
     return;
   }
-  if (c !== 'all' || !['rxq', 'txq', 'rxd', 'txd'].includes(d!)) throw new Error('Bad arguments');
+  if (c !== 'all' || !['rxq', 'txq', 'rxd', 'txd', 'max-pkt-len'].includes(d!)) throw new Error('Bad arguments');
   const ports = app.openPorts();
   if (ports.some((p) => p.started)) {
     out('Please stop all ports first');
+    return;
+  }
+  if (d === 'max-pkt-len') {
+    if (n < 64) {
+      out('max-pkt-len can not be less than 64');
+      return;
+    }
+    // the MTU for that frame length (update_mtu_from_frame_size), set at once: the frame less
+    // the Ethernet header and CRC (18; dpkit's drivers add no other overhead)
+    for (const dev of ports) {
+      try {
+        await dev.mtuSet(n - 18);
+      } catch (err) {
+        out(`Set MTU failed. diag=-${ERRNO[(err as { code?: string }).code ?? ''] ?? ERRNO.EINVAL}`);
+      }
+    }
     return;
   }
   const p = app.params;
