@@ -226,3 +226,18 @@ test('port config all max-pkt-len N sets the MTU for that frame length (1500 giv
   t.deepEqual(got.get('port config all max-pkt-len 10'), [['max-pkt-len can not be less than 64']]);
   t.true(got.get('show port info 1')![0]!.includes('MTU: 1482'));
 });
+
+test('show rxq|txq info P Q: rx_queue_infos_display / tx_queue_infos_display lines; DPDK 22.11\'s failure lines for a queue or port that is not there', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i', '--rxfreet=32', '--txd=256', '--txrst=16', '--txfreet=64'],
+    'show rxq info 0 0\nshow txq info 1 0\nshow rxq info 0 1\nshow txq info 5 0\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  const got = answers(r.stdout);
+  t.deepEqual(got.get('show rxq info 0 0'), [['', '********************* Infos for port 0 , RX queue 0  *********************', 'Mempool: mb_pool_0',
+    'RX prefetch threshold: 0', 'RX host threshold: 0', 'RX writeback threshold: 0', 'RX free threshold: 32', 'RX drop packets: off',
+    'RX deferred start: off', 'RX scattered packets: off', 'Rx queue state: started', 'Number of RXDs: 512']]);
+  t.deepEqual(got.get('show txq info 1 0'), [['', '********************* Infos for port 1 , TX queue 0  *********************',
+    'TX prefetch threshold: 0', 'TX host threshold: 0', 'TX writeback threshold: 0', 'TX RS threshold: 16', 'TX free threshold: 64',
+    'TX deferred start: off', 'Number of TXDs: 256', 'Tx queue state: started']]);
+  t.deepEqual(got.get('show rxq info 0 1'), [['Invalid Rx queue_id=1', 'Failed to retrieve information for port: 0, RX queue: 1', 'error desc: Invalid argument(-22)']]);
+  t.deepEqual(got.get('show txq info 5 0'), [['Invalid port_id=5', 'Failed to retrieve information for port: 5, TX queue: 0', 'error desc: No such device(-19)']]);
+});

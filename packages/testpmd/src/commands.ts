@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DpkitError, errorLine, parseMac, type EthDev } from '@dpkit/eal';
 import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
-import { PORT_SUMMARY_HEAD, deviceInfo, offloadsCapabilities, offloadsConfiguration, portMacs, portSummaryLine, strerror, txpktsConfig, xstats } from './display.js';
+import { PORT_SUMMARY_HEAD, deviceInfo, offloadsCapabilities, offloadsConfiguration, portMacs, portSummaryLine, rxqInfo, strerror, txpktsConfig, txqInfo, xstats } from './display.js';
 import { parseTestpmdArgs } from './params.js';
 import { engineNames } from './fwd/registry.js';
 import { FLOW_HELP, flowCommand } from './flow.js';
@@ -132,7 +132,8 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
         else if (c === 'stats') app.showPortStats(d);
         else if (c === 'xstats') showPortXstats(app, d, out);
         else throw new Error('Bad arguments');
-      } else if (b === 'device' && c === 'info' && d && words.length === 4) showDeviceInfo(app, d, out);
+      } else if ((b === 'rxq' || b === 'txq') && c === 'info' && words.length === 5) showQueueInfo(app, b, d!, words[4]!, out);
+      else if (b === 'device' && c === 'info' && d && words.length === 4) showDeviceInfo(app, d, out);
       else if (b === 'config' && c === 'fwd' && words.length === 3) app.showConfigFwd();
       else if (b === 'config' && c === 'rxtx' && words.length === 3) app.showRxTxConfig();
       else if (b === 'config' && c === 'cores' && words.length === 3) out(`List of forwarding lcores:${app.fwdConfig().lcores.map((l) => ` ${String(l).padStart(2)}`).join('')}`);
@@ -210,6 +211,25 @@ function showPortSummary(app: Testpmd, which: string, out: Output): void {
   if (which !== 'all' && !/^\d+$/.test(which)) throw new Error('Bad arguments');
   out(`Number of available ports: ${app.openPorts().length}\n${PORT_SUMMARY_HEAD}`);
   for (const dev of app.portsOf(which)) out(portSummaryLine(dev));
+}
+
+/**
+ * show rxq|txq info P Q: the queue as testpmd set it up (its pool, the --rxfreet/--txfreet/--txrst
+ * thresholds, descriptors, state); a queue or port that is not there is DPDK's failure lines.
+ */
+function showQueueInfo(app: Testpmd, kind: 'rxq' | 'txq', port: string, queue: string, out: Output): void {
+  if (!/^\d+$/.test(port) || !/^\d+$/.test(queue)) throw new Error('Bad arguments');
+  const rx = kind === 'rxq';
+  const fail = (pre: string, why: string, errno: number) =>
+    new DpdkAnswer(`${pre}Failed to retrieve information for port: ${port}, ${rx ? 'RX' : 'TX'} queue: ${queue}\nerror desc: ${why}(-${errno})`, 'EINVAL');
+  const dev = app.openPorts().find((d) => d.portId === Number(port));
+  if (!dev) throw fail(`Invalid port_id=${port}\n`, 'No such device', ERRNO.ENODEV!);
+  const q = Number(queue);
+  if (q >= (rx ? dev.nbRxQueues : dev.nbTxQueues)) throw fail(`Invalid ${rx ? 'Rx' : 'Tx'} queue_id=${q}\n`, 'Invalid argument', ERRNO.EINVAL!);
+  const { nbDesc, state } = dev.queueInfo(rx ? 'rx' : 'tx', q);
+  const p = app.params;
+  if (rx) out(rxqInfo(dev.portId, q, dev.queueDescriptor('rx', q).pool?.name ?? 'NULL', p.rxFreeThresh, nbDesc, state));
+  else out(txqInfo(dev.portId, q, p.txRsThresh, p.txFreeThresh, nbDesc, state));
 }
 
 /** show device info all|NAME: each device that has open ports, in port order; a name that is no device's prints nothing */
@@ -387,7 +407,7 @@ async function queueStartStop(app: Testpmd, port: string, kind: 'rxq' | 'txq', q
 const GRAMMAR = (): string[][] => [
   'start tx_first', 'stop', 'quit', 'help control|display|config|ports|flow|all',
   'show port info|stats|xstats|summary all', 'show port <port> macs', 'show port <port> rx_offload|tx_offload capabilities|configuration',
-  'show config fwd|rxtx|cores|txpkts', 'show device info all', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
+  'show config fwd|rxtx|cores|txpkts', 'show device info all', 'show rxq|txq info', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
   `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
   'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd|max-pkt-len', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',

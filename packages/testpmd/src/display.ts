@@ -269,3 +269,26 @@ export function deviceInfo(dev: EthDev['device'], ports: EthDev[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * `show rxq info P Q` (rx_queue_infos_display): dpkit's queues have no prefetch/host/write-back
+ * thresholds, drop or deferred start; no burst mode is reported, so that line is left out.
+ */
+export function rxqInfo(port: number, queue: number, pool: string, freeThresh: number, nbDesc: number, state: string): string {
+  return [
+    '',
+    `${'*'.repeat(21)} Infos for port ${padL(port, 2)}, RX queue ${padL(queue, 2)} ${'*'.repeat(21)}`,
+    `Mempool: ${pool}`, 'RX prefetch threshold: 0', 'RX host threshold: 0', 'RX writeback threshold: 0', `RX free threshold: ${freeThresh}`,
+    'RX drop packets: off', 'RX deferred start: off', 'RX scattered packets: off', `Rx queue state: ${state}`, `Number of RXDs: ${nbDesc}`,
+  ].join('\n');
+}
+
+/** `show txq info P Q` (tx_queue_infos_display), as rxqInfo */
+export function txqInfo(port: number, queue: number, rsThresh: number, freeThresh: number, nbDesc: number, state: string): string {
+  return [
+    '',
+    `${'*'.repeat(21)} Infos for port ${padL(port, 2)}, TX queue ${padL(queue, 2)} ${'*'.repeat(21)}`,
+    'TX prefetch threshold: 0', 'TX host threshold: 0', 'TX writeback threshold: 0', `TX RS threshold: ${rsThresh}`, `TX free threshold: ${freeThresh}`,
+    'TX deferred start: off', `Number of TXDs: ${nbDesc}`, `Tx queue state: ${state}`,
+  ].join('\n');
+}
