@@ -241,3 +241,13 @@ test('show rxq|txq info P Q: rx_queue_infos_display / tx_queue_infos_display lin
   t.deepEqual(got.get('show rxq info 0 1'), [['Invalid Rx queue_id=1', 'Failed to retrieve information for port: 0, RX queue: 1', 'error desc: Invalid argument(-22)']]);
   t.deepEqual(got.get('show txq info 5 0'), [['Invalid port_id=5', 'Failed to retrieve information for port: 5, TX queue: 0', 'error desc: No such device(-19)']]);
 });
+
+test('help all lists the new commands', async (t) => {
+  const r = await runTestpmd([...NULL2, prefix(), '--', '-i'], 'help all\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  for (const c of ['show port summary (port_id|all)', 'show (rxq|txq) info (port_id) (queue_id)', 'show device info (device_name|all)',
+    'clear fwd stats all', 'show config (fwd|rxtx|cores|txpkts)', 'set (promisc|allmulti) (port_id|all) (on|off)', 'mac_addr (add|remove|set)',
+    'load (filename)', 'port reset (port_id|all)', 'port config all (rxq|txq|rxd|txd|max-pkt-len) (value)', 'port (port_id) (rxq|txq) (queue_id) (start|stop)']) {
+    t.true(r.stdout.includes(c), c);
+  }
+});

@@ -49,14 +49,32 @@ Display:
 show port (info|stats|xstats) (port_id|all)
     Display information for port_id, or all.
 
+show port summary (port_id|all)
+    Display a summary of port_id, or all.
+
+show port (port_id) macs
+    Display the MAC addresses of port_id.
+
+show port (port_id) (rx_offload|tx_offload) (capabilities|configuration)
+    Display the offload capabilities or configuration of port_id.
+
+show (rxq|txq) info (port_id) (queue_id)
+    Display information for the queue.
+
+show device info (device_name|all)
+    Display information for a device, or all.
+
 show fwd stats all
     Display statistics for all fwd engines.
 
-clear port stats (port_id|all)
-    Clear statistics for port_id, or all.
+clear port (stats|xstats) (port_id|all)
+    Clear statistics or extended statistics for port_id, or all.
 
-show config fwd
-    Display the forwarding configuration.
+clear fwd stats all
+    Clear the forward statistics.
+
+show config (fwd|rxtx|cores|txpkts)
+    Display the forwarding, rx/tx, lcore or txonly segment configuration.
 `,
   config: `
 Configuration:
@@ -70,6 +88,33 @@ set burst (num)
 
 set nbcore (num)
     Set number of cores.
+
+set nbport (num)
+    Set number of forwarding ports.
+
+set portmask (mask)
+    Set the forwarding ports.
+
+set eth-peer (port_id) (peer_addr)
+    Set the peer MAC address of port_id.
+
+set txpkts (x[,y]*)
+    Set the segment lengths of txonly packets.
+
+set (promisc|allmulti) (port_id|all) (on|off)
+    Set promiscuous or all-multicast mode.
+
+set link-up|link-down port (port_id)
+    Set the link up or down (dpkit's drivers cannot).
+
+set xstats-hide-zero (on|off)
+    Hide the zero extended statistics.
+
+mac_addr (add|remove|set) (port_id) (XX:XX:XX:XX:XX:XX)
+    Add, remove or set the MAC address of port_id (dpkit's ports have one).
+
+load (filename)
+    Run the commands of a file.
 `,
   flow: FLOW_HELP,
   ports: `
@@ -90,6 +135,18 @@ port attach (identifier)
 
 port detach (port_id)
     Detach physical or virtual dev by port_id
+
+port reset (port_id|all)
+    Reset all ports or port_id.
+
+port config all (rxq|txq|rxd|txd|max-pkt-len) (value)
+    Set the number of queues, descriptors or the maximum frame length (ports stopped).
+
+port config mtu (port_id) (value)
+    Set the MTU of port_id.
+
+port (port_id) (rxq|txq) (queue_id) (start|stop)
+    Start or stop a queue.
 `,
 };
 
