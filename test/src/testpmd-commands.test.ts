@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { CLI, runTestpmd, prefix } from './testpmd-process.js';
+import { CLI, TestpmdProcess, runTestpmd, prefix } from './testpmd-process.js';
 
 const NULL2 = ['-l', '0-1', '--no-pci', '--vdev=net_null0', '--vdev=net_null1'];
 
@@ -118,10 +118,19 @@ test('set xstats-hide-zero off shows the zero counters again, and set promisc of
 });
 
 test('clear fwd stats all: silent, and the forward statistics count from there (fwd_stats_reset)', async (t) => {
-  const r = await runTestpmd([...NULL2, prefix(), '--', '-i', '--rxq=2', '--txq=2'],
-    'start\nstop\nshow fwd stats all\nclear fwd stats all\nshow fwd stats all\nquit\n');
-  t.is(r.code, 0, r.stderr);
-  const got = answers(r.stdout);
+  const p = new TestpmdProcess([...NULL2, prefix(), '--', '-i', '--rxq=2', '--txq=2']);
+  try {
+    await p.until((o) => o.includes('testpmd> '));
+    await p.command('start');
+    // forwarding until port 0 has received something (bounded: 250 looks)
+    for (let i = 0; i < 250 && /RX-packets: 0 /.test(await p.command('show port stats 0')); i++);
+    for (const c of ['stop', 'show fwd stats all', 'clear fwd stats all', 'show fwd stats all']) await p.command(c);
+    p.child.stdin.end('quit\n');
+    t.is((await p.exit()).code, 0, p.stderr);
+  } finally {
+    p.kill();
+  }
+  const got = answers(p.stdout);
   t.deepEqual(got.get('clear fwd stats all'), [[]]);
   const [before, after] = got.get('show fwd stats all')!;
   // net_null received while forwarding ran: the first display counts it
