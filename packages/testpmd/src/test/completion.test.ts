@@ -2,7 +2,7 @@ import test from 'ava';
 import { complete } from '../commands.js';
 
 test('tab completion offers the command words that fit where the cursor is; one that fits is completed with its space', (t) => {
-  t.deepEqual(complete(''), [['clear', 'flow', 'help', 'mac_addr', 'port', 'quit', 'set', 'show', 'start', 'stop'], '']);
+  t.deepEqual(complete(''), [['clear', 'flow', 'help', 'load', 'mac_addr', 'port', 'quit', 'set', 'show', 'start', 'stop'], '']);
   t.deepEqual(complete('sh'), [['show '], 'sh']);
   t.deepEqual(complete('show po'), [['port '], 'po']);
   t.deepEqual(complete('show port '), [['info', 'stats', 'summary', 'xstats'], '']);
