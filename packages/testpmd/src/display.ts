@@ -171,3 +171,124 @@ const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 export function macOf(bytes: ArrayLike<number>): string {
   return formatMac(Uint8Array.from(bytes));
 }
+
+/** rte_eth_link_speed_to_str for the speeds a link reports (Mbps): `None`, `100 Mbps`, `2.5 Gbps`, `10 Gbps` */
+export function linkSpeed(mbps: number): string {
+  if (mbps === 0) return 'None';
+  if (mbps === 0xffffffff) return 'Unknown';
+  return mbps < 1000 ? `${mbps} Mbps` : `${mbps / 1000} Gbps`;
+}
+
+export const PORT_SUMMARY_HEAD = 'Port MAC Address       Name         Driver         Status   Link';
+
+/** One port's line of `show port summary` (port_summary_display). */
+export function portSummaryLine(dev: EthDev): string {
+  const link = dev.link;
+  return `${padL(dev.portId, 4)} ${formatMac(dev.mac)} ${padL(dev.name, 12)} ${padL(dev.driverName, 14)} ${padL(link.up ? 'up' : 'down', 8)} ${linkSpeed(link.speed)}`;
+}
+
+/** `show config txpkts` (show_tx_pkt_segments); dpkit's txonly never splits packets at random */
+export function txpktsConfig(txpkts: number[]): string {
+  return [`Number of segments: ${txpkts.length}`, `Segment sizes: ${txpkts.join(',')}`, 'Split packet: off'].join('\n');
+}
+
+/** `show port P macs` (show_macs): the addresses the port has */
+export function portMacs(macs: Uint8Array[]): string {
+  return [`Number of MAC address added: ${macs.length}`, ...macs.map((m) => `  ${formatMac(m)}`)].join('\n');
+}
+
+/** strerror of the errno codes dpkit's errors carry, as DPDK prints rte_strerror(-ret) */
+const STRERROR: Record<string, string> = {
+  ENOTSUP: 'Operation not supported', ENODEV: 'No such device', EINVAL: 'Invalid argument', EBUSY: 'Device or resource busy',
+  ENOMEM: 'Cannot allocate memory', EIO: 'Input/output error', EPERM: 'Operation not permitted', ENOSPC: 'No space left on device',
+};
+
+/** DPDK's text for an error's errno (`Operation not supported`), or its own message when it has none */
+export function strerror(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && STRERROR[code]) || (err instanceof Error ? err.message.split('\n')[0]! : String(err));
+}
+
+/** rte_eth_dev_rx_offload_name / tx_offload_name of DPDK 22.11, by bit (undefined: no offload there) */
+const RX_OFFLOADS: (string | undefined)[] = ['VLAN_STRIP', 'IPV4_CKSUM', 'UDP_CKSUM', 'TCP_CKSUM', 'TCP_LRO', 'QINQ_STRIP', 'OUTER_IPV4_CKSUM',
+  'MACSEC_STRIP', undefined, 'VLAN_FILTER', 'VLAN_EXTEND', undefined, undefined, 'SCATTER', 'TIMESTAMP', 'SECURITY', 'KEEP_CRC', 'SCTP_CKSUM',
+  'OUTER_UDP_CKSUM', 'RSS_HASH', 'BUFFER_SPLIT'];
+const TX_OFFLOADS: (string | undefined)[] = ['VLAN_INSERT', 'IPV4_CKSUM', 'UDP_CKSUM', 'TCP_CKSUM', 'SCTP_CKSUM', 'TCP_TSO', 'UDP_TSO',
+  'OUTER_IPV4_CKSUM', 'QINQ_INSERT', 'VXLAN_TNL_TSO', 'GRE_TNL_TSO', 'IPIP_TNL_TSO', 'GENEVE_TNL_TSO', 'MACSEC_INSERT', 'MT_LOCKFREE',
+  'MULTI_SEGS', 'MBUF_FAST_FREE', 'SECURITY', 'UDP_TNL_TSO', 'IP_TNL_TSO', 'OUTER_UDP_CKSUM', 'SEND_ON_TIMESTAMP'];
+
+/** print_rx_offloads / print_tx_offloads: ` NAME` for each bit set, as DPDK names them (UNKNOWN for a bit it has no name for) */
+export function offloadNames(rx: boolean, mask: number): string {
+  const names = rx ? RX_OFFLOADS : TX_OFFLOADS;
+  let s = '';
+  for (let bit = 0; bit < 53; bit++) if (bitSet(mask, bit)) s += ` ${names[bit] ?? 'UNKNOWN'}`;
+  return s;
+}
+
+/**
+ * `show port P rx_offload|tx_offload capabilities` (cmd_rx_offload_get_capa_parsed): dpkit's
+ * drivers declare per-port capabilities only, so `Per Queue` is empty.
+ */
+export function offloadsCapabilities(rx: boolean, port: number, capa: number): string {
+  return [`${rx ? 'Rx' : 'Tx'} Offloading Capabilities of port ${port} :`, '  Per Queue :', `  Per Port  :${offloadNames(rx, capa)}`, ''].join('\n');
+}
+
+/**
+ * `show port P rx_offload|tx_offload configuration`: the port's offloads, then each queue's; a
+ * dpkit queue has the port's (as testpmd gives each queue the port's offloads)
+ */
+export function offloadsConfiguration(rx: boolean, port: number, offloads: number, queues: number): string {
+  const lines = [`${rx ? 'Rx' : 'Tx'} Offloading Configuration of port ${port} :`, `  Port :${offloadNames(rx, offloads)}`];
+  for (let q = 0; q < queues; q++) lines.push(`  Queue[${String(q).padStart(2)}] :${offloadNames(rx, offloads)}`);
+  return [...lines, ''].join('\n');
+}
+
+/** device_infos_display_speeds's names of the RTE_ETH_LINK_SPEED_* bits 0 to 15 */
+const SPEED_CAPA = ['Disable autonegotiate (fixed speed)', '10 Mbps half-duplex', '10 Mbps full-duplex', '100 Mbps half-duplex',
+  '100 Mbps full-duplex', '1 Gbps', '2.5 Gbps', '5 Gbps', '10 Gbps', '20 Gbps', '25 Gbps', '40 Gbps', '50 Gbps', '56 Gbps', '100 Gbps', '200 Gbps'];
+
+/**
+ * `show device info all|NAME` (device_infos_display): a device's lines, then each of its
+ * ports'; the text starts with a newline, as DPDK's does.
+ */
+export function deviceInfo(dev: EthDev['device'], ports: EthDev[]): string {
+  const pci = dev.pci;
+  const lines = [
+    '',
+    `${'*'.repeat(21)} Infos for device ${dev.name} ${'*'.repeat(21)}`,
+    `Bus name: ${dev.bus.name}`,
+    `Bus information: ${pci ? `vendor_id=${pci.vendor.toString(16)}, device_id=${pci.device.toString(16)}` : ''}`,
+    `Driver name: ${dev.driver?.name ?? ''}`,
+    `Devargs: ${dev.devargs?.args ?? ''}`,
+    `Connect to socket: ${dev.numaNode}`,
+  ];
+  for (const p of ports) {
+    const capa = p.info().speedCapa;
+    const speeds = capa === 0 ? ' Autonegotiate (all speeds)' : SPEED_CAPA.filter((_, bit) => bitSet(capa, bit)).map((s) => ` ${s}  `).join('');
+    lines.push('', `\tPort id: ${padL(p.portId, 2)}`, `\tMAC address: ${formatMac(p.mac)}`, `\tDevice name: ${p.name}`, `\tDevice speed capability:${speeds}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * `show rxq info P Q` (rx_queue_infos_display): dpkit's queues have no prefetch/host/write-back
+ * thresholds, drop or deferred start; no burst mode is reported, so that line is left out.
+ */
+export function rxqInfo(port: number, queue: number, pool: string, freeThresh: number, nbDesc: number, state: string): string {
+  return [
+    '',
+    `${'*'.repeat(21)} Infos for port ${padL(port, 2)}, RX queue ${padL(queue, 2)} ${'*'.repeat(21)}`,
+    `Mempool: ${pool}`, 'RX prefetch threshold: 0', 'RX host threshold: 0', 'RX writeback threshold: 0', `RX free threshold: ${freeThresh}`,
+    'RX drop packets: off', 'RX deferred start: off', 'RX scattered packets: off', `Rx queue state: ${state}`, `Number of RXDs: ${nbDesc}`,
+  ].join('\n');
+}
+
+/** `show txq info P Q` (tx_queue_infos_display), as rxqInfo */
+export function txqInfo(port: number, queue: number, rsThresh: number, freeThresh: number, nbDesc: number, state: string): string {
+  return [
+    '',
+    `${'*'.repeat(21)} Infos for port ${padL(port, 2)}, TX queue ${padL(queue, 2)} ${'*'.repeat(21)}`,
+    'TX prefetch threshold: 0', 'TX host threshold: 0', 'TX writeback threshold: 0', `TX RS threshold: ${rsThresh}`, `TX free threshold: ${freeThresh}`,
+    'TX deferred start: off', `Number of TXDs: ${nbDesc}`, `Tx queue state: ${state}`,
+  ].join('\n');
+}

@@ -147,9 +147,12 @@ export class Testpmd {
     await this.startConfigured(dev);
   }
 
-  /** Configures a port that is not yet, and sets its queues up. */
+  /** Ports to configure again at their next start (`port config all rxq N`...: DPDK's need_reconfig). */
+  readonly needReconfig = new Set<number>();
+
+  /** Configures a port that is not yet (or is to be again), and sets its queues up. */
   private async configurePort(dev: EthDev): Promise<void> {
-    if (!dev.configured) {
+    if (!dev.configured || this.needReconfig.delete(dev.portId)) {
       this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
       const p = this.params;
       const info = dev.info();
@@ -257,7 +260,7 @@ export class Testpmd {
     this.out(lines.join('\n') + '\n');
   }
 
-  private showRxTxConfig(): void {
+  showRxTxConfig(): void {
     const p = this.params;
     const ports = this.fwdPorts().filter((d) => d.started);
     const lines = [
@@ -304,10 +307,7 @@ export class Testpmd {
     this.streamStats = new Float64Array(streams[0]!.stats.buffer);
     this.fwdLcores = lcores;
     this.base.clear();
-    for (const d of this.fwdPorts()) {
-      const s = d.statsGet();
-      this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
-    }
+    this.clearFwdStats();
     this.control = new SharedArrayBuffer(8);
     const iterations = new SharedArrayBuffer(8 * lcores.length);
     this.iterations = new Float64Array(iterations);
@@ -455,6 +455,18 @@ export class Testpmd {
     }
     parts.push(accumulatedStats(total));
     this.out(parts.join('\n'));
+  }
+
+  /**
+   * clear fwd stats all (fwd_stats_reset): the forward statistics count from now, the ports'
+   * and the streams'; silent, as DPDK's.
+   */
+  clearFwdStats(): void {
+    for (const d of this.fwdPorts()) {
+      const s = d.statsGet();
+      this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
+    }
+    this.streamStats.fill(0);
   }
 
   /** The ports that are not closed: a closed port is gone from every port list, as in DPDK. */
