@@ -2,6 +2,7 @@
  * testpmd's application arguments (after `--`), as DPDK's app/test-pmd/parameters.c takes them.
  * Each bad value is one DpkitError naming the option.
  */
+import { readFileSync } from 'node:fs';
 import { DpkitError, parseMac } from '@dpkit/eal';
 
 export type PortTopology = 'paired' | 'chained' | 'loop';
@@ -28,6 +29,15 @@ export interface TestpmdParams {
   mbcache: number;
   statsPeriod: number;
   txFirst: boolean;
+  /** txonly's IPv4 source and destination (host order) and UDP ports (--tx-ip, --tx-udp) */
+  txIpSrc: number;
+  txIpDst: number;
+  txUdpSrc: number;
+  txUdpDst: number;
+  /** --txonly-multi-flow: txonly varies the IPv4 source per packet */
+  txonlyMultiFlow: boolean;
+  /** --flowgen-flows */
+  flowgenFlows: number;
   help: boolean;
   /** what DPDK's parameter parsing prints, in argument order (`Interactive-mode selected`, ...) */
   notices: string[];
@@ -36,13 +46,17 @@ export interface TestpmdParams {
 /** MAX_PKT_BURST */
 export const MAX_PKT_BURST = 512;
 export const DEFAULT_BURST = 32;
+/** txonly's default addresses, 198.18.0.1 -> 198.18.0.2 (DPDK's testpmd) */
+export const TX_IP_SRC = ((198 << 24) | (18 << 16) | 1) >>> 0;
+export const TX_IP_DST = ((198 << 24) | (18 << 16) | 2) >>> 0;
 
 export function defaultParams(): TestpmdParams {
   return {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, nbPorts: undefined, portmask: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbcache: 250, statsPeriod: 0,
-    txFirst: false, help: false, notices: [],
+    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024,
+    help: false, notices: [],
   };
 }
 
@@ -52,6 +66,45 @@ function int(name: string, v: string, min: number, max: number): number {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new DpkitError(`invalid --${name} '${v}': expected an integer from ${min} to ${max}`);
   return n;
+}
+
+/** A dotted-quad IPv4 address as a host-order number, or undefined. */
+function ipv4(v: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v);
+  if (!m) return undefined;
+  const b = m.slice(1).map(Number);
+  if (b.some((x) => x > 255)) return undefined;
+  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+}
+
+/** A UDP port (0-65535), or undefined. */
+function udpPort(v: string): number | undefined {
+  return /^\d{1,5}$/.test(v) && Number(v) <= 0xffff ? Number(v) : undefined;
+}
+
+/** --eth-peers-configfile: one MAC a line, line N for port N-1 (DPDK's init_peer_eth_addrs). */
+function readPeersFile(p: TestpmdParams, file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DpkitError(`--eth-peers-configfile: cannot open ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((line, i) => {
+    const mac = parseMac(line.trim());
+    if (!mac) throw new DpkitError(`--eth-peers-configfile ${file}: Bad MAC address format on line ${i + 1} ('${line}'); expected one XX:XX:XX:XX:XX:XX a line, line N for port N-1`);
+    p.ethPeers.set(i, mac);
+  });
+}
+
+/** An option that has no meaning in dpkit: accepted, and says so once. */
+function noEffect(name: string, why: string): Apply {
+  return (p) => {
+    const line = `--${name}: ${why}; accepted, no effect`;
+    if (!p.notices.includes(line)) p.notices.push(line);
+  };
 }
 
 const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
@@ -95,6 +148,41 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
   mbcache: { arg: true, help: 'N  per-lcore mempool cache size', apply: (p, v) => { p.mbcache = int('mbcache', v, 0, 512); } },
   'stats-period': { arg: true, help: 'SECONDS  print port statistics every period (non-interactive)', apply: (p, v) => { p.statsPeriod = int('stats-period', v, 1, 86400); } },
   'tx-first': { arg: false, help: 'send one burst on each port before forwarding', apply: (p) => { p.txFirst = true; } },
+  'tx-ip': { arg: true, help: 'SRC,DST  txonly IPv4 source and destination (198.18.0.1,198.18.0.2)', apply: (p, v) => {
+    const comma = v.indexOf(',');
+    if (comma <= 0) throw new DpkitError(`Invalid tx-ip: ${v}: expected SRC,DST such as 198.18.0.1,198.18.0.2`);
+    const src = ipv4(v.slice(0, comma));
+    if (src === undefined) throw new DpkitError(`Invalid source IP address: ${v.slice(0, comma)} (--tx-ip ${v})`);
+    const dst = ipv4(v.slice(comma + 1));
+    if (dst === undefined) throw new DpkitError(`Invalid destination IP address: ${v.slice(comma + 1)} (--tx-ip ${v})`);
+    p.txIpSrc = src;
+    p.txIpDst = dst;
+  } },
+  'tx-udp': { arg: true, help: 'SRC[,DST]  txonly UDP source and destination ports (9,9; one value sets both)', apply: (p, v) => {
+    const comma = v.indexOf(',');
+    const src = udpPort(comma < 0 ? v : v.slice(0, comma));
+    if (src === undefined) throw new DpkitError(`Invalid UDP port: ${v} (--tx-udp: expected SRC[,DST], each 0-65535)`);
+    const dst = comma < 0 ? src : udpPort(v.slice(comma + 1));
+    if (dst === undefined) throw new DpkitError(`Invalid destination UDP port: ${v.slice(comma + 1)} (--tx-udp ${v})`);
+    p.txUdpSrc = src;
+    p.txUdpDst = dst;
+  } },
+  'txonly-multi-flow': { arg: false, help: 'txonly varies the IPv4 source address per packet', apply: (p) => { p.txonlyMultiFlow = true; } },
+  'flowgen-flows': { arg: true, help: 'N  flows flowgen spreads its packets over (1024)', apply: (p, v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 0x7fffffff) throw new DpkitError(`invalid --flowgen-flows '${v}': flows must be >= 1`);
+    p.flowgenFlows = Number(v);
+  } },
+  'eth-peers-configfile': { arg: true, help: 'FILE  peer MACs, one a line (line N for port N-1)', apply: (p, v) => { readPeersFile(p, v); } },
+  numa: { arg: false, help: 'NUMA-aware allocation (no effect: dpkit does not place memory per socket)', apply: noEffect('numa', 'dpkit does not place memory per NUMA socket (show config fwd says NUMA support disabled)') },
+  'no-numa': { arg: false, help: 'no NUMA-aware allocation (dpkit\'s only mode)', apply: () => {} },
+  'socket-num': { arg: true, help: 'N  socket to allocate memory on (no effect: one socket)', apply: (p, v) => {
+    if (!/^\d+$/.test(v)) throw new DpkitError(`invalid --socket-num '${v}': Invalid socket id (expected a socket number such as 0)`);
+    noEffect('socket-num', 'dpkit allocates every pool on socket 0')(p, v);
+  } },
+  'no-flush-rx': { arg: false, help: 'do not drain the rx queues before forwarding (dpkit never does)', apply: noEffect('no-flush-rx', 'dpkit-testpmd does not flush rx queues before forwarding') },
+  'disable-link-check': { arg: false, help: 'do not wait for link up at start (dpkit does not wait)', apply: noEffect('disable-link-check', 'dpkit-testpmd does not wait for the links at start') },
+  'no-lsc-interrupt': { arg: false, help: 'no link status change interrupts (dpkit has none)', apply: noEffect('no-lsc-interrupt', 'dpkit\'s drivers have no link status change interrupts') },
+  'hot-plug': { arg: false, help: 'hot-plug event monitoring (no effect; port attach/detach work without it)', apply: noEffect('hot-plug', 'dpkit has no device event monitor; port attach and port detach work without it') },
   help: { arg: false, help: 'show this help', apply: (p) => { p.help = true; } },
 };
 

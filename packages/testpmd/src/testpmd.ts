@@ -230,6 +230,8 @@ export class Testpmd {
         rxPort: rx.portId, rxQueue: q, txPort: tx.portId, txQueue: txq,
         txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
         burst: this.params.burst, txpkts: this.params.txpkts,
+        txonly: { ipSrc: this.params.txIpSrc, ipDst: this.params.txIpDst, udpSrc: this.params.txUdpSrc, udpDst: this.params.txUdpDst, multiFlow: this.params.txonlyMultiFlow },
+        flowgenFlows: this.params.flowgenFlows, lcore: 0,
         stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
       });
     }
@@ -239,7 +241,13 @@ export class Testpmd {
     const each = Math.floor(streams.length / nbLcores);
     const extra = streams.length % nbLcores;
     let k = 0;
-    for (let l = 0; l < nbLcores; l++) for (let n = 0; n < each + (l >= nbLcores - extra ? 1 : 0); n++) perLcore[l]!.push(streams[k++]!);
+    for (let l = 0; l < nbLcores; l++) {
+      for (let n = 0; n < each + (l >= nbLcores - extra ? 1 : 0); n++) {
+        const s = streams[k++]!;
+        s.lcore = lcores[l]!;
+        perLcore[l]!.push(s);
+      }
+    }
     return { streams, lcores, perLcore };
   }
 

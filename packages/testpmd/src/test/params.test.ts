@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { DpkitError } from '@dpkit/eal';
 import { parseTestpmdArgs } from '../params.js';
@@ -41,4 +44,51 @@ test('bad values are one line naming the option', (t) => {
   bad(['--what'], /unknown testpmd option '--what'/);
   bad(['-i=1'], /unknown testpmd option/);
   bad(['--burst'], /option --burst needs a value/);
+});
+
+test('--tx-ip and --tx-udp set txonly\'s addresses and ports; one --tx-udp value sets both, as DPDK\'s', (t) => {
+  const d = parseTestpmdArgs([]);
+  t.deepEqual([d.txIpSrc, d.txIpDst, d.txUdpSrc, d.txUdpDst, d.txonlyMultiFlow, d.flowgenFlows], [0xc6120001, 0xc6120002, 9, 9, false, 1024]);
+  const p = parseTestpmdArgs(['--tx-ip=10.0.0.1,255.1.2.3', '--tx-udp=1234,80', '--txonly-multi-flow', '--flowgen-flows=7']);
+  t.deepEqual([p.txIpSrc, p.txIpDst, p.txUdpSrc, p.txUdpDst, p.txonlyMultiFlow, p.flowgenFlows], [0x0a000001, 0xff010203, 1234, 80, true, 7]);
+  const one = parseTestpmdArgs(['--tx-udp', '5000']);
+  t.deepEqual([one.txUdpSrc, one.txUdpDst], [5000, 5000]);
+  const bad = (args: string[], msg: string) => t.is(t.throws(() => parseTestpmdArgs(args), { instanceOf: DpkitError })!.message, msg);
+  bad(['--tx-ip=10.0.0.1'], 'Invalid tx-ip: 10.0.0.1: expected SRC,DST such as 198.18.0.1,198.18.0.2');
+  bad(['--tx-ip=,10.0.0.1'], 'Invalid tx-ip: ,10.0.0.1: expected SRC,DST such as 198.18.0.1,198.18.0.2');
+  bad(['--tx-ip=10.0.0.256,10.0.0.1'], 'Invalid source IP address: 10.0.0.256 (--tx-ip 10.0.0.256,10.0.0.1)');
+  bad(['--tx-ip=10.0.0.1,x'], 'Invalid destination IP address: x (--tx-ip 10.0.0.1,x)');
+  bad(['--tx-udp=65536'], 'Invalid UDP port: 65536 (--tx-udp: expected SRC[,DST], each 0-65535)');
+  bad(['--tx-udp=9,'], 'Invalid destination UDP port:  (--tx-udp 9,)');
+  bad(['--flowgen-flows=0'], "invalid --flowgen-flows '0': flows must be >= 1");
+  bad(['--txonly-multi-flow=1'], 'option --txonly-multi-flow takes no value');
+});
+
+test('--eth-peers-configfile: line N is port N-1\'s peer; a bad line or a missing file is one line', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'peers-'));
+  try {
+    writeFileSync(join(dir, 'ok'), '02:00:00:00:00:aa\n02:00:00:00:00:bb\n');
+    const p = parseTestpmdArgs([`--eth-peers-configfile=${join(dir, 'ok')}`, '--eth-peer=1,02:00:00:00:00:0c']);
+    t.deepEqual([...p.ethPeers.entries()].map(([k, v]) => [k, [...v]]), [[0, [2, 0, 0, 0, 0, 0xaa]], [1, [2, 0, 0, 0, 0, 0x0c]]]);
+    writeFileSync(join(dir, 'bad'), '02:00:00:00:00:aa\nzz\n');
+    const bad = (args: string[], msg: string) => t.is(t.throws(() => parseTestpmdArgs(args), { instanceOf: DpkitError })!.message, msg);
+    bad([`--eth-peers-configfile=${join(dir, 'bad')}`], `--eth-peers-configfile ${join(dir, 'bad')}: Bad MAC address format on line 2 ('zz'); expected one XX:XX:XX:XX:XX:XX a line, line N for port N-1`);
+    bad([`--eth-peers-configfile=${join(dir, 'none')}`], `--eth-peers-configfile: cannot open ${join(dir, 'none')}: ENOENT`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('options that have no meaning in dpkit are accepted and say so once, in argument order', (t) => {
+  const p = parseTestpmdArgs(['-i', '--numa', '--no-numa', '--socket-num=0', '--no-flush-rx', '--disable-link-check', '--no-lsc-interrupt', '--hot-plug', '--numa']);
+  t.deepEqual(p.notices, [
+    'Interactive-mode selected',
+    '--numa: dpkit does not place memory per NUMA socket (show config fwd says NUMA support disabled); accepted, no effect',
+    '--socket-num: dpkit allocates every pool on socket 0; accepted, no effect',
+    '--no-flush-rx: dpkit-testpmd does not flush rx queues before forwarding; accepted, no effect',
+    '--disable-link-check: dpkit-testpmd does not wait for the links at start; accepted, no effect',
+    '--no-lsc-interrupt: dpkit\'s drivers have no link status change interrupts; accepted, no effect',
+    '--hot-plug: dpkit has no device event monitor; port attach and port detach work without it; accepted, no effect',
+  ]);
+  t.is(t.throws(() => parseTestpmdArgs(['--socket-num=x']), { instanceOf: DpkitError })!.message, "invalid --socket-num 'x': Invalid socket id (expected a socket number such as 0)");
 });
