@@ -14,6 +14,8 @@ export interface TestpmdParams {
   nbCores: number;
   nbPorts: number | undefined;
   portmask: number | undefined;
+  /** --portlist: the forwarding ports in the order given, duplicates dropped */
+  portlist: number[] | undefined;
   rxq: number;
   txq: number;
   rxd: number;
@@ -52,7 +54,7 @@ export const TX_IP_DST = ((198 << 24) | (18 << 16) | 2) >>> 0;
 
 export function defaultParams(): TestpmdParams {
   return {
-    interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, nbPorts: undefined, portmask: undefined,
+    interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbcache: 250, statsPeriod: 0,
     txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024,
@@ -119,6 +121,19 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
   portmask: { arg: true, help: 'MASK  hexadecimal mask of forwarding ports', apply: (p, v) => {
     if (!/^(0x)?[0-9a-f]+$/i.test(v) || parseInt(v, 16) === 0) throw new DpkitError(`invalid --portmask '${v}': expected a non-zero hexadecimal mask such as 0x3`);
     p.portmask = parseInt(v, 16);
+    p.portlist = undefined;
+  } },
+  portlist: { arg: true, help: 'LIST  forwarding ports in this order, e.g. 0,2-3', apply: (p, v) => {
+    const ports: number[] = [];
+    for (const item of v.split(',')) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(item);
+      const lo = m ? Number(m[1]) : NaN;
+      const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+      if (!m || hi < lo || hi > 1023) throw new DpkitError(`Invalid fwd port list '${v}' (--portlist): expected port numbers and ranges such as 0,2-3`);
+      for (let id = lo; id <= hi; id++) if (!ports.includes(id)) ports.push(id);
+    }
+    p.portlist = ports;
+    p.portmask = undefined;
   } },
   rxq: { arg: true, help: 'N  rx queues per port', apply: (p, v) => { p.rxq = int('rxq', v, 1, 1024); } },
   txq: { arg: true, help: 'N  tx queues per port', apply: (p, v) => { p.txq = int('txq', v, 1, 1024); } },

@@ -72,11 +72,13 @@ export class Testpmd {
     return this.forwarding;
   }
 
-  /** Ports that forward: all ports, filtered by --portmask, at most --nb-ports. */
+  /** Ports that forward: all ports, filtered by --portmask (or those of --portlist that exist, in its order), at most --nb-ports. */
   fwdPorts(): EthDev[] {
     let ports = this.openPorts();
     const mask = this.params.portmask;
+    const list = this.params.portlist;
     if (mask !== undefined) ports = ports.filter((d) => d.portId < 32 && (mask >>> d.portId) & 1);
+    if (list !== undefined) ports = list.map((id) => ports.find((d) => d.portId === id)).filter((d) => d !== undefined);
     if (this.params.nbPorts !== undefined) ports = ports.slice(0, this.params.nbPorts);
     return ports;
   }
@@ -85,6 +87,11 @@ export class Testpmd {
   async init(): Promise<void> {
     const ports = this.openPorts();
     if (ports.length === 0) this.out('Warning: No probed ethernet devices');
+    // as DPDK's set_fwd_ports_list, when --portmask or --portlist changes the forwarding ports
+    const fwd = this.fwdPorts().length;
+    if ((this.params.portmask !== undefined || this.params.portlist !== undefined) && fwd !== ports.length) {
+      this.out(`previous number of forwarding ports ${ports.length} - changed to number of configured ports ${fwd}`);
+    }
     const lcores = this.eal.lcores.ids().length;
     const n = this.params.totalNumMbufs ?? Math.max(8192, (MBUFS_PER_PORT + lcores * this.params.mbcache) * Math.max(1, ports.length));
     // ports that receive into kernel-registered memory (AF_XDP's UMEM) say what the pool must be

@@ -92,3 +92,15 @@ test('options that have no meaning in dpkit are accepted and say so once, in arg
   ]);
   t.is(t.throws(() => parseTestpmdArgs(['--socket-num=x']), { instanceOf: DpkitError })!.message, "invalid --socket-num 'x': Invalid socket id (expected a socket number such as 0)");
 });
+
+test('--portlist takes ports and ranges in order, repeats dropped; the later of --portlist and --portmask counts', (t) => {
+  t.deepEqual(parseTestpmdArgs(['--portlist=3,0-1,1']).portlist, [3, 0, 1]);
+  const p = parseTestpmdArgs(['--portlist=1', '--portmask=0x3']);
+  t.deepEqual([p.portlist, p.portmask], [undefined, 3]);
+  const q = parseTestpmdArgs(['--portmask=0x3', '--portlist=1']);
+  t.deepEqual([q.portlist, q.portmask], [[1], undefined]);
+  for (const v of ['x', '2-1', '0,', '-1']) {
+    t.is(t.throws(() => parseTestpmdArgs([`--portlist=${v}`]), { instanceOf: DpkitError })!.message,
+      `Invalid fwd port list '${v}' (--portlist): expected port numbers and ranges such as 0,2-3`);
+  }
+});

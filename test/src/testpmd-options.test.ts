@@ -1,0 +1,70 @@
+/**
+ * dpkit-testpmd's options from DPDK 22.11's run_app.rst, against Debian's dpdk-testpmd 22.11
+ * run on `--no-pci --vdev=net_null0..3 --no-huge` with the same options (the expected lines
+ * were taken from that run).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { prefix, runTestpmd } from './testpmd-process.js';
+
+const NULL4 = ['-l', '0-1', '--no-pci', '--vdev=net_null0', '--vdev=net_null1', '--vdev=net_null2', '--vdev=net_null3'];
+
+/** The lines of `out` from the echo of `command` up to the next prompt. */
+function answer(out: string, command: string): string[] {
+  const at = out.indexOf(`testpmd> ${command}\n`);
+  if (at < 0) throw new Error(`no '${command}' echoed in:\n${out}`);
+  const start = at + `testpmd> ${command}\n`.length;
+  const end = out.indexOf('testpmd> ', start);
+  return out.slice(start, end < 0 ? undefined : end).split('\n').slice(0, -1);
+}
+
+const streams = (out: string) => answer(out, 'show config fwd').filter((l) => l.startsWith('  RX P='));
+
+test('--portlist=0,2-3 forwards on ports 0, 2 and 3 in that order, as DPDK\'s', async (t) => {
+  const r = await runTestpmd([...NULL4, prefix(), '--', '-i', '--portlist=0,2-3'], 'show config fwd\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.true(r.stdout.includes('Interactive-mode selected\nprevious number of forwarding ports 4 - changed to number of configured ports 3\n'), r.stdout);
+  t.is(answer(r.stdout, 'show config fwd')[0], 'io packet forwarding - ports=3 - cores=1 - streams=3 - NUMA support disabled, MP allocation mode: native');
+  t.deepEqual(streams(r.stdout), [
+    '  RX P=0/Q=0 (socket 0) -> TX P=2/Q=0 (socket 0) peer=02:00:00:00:00:02',
+    '  RX P=2/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:00',
+    '  RX P=3/Q=0 (socket 0) -> TX P=3/Q=0 (socket 0) peer=02:00:00:00:00:03',
+  ]);
+});
+
+test('--portlist keeps its order, drops ports that are not there and repeats; a bad list is one line and exit 1', async (t) => {
+  const r = await runTestpmd([...NULL4, prefix(), '--', '-i', '--portlist=1,0,1,9'], 'show config fwd\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(streams(r.stdout), [
+    '  RX P=1/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:00',
+    '  RX P=0/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:01',
+  ]);
+  const bad = await runTestpmd([...NULL4, prefix(), '--', '-i', '--portlist=x'], 'quit\n');
+  t.is(bad.code, 1);
+  t.is(bad.stderr.trim(), "dpkit-testpmd: Invalid fwd port list 'x' (--portlist): expected port numbers and ranges such as 0,2-3");
+});
+
+test('--eth-peers-configfile sets the peers show config fwd prints; options without effect say so once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'peers-'));
+  try {
+    writeFileSync(join(dir, 'peers'), '02:00:00:00:00:AA\n02:00:00:00:00:BB\n');
+    const r = await runTestpmd([...NULL4.slice(0, 5), prefix(), '--', '-i', '--forward-mode=mac', `--eth-peers-configfile=${join(dir, 'peers')}`, '--numa', '--no-flush-rx', '--numa'],
+      'show config fwd\nquit\n');
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual(streams(r.stdout), [
+      '  RX P=0/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:BB',
+      '  RX P=1/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:AA',
+    ]);
+    t.true(r.stdout.startsWith([
+      'Interactive-mode selected',
+      'Set mac packet forwarding mode',
+      '--numa: dpkit does not place memory per NUMA socket (show config fwd says NUMA support disabled); accepted, no effect',
+      '--no-flush-rx: dpkit-testpmd does not flush rx queues before forwarding; accepted, no effect',
+      'testpmd: create a new mbuf pool',
+    ].join('\n')), r.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
