@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { prefix, runTestpmd } from './testpmd-process.js';
+import { forwardStats, prefix, runTestpmd } from './testpmd-process.js';
 
 const NULL4 = ['-l', '0-1', '--no-pci', '--vdev=net_null0', '--vdev=net_null1', '--vdev=net_null2', '--vdev=net_null3'];
 
@@ -66,5 +66,32 @@ test('--eth-peers-configfile sets the peers show config fwd prints; options with
     ].join('\n')), r.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--coremask picks the forwarding lcores (lcore 2 and 3 of four), and they forward; the main lcore, an lcore not enabled and a bad mask are one line each', async (t) => {
+  const LCORES4 = ['--lcores=(0-3)@0', '--no-pci', '--vdev=net_null0', '--vdev=net_null1'];
+  const r = await runTestpmd([...LCORES4, prefix(), '--', '-i', '--coremask=0x4'], 'show config fwd\nstart\nstop\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(answer(r.stdout, 'show config fwd').slice(0, 2), [
+    'io packet forwarding - ports=2 - cores=1 - streams=2 - NUMA support disabled, MP allocation mode: native',
+    'Logical Core 2 (socket 0) forwards packets on 2 streams:',
+  ]);
+  const rx = [...forwardStats(r.stdout).values()].map((s) => s.rx);
+  t.true(rx.length === 2 && rx.every((n) => n > 0), r.stdout);
+  const two = await runTestpmd([...LCORES4, prefix(), '--', '-i', '--coremask=0xc'], 'show config fwd\nquit\n');
+  t.deepEqual(answer(two.stdout, 'show config fwd').filter((l) => l.startsWith('Logical Core')), [
+    'Logical Core 2 (socket 0) forwards packets on 1 streams:',
+    'Logical Core 3 (socket 0) forwards packets on 1 streams:',
+  ]);
+  for (const [mask, line] of [
+    ['0x1', 'coremask is not valid: lcore 0 cannot be masked on for running packet forwarding, which is the main lcore and reserved for command line parsing only'],
+    ['0x10', "coremask is not valid: lcore 4 not enabled (the EAL's lcores: 0,1,2,3)"],
+    ['0', 'coremask is not valid: Invalid NULL mask of cores (--coremask 0)'],
+    ['zz', "Invalid fwd core mask 'zz' (--coremask): expected a hexadecimal mask such as 0x6"],
+  ] as const) {
+    const bad = await runTestpmd([...LCORES4, prefix(), '--', '-i', `--coremask=${mask}`], 'quit\n');
+    t.is(bad.code, 1, mask);
+    t.is(bad.stderr.trim(), `dpkit-testpmd: ${line}`);
   }
 });

@@ -12,6 +12,8 @@ export interface TestpmdParams {
   autoStart: boolean;
   forwardMode: string;
   nbCores: number;
+  /** --coremask: the forwarding lcores, in id order (checked against the EAL's at start) */
+  fwdLcores: number[] | undefined;
   nbPorts: number | undefined;
   portmask: number | undefined;
   /** --portlist: the forwarding ports in the order given, duplicates dropped */
@@ -54,7 +56,7 @@ export const TX_IP_DST = ((198 << 24) | (18 << 16) | 2) >>> 0;
 
 export function defaultParams(): TestpmdParams {
   return {
-    interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, nbPorts: undefined, portmask: undefined, portlist: undefined,
+    interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbcache: 250, statsPeriod: 0,
     txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024,
@@ -117,6 +119,18 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
     p.notices.push(`Set ${v} packet forwarding mode`);
   } },
   'nb-cores': { arg: true, help: 'N  forwarding lcores', apply: (p, v) => { p.nbCores = int('nb-cores', v, 1, 128); } },
+  coremask: { arg: true, help: 'MASK  hexadecimal mask of forwarding lcores (not the main one)', apply: (p, v) => {
+    const hex = v.replace(/^0x/i, '');
+    if (!/^[0-9a-f]{1,32}$/i.test(hex)) throw new DpkitError(`Invalid fwd core mask '${v}' (--coremask): expected a hexadecimal mask such as 0x6`);
+    const lcores: number[] = [];
+    for (let i = 0; i < hex.length; i++) {
+      const nibble = parseInt(hex[hex.length - 1 - i]!, 16);
+      for (let b = 0; b < 4; b++) if ((nibble >>> b) & 1) lcores.push(i * 4 + b);
+    }
+    if (lcores.length === 0) throw new DpkitError(`coremask is not valid: Invalid NULL mask of cores (--coremask ${v})`);
+    p.fwdLcores = lcores;
+    p.nbCores = lcores.length;
+  } },
   'nb-ports': { arg: true, help: 'N  forwarding ports', apply: (p, v) => { p.nbPorts = int('nb-ports', v, 1, 32); } },
   portmask: { arg: true, help: 'MASK  hexadecimal mask of forwarding ports', apply: (p, v) => {
     if (!/^(0x)?[0-9a-f]+$/i.test(v) || parseInt(v, 16) === 0) throw new DpkitError(`invalid --portmask '${v}': expected a non-zero hexadecimal mask such as 0x3`);

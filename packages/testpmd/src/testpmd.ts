@@ -62,6 +62,13 @@ export class Testpmd {
     if (workers.length === 0) {
       throw new DpkitError('Empty set of forwarding logical cores - check the core mask supplied in the command parameters (give at least two lcores, e.g. -l 0-1)');
     }
+    for (const l of params.fwdLcores ?? []) {
+      if (l === eal.lcores.mainLcore) throw new DpkitError(`coremask is not valid: lcore ${l} cannot be masked on for running packet forwarding, which is the main lcore and reserved for command line parsing only`);
+      if (!workers.includes(l)) throw new DpkitError(`coremask is not valid: lcore ${l} not enabled (the EAL's lcores: ${eal.lcores.ids().join(',')})`);
+    }
+    if (params.fwdLcores && params.nbCores > params.fwdLcores.length) {
+      throw new DpkitError(`invalid --nb-cores ${params.nbCores}: --coremask gives ${params.fwdLcores.length} forwarding lcores`);
+    }
     if (params.nbCores > workers.length) {
       throw new DpkitError(`invalid --nb-cores ${params.nbCores}: there are ${workers.length} forwarding lcores (the core list minus the main lcore)`);
     }
@@ -242,8 +249,9 @@ export class Testpmd {
         stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
       });
     }
-    const nbLcores = Math.min(this.params.nbCores, Math.max(1, streams.length));
-    const lcores = this.eal.lcores.workerIds().slice(0, nbLcores);
+    const cfgLcores = this.params.fwdLcores ?? this.eal.lcores.workerIds();
+    const nbLcores = Math.min(this.params.nbCores, cfgLcores.length, Math.max(1, streams.length));
+    const lcores = cfgLcores.slice(0, nbLcores);
     const perLcore: FwdStreamConfig[][] = lcores.map(() => []);
     const each = Math.floor(streams.length / nbLcores);
     const extra = streams.length % nbLcores;

@@ -104,3 +104,10 @@ test('--portlist takes ports and ranges in order, repeats dropped; the later of 
       `Invalid fwd port list '${v}' (--portlist): expected port numbers and ranges such as 0,2-3`);
   }
 });
+
+test('--coremask gives the forwarding lcores and their number; --nb-cores after it takes fewer', (t) => {
+  const p = parseTestpmdArgs(['--coremask=0x16']);
+  t.deepEqual([p.fwdLcores, p.nbCores], [[1, 2, 4], 3]);
+  t.deepEqual(parseTestpmdArgs(['--coremask', '100000000']).fwdLcores, [32]);
+  t.is(parseTestpmdArgs(['--coremask=0x6', '--nb-cores=1']).nbCores, 1);
+});
