@@ -95,3 +95,37 @@ test('--coremask picks the forwarding lcores (lcore 2 and 3 of four), and they f
     t.is(bad.stderr.trim(), `dpkit-testpmd: ${line}`);
   }
 });
+
+test('--cmdline-file runs its commands after the ports start and before the prompt, unechoed; a failing one says so and the next runs; quit ends the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cmds-'));
+  try {
+    const file = join(dir, 'cmds');
+    writeFileSync(file, 'bogus cmd\nset fwd mac\nshow config fwd\nquit\nset fwd rxonly\n');
+    const r = await runTestpmd([...NULL4.slice(0, 5), prefix(), '--', '-i', `--cmdline-file=${file}`], 'show config fwd\nquit\n');
+    t.is(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    t.deepEqual(lines.slice(0, 2), ['Interactive-mode selected', `CLI commands to be read from ${file}`]);
+    const from = lines.indexOf('Done') + 1;
+    t.deepEqual(lines.slice(from, from + 7), [
+      'Command not found',
+      'Set mac packet forwarding mode',
+      'mac packet forwarding - ports=2 - cores=1 - streams=2 - NUMA support disabled, MP allocation mode: native',
+      'Logical Core 1 (socket 0) forwards packets on 2 streams:',
+      '  RX P=0/Q=0 (socket 0) -> TX P=1/Q=0 (socket 0) peer=02:00:00:00:00:01',
+      '  RX P=1/Q=0 (socket 0) -> TX P=0/Q=0 (socket 0) peer=02:00:00:00:00:00',
+      '',
+    ]);
+    t.is(lines[from + 7], `Read CLI commands from ${file}`);
+    t.true(answer(r.stdout, 'show config fwd')[0]!.startsWith('mac packet forwarding'), 'the file stopped at quit: rxonly was not set');
+    // without -i, the file runs before forwarding starts
+    writeFileSync(file, 'set fwd rxonly\n');
+    const n = await runTestpmd([...NULL4.slice(0, 5), prefix(), '--', `--cmdline-file=${file}`], '\n');
+    t.is(n.code, 0, n.stderr);
+    t.true(n.stdout.includes(`Set rxonly packet forwarding mode\nRead CLI commands from ${file}\nNo commandline core given, start packet forwarding\nrxonly packet forwarding`), n.stdout);
+    const bad = await runTestpmd([...NULL4.slice(0, 5), prefix(), '--', `--cmdline-file=${join(dir, 'none')}`]);
+    t.is(bad.code, 1);
+    t.is(bad.stderr.trim(), `dpkit-testpmd: --cmdline-file: cannot read ${join(dir, 'none')}: ENOENT`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

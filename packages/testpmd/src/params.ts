@@ -42,6 +42,8 @@ export interface TestpmdParams {
   txonlyMultiFlow: boolean;
   /** --flowgen-flows */
   flowgenFlows: number;
+  /** --cmdline-file: commands run at start */
+  cmdlineFile: string | undefined;
   help: boolean;
   /** what DPDK's parameter parsing prints, in argument order (`Interactive-mode selected`, ...) */
   notices: string[];
@@ -59,7 +61,7 @@ export function defaultParams(): TestpmdParams {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbcache: 250, statsPeriod: 0,
-    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024,
+    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined,
     help: false, notices: [],
   };
 }
@@ -200,6 +202,15 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
   'flowgen-flows': { arg: true, help: 'N  flows flowgen spreads its packets over (1024)', apply: (p, v) => {
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 0x7fffffff) throw new DpkitError(`invalid --flowgen-flows '${v}': flows must be >= 1`);
     p.flowgenFlows = Number(v);
+  } },
+  'cmdline-file': { arg: true, help: 'FILE  run the commands of FILE at start, before forwarding and the prompt', apply: (p, v) => {
+    try {
+      readFileSync(v, 'utf8');
+    } catch (err) {
+      throw new DpkitError(`--cmdline-file: cannot read ${v}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    p.cmdlineFile = v;
+    p.notices.push(`CLI commands to be read from ${v}`);
   } },
   'eth-peers-configfile': { arg: true, help: 'FILE  peer MACs, one a line (line N for port N-1)', apply: (p, v) => { readPeersFile(p, v); } },
   numa: { arg: false, help: 'NUMA-aware allocation (no effect: dpkit does not place memory per socket)', apply: noEffect('numa', 'dpkit does not place memory per NUMA socket (show config fwd says NUMA support disabled)') },
