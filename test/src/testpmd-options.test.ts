@@ -129,3 +129,14 @@ test('--cmdline-file runs its commands after the ports start and before the prom
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--mbuf-size sizes the pool\'s buffers and --max-pkt-len sets the ports\' MTU to it minus 18, as DPDK\'s', async (t) => {
+  const r = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '-i', '--mbuf-size=4096', '--max-pkt-len=9000'], 'show port info 0\nquit\n');
+  t.is(r.code, 0, r.stderr);
+  t.true(r.stdout.includes('testpmd: create a new mbuf pool <mb_pool_0>: n=8192, size=4096, socket=0\n'), r.stdout);
+  t.true(answer(r.stdout, 'show port info 0').includes('MTU: 8982'), r.stdout);
+  // an MTU the driver does not take is its line, as any configure failure
+  const big = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '--max-pkt-len=9100'], '\n');
+  t.is(big.code, 1);
+  t.is(big.stderr.trim(), 'dpkit-testpmd: port 0 (net_null0): MTU 9082 is out of range: net_null takes 68 to 9000');
+});

@@ -30,6 +30,10 @@ export interface TestpmdParams {
   ethPeers: Map<number, Uint8Array>;
   txpkts: number[];
   totalNumMbufs: number | undefined;
+  /** --mbuf-size: the pool's data room (headroom included) */
+  mbufSize: number | undefined;
+  /** --max-pkt-len: the ports' MTU is this minus 18 (Ethernet header and CRC) */
+  maxPktLen: number | undefined;
   mbcache: number;
   statsPeriod: number;
   txFirst: boolean;
@@ -60,7 +64,7 @@ export function defaultParams(): TestpmdParams {
   return {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
-    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbcache: 250, statsPeriod: 0,
+    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, mbcache: 250, statsPeriod: 0,
     txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined,
     help: false, notices: [],
   };
@@ -176,6 +180,14 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
     p.txpkts = parts;
   } },
   'total-num-mbufs': { arg: true, help: 'N  mbufs in the pool', apply: (p, v) => { p.totalNumMbufs = int('total-num-mbufs', v, 1025, 0xffffff); } },
+  'mbuf-size': { arg: true, help: 'N  data room of each mbuf, headroom included (2176)', apply: (p, v) => {
+    if (v.includes(',')) throw new DpkitError(`--mbuf-size ${v}: several sizes (DPDK's pools for buffer split) are not supported; give one size`);
+    p.mbufSize = int('mbuf-size', v, 1, 0xffff);
+  } },
+  'max-pkt-len': { arg: true, help: 'N  largest frame received: the ports\' MTU is N - 18', apply: (p, v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 64) throw new DpkitError(`Invalid max-pkt-len=${v} - should be at least 64 (--max-pkt-len)`);
+    p.maxPktLen = Number(v);
+  } },
   mbcache: { arg: true, help: 'N  per-lcore mempool cache size', apply: (p, v) => { p.mbcache = int('mbcache', v, 0, 512); } },
   'stats-period': { arg: true, help: 'SECONDS  print port statistics every period (non-interactive)', apply: (p, v) => { p.statsPeriod = int('stats-period', v, 1, 86400); } },
   'tx-first': { arg: false, help: 'send one burst on each port before forwarding', apply: (p) => { p.txFirst = true; } },

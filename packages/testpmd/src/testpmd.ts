@@ -37,6 +37,9 @@ interface LastShow {
   obytes: number;
 }
 
+/** Ethernet header and CRC: what --max-pkt-len has beyond the MTU */
+const ETHER_OVERHEAD = 18;
+
 export class Testpmd {
   readonly params: TestpmdParams;
   private pool: Mempool | undefined;
@@ -103,7 +106,7 @@ export class Testpmd {
     const n = this.params.totalNumMbufs ?? Math.max(8192, (MBUFS_PER_PORT + lcores * this.params.mbcache) * Math.max(1, ports.length));
     // ports that receive into kernel-registered memory (AF_XDP's UMEM) say what the pool must be
     const needs = ports.map((d) => d.info().rxPoolNeeds).find((x) => x !== undefined);
-    const size = needs?.bufSizes?.[0] ?? MBUF_DEFAULT_BUF_SIZE;
+    const size = needs?.bufSizes?.[0] ?? this.params.mbufSize ?? MBUF_DEFAULT_BUF_SIZE;
     this.out(`testpmd: create a new mbuf pool <mb_pool_0>: n=${n}, size=${size}, socket=0`);
     this.pool = this.eal.mempoolCreate('mb_pool_0', {
       size: n, cacheSize: Math.min(this.params.mbcache, Math.floor(n / 1.5)), socket: 0, dataRoomSize: size,
@@ -170,7 +173,8 @@ export class Testpmd {
       if (p.rxq > info.maxRxQueues || p.txq > info.maxTxQueues) {
         throw new DpkitError(`port ${dev.portId}: --rxq=${p.rxq} --txq=${p.txq} asked, ${dev.driverName} supports at most ${info.maxRxQueues} rx and ${info.maxTxQueues} tx queues`);
       }
-      await dev.configure(p.rxq, p.txq, {});
+      // --max-pkt-len: MTU = frame length - Ethernet header - CRC, as DPDK's testpmd (overhead 18)
+      await dev.configure(p.rxq, p.txq, p.maxPktLen !== undefined ? { rxmode: { mtu: p.maxPktLen - ETHER_OVERHEAD } } : {});
       for (let q = 0; q < p.rxq; q++) {
         await dev.rxQueueSetup(q, p.rxd || defaultDesc(info.rxDescLimits), dev.device.numaNode, { freeThresh: p.rxFreeThresh }, this.rxPoolFor(info));
       }

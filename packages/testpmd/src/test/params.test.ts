@@ -111,3 +111,12 @@ test('--coremask gives the forwarding lcores and their number; --nb-cores after 
   t.deepEqual(parseTestpmdArgs(['--coremask', '100000000']).fwdLcores, [32]);
   t.is(parseTestpmdArgs(['--coremask=0x6', '--nb-cores=1']).nbCores, 1);
 });
+
+test('--mbuf-size takes one size; --max-pkt-len at least 64', (t) => {
+  const p = parseTestpmdArgs(['--mbuf-size=4096', '--max-pkt-len=64']);
+  t.deepEqual([p.mbufSize, p.maxPktLen], [4096, 64]);
+  const bad = (args: string[], msg: string) => t.is(t.throws(() => parseTestpmdArgs(args), { instanceOf: DpkitError })!.message, msg);
+  bad(['--mbuf-size=0'], "invalid --mbuf-size '0': expected an integer from 1 to 65535");
+  bad(['--mbuf-size=2048,2048'], "--mbuf-size 2048,2048: several sizes (DPDK's pools for buffer split) are not supported; give one size");
+  bad(['--max-pkt-len=63'], 'Invalid max-pkt-len=63 - should be at least 64 (--max-pkt-len)');
+});
