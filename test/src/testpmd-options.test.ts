@@ -140,3 +140,15 @@ test('--mbuf-size sizes the pool\'s buffers and --max-pkt-len sets the ports\' M
   t.is(big.code, 1);
   t.is(big.stderr.trim(), 'dpkit-testpmd: port 0 (net_null0): MTU 9082 is out of range: net_null takes 68 to 9000');
 });
+
+test('--enable-rx-cksum, --rx-offloads and --tx-offloads configure the ports with them: a driver without them refuses, as DPDK\'s net_null does', async (t) => {
+  const r = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '-i', '--enable-rx-cksum'], 'quit\n');
+  t.is(r.code, 0, r.stderr);
+  t.true(r.stdout.includes('Configuring Port 0 (socket 0)\nport 0 (net_null0): rx offloads 0xe are not supported by net_null (capabilities 0x0)\nFail to configure port 0\nStart ports failed\n'), r.stdout);
+  const tx = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '--tx-offloads=0x10000'], '\n');
+  t.is(tx.code, 1);
+  t.is(tx.stderr.trim(), 'dpkit-testpmd: port 0 (net_null0): tx offloads 0x10000 are not supported by net_null (capabilities 0x0)');
+  const none = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '-i', '--rx-offloads=0', '--tx-offloads=0x0'], 'quit\n');
+  t.is(none.code, 0, none.stderr);
+  t.false(none.stdout.includes('Fail to configure'), none.stdout);
+});

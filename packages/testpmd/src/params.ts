@@ -32,6 +32,9 @@ export interface TestpmdParams {
   totalNumMbufs: number | undefined;
   /** --mbuf-size: the pool's data room (headroom included) */
   mbufSize: number | undefined;
+  /** --rx-offloads, --enable-rx-cksum and --tx-offloads: the ports' configured offloads */
+  rxOffloads: number;
+  txOffloads: number;
   /** --max-pkt-len: the ports' MTU is this minus 18 (Ethernet header and CRC) */
   maxPktLen: number | undefined;
   mbcache: number;
@@ -64,7 +67,7 @@ export function defaultParams(): TestpmdParams {
   return {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
-    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, mbcache: 250, statsPeriod: 0,
+    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, mbcache: 250, statsPeriod: 0,
     txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined,
     help: false, notices: [],
   };
@@ -107,6 +110,15 @@ function readPeersFile(p: TestpmdParams, file: string): void {
     if (!mac) throw new DpkitError(`--eth-peers-configfile ${file}: Bad MAC address format on line ${i + 1} ('${line}'); expected one XX:XX:XX:XX:XX:XX a line, line N for port N-1`);
     p.ethPeers.set(i, mac);
   });
+}
+
+/** RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | UDP_CKSUM | TCP_CKSUM */
+const RX_OFFLOAD_CHECKSUM = 0xe;
+
+/** An offload mask: hexadecimal, as DPDK's strtoull(..., 16), within the 32 bits dpkit's ethdev has. */
+function offloads(name: string, v: string): number {
+  if (!/^(0x)?[0-9a-f]{1,8}$/i.test(v)) throw new DpkitError(`invalid --${name} '${v}': expected a hexadecimal mask of at most 32 bits such as 0xe`);
+  return parseInt(v.replace(/^0x/i, ''), 16) >>> 0;
 }
 
 /** An option that has no meaning in dpkit: accepted, and says so once. */
@@ -188,6 +200,9 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
     if (!/^\d+$/.test(v) || Number(v) < 64) throw new DpkitError(`Invalid max-pkt-len=${v} - should be at least 64 (--max-pkt-len)`);
     p.maxPktLen = Number(v);
   } },
+  'rx-offloads': { arg: true, help: 'MASK  hexadecimal rx offloads the ports are configured with', apply: (p, v) => { p.rxOffloads = offloads('rx-offloads', v); } },
+  'tx-offloads': { arg: true, help: 'MASK  hexadecimal tx offloads the ports are configured with', apply: (p, v) => { p.txOffloads = offloads('tx-offloads', v); } },
+  'enable-rx-cksum': { arg: false, help: 'configure the ports with the rx checksum offloads (IPv4, UDP, TCP: 0xe)', apply: (p) => { p.rxOffloads = (p.rxOffloads | RX_OFFLOAD_CHECKSUM) >>> 0; } },
   mbcache: { arg: true, help: 'N  per-lcore mempool cache size', apply: (p, v) => { p.mbcache = int('mbcache', v, 0, 512); } },
   'stats-period': { arg: true, help: 'SECONDS  print port statistics every period (non-interactive)', apply: (p, v) => { p.statsPeriod = int('stats-period', v, 1, 86400); } },
   'tx-first': { arg: false, help: 'send one burst on each port before forwarding', apply: (p) => { p.txFirst = true; } },

@@ -174,7 +174,10 @@ export class Testpmd {
         throw new DpkitError(`port ${dev.portId}: --rxq=${p.rxq} --txq=${p.txq} asked, ${dev.driverName} supports at most ${info.maxRxQueues} rx and ${info.maxTxQueues} tx queues`);
       }
       // --max-pkt-len: MTU = frame length - Ethernet header - CRC, as DPDK's testpmd (overhead 18)
-      await dev.configure(p.rxq, p.txq, p.maxPktLen !== undefined ? { rxmode: { mtu: p.maxPktLen - ETHER_OVERHEAD } } : {});
+      await dev.configure(p.rxq, p.txq, {
+        rxmode: { offloads: p.rxOffloads, ...(p.maxPktLen !== undefined ? { mtu: p.maxPktLen - ETHER_OVERHEAD } : {}) },
+        txmode: { offloads: p.txOffloads },
+      });
       for (let q = 0; q < p.rxq; q++) {
         await dev.rxQueueSetup(q, p.rxd || defaultDesc(info.rxDescLimits), dev.device.numaNode, { freeThresh: p.rxFreeThresh }, this.rxPoolFor(info));
       }

@@ -120,3 +120,9 @@ test('--mbuf-size takes one size; --max-pkt-len at least 64', (t) => {
   bad(['--mbuf-size=2048,2048'], "--mbuf-size 2048,2048: several sizes (DPDK's pools for buffer split) are not supported; give one size");
   bad(['--max-pkt-len=63'], 'Invalid max-pkt-len=63 - should be at least 64 (--max-pkt-len)');
 });
+
+test('--rx-offloads and --tx-offloads are hexadecimal masks; --enable-rx-cksum adds 0xe', (t) => {
+  const p = parseTestpmdArgs(['--rx-offloads=0x201', '--enable-rx-cksum', '--tx-offloads', '8000']);
+  t.deepEqual([p.rxOffloads, p.txOffloads], [0x20f, 0x8000]);
+  t.is(t.throws(() => parseTestpmdArgs(['--rx-offloads=zz']), { instanceOf: DpkitError })!.message, "invalid --rx-offloads 'zz': expected a hexadecimal mask of at most 32 bits such as 0xe");
+});
