@@ -152,3 +152,12 @@ test('--enable-rx-cksum, --rx-offloads and --tx-offloads configure the ports wit
   t.is(none.code, 0, none.stderr);
   t.false(none.stdout.includes('Fail to configure'), none.stdout);
 });
+
+test('--flow-isolate-all isolates each port before it is configured; a port that takes no rules fails to start, as DPDK\'s', async (t) => {
+  const flowtab = ['-l', '0-1', '--no-pci', '-d', new URL('./fixtures/flow-table-driver.js', import.meta.url).pathname, '--vdev=net_flowtab0'];
+  const r = await runTestpmd([...flowtab, prefix(), '--', '-i', '--flow-isolate-all'], 'quit\n');
+  t.is(r.code, 0, r.stderr);
+  t.true(r.stdout.includes('Ingress traffic on port 0 is now restricted to the defined flow rules\nConfiguring Port 0 (socket 0)\n'), r.stdout);
+  const n = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '-i', '--flow-isolate-all'], 'quit\n');
+  t.true(n.stdout.includes('Failed to apply isolated mode on port 0: port 0 (net_null0): net_null takes no flow rules (rte_flow)\nFail to configure port 0\nStart ports failed\n'), n.stdout);
+});

@@ -49,6 +49,8 @@ export interface TestpmdParams {
   txonlyMultiFlow: boolean;
   /** --flowgen-flows */
   flowgenFlows: number;
+  /** --flow-isolate-all: every port isolated (flow isolate P 1) before it is configured */
+  flowIsolateAll: boolean;
   /** --cmdline-file: commands run at start */
   cmdlineFile: string | undefined;
   help: boolean;
@@ -68,7 +70,7 @@ export function defaultParams(): TestpmdParams {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, mbcache: 250, statsPeriod: 0,
-    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined,
+    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined, flowIsolateAll: false,
     help: false, notices: [],
   };
 }
@@ -230,6 +232,7 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 0x7fffffff) throw new DpkitError(`invalid --flowgen-flows '${v}': flows must be >= 1`);
     p.flowgenFlows = Number(v);
   } },
+  'flow-isolate-all': { arg: false, help: 'isolate every port: only traffic flow rules steer reaches it', apply: (p) => { p.flowIsolateAll = true; } },
   'cmdline-file': { arg: true, help: 'FILE  run the commands of FILE at start, before forwarding and the prompt', apply: (p, v) => {
     try {
       readFileSync(v, 'utf8');

@@ -167,8 +167,17 @@ export class Testpmd {
   /** Configures a port that is not yet, and sets its queues up. */
   private async configurePort(dev: EthDev): Promise<void> {
     if (!dev.configured) {
-      this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
       const p = this.params;
+      if (p.flowIsolateAll) {
+        // as DPDK's start_port: isolated before it is configured
+        try {
+          dev.flow().isolate(true);
+        } catch (err) {
+          throw new DpkitError(`Failed to apply isolated mode on port ${dev.portId}: ${errorLine(err)}`);
+        }
+        this.out(`Ingress traffic on port ${dev.portId} is now restricted to the defined flow rules`);
+      }
+      this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
       const info = dev.info();
       if (p.rxq > info.maxRxQueues || p.txq > info.maxTxQueues) {
         throw new DpkitError(`port ${dev.portId}: --rxq=${p.rxq} --txq=${p.txq} asked, ${dev.driverName} supports at most ${info.maxRxQueues} rx and ${info.maxTxQueues} tx queues`);
