@@ -35,6 +35,8 @@ export interface TestpmdParams {
   /** --rx-offloads, --enable-rx-cksum and --tx-offloads: the ports' configured offloads */
   rxOffloads: number;
   txOffloads: number;
+  /** RSS hash functions asked of ports with several rx queues (RTE_ETH_RSS_*): --rss-ip (default), --rss-udp, --disable-rss */
+  rssHf: number;
   /** --max-pkt-len: the ports' MTU is this minus 18 (Ethernet header and CRC) */
   maxPktLen: number | undefined;
   mbcache: number;
@@ -69,7 +71,7 @@ export function defaultParams(): TestpmdParams {
   return {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
-    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, mbcache: 250, statsPeriod: 0,
+    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, rssHf: RSS_IP, mbcache: 250, statsPeriod: 0,
     txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined, flowIsolateAll: false,
     help: false, notices: [],
   };
@@ -113,6 +115,11 @@ function readPeersFile(p: TestpmdParams, file: string): void {
     p.ethPeers.set(i, mac);
   });
 }
+
+/** RTE_ETH_RSS_IP: ipv4, ipv4-frag, ipv4-other, ipv6, ipv6-frag, ipv6-other, ipv6-ex (bits 2, 3, 7, 8, 9, 13, 15) */
+export const RSS_IP = 0xa38c;
+/** RTE_ETH_RSS_UDP: ipv4-udp, ipv6-udp, ipv6-udp-ex (bits 5, 11, 17) */
+export const RSS_UDP = 0x20820;
 
 /** RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | UDP_CKSUM | TCP_CKSUM */
 const RX_OFFLOAD_CHECKSUM = 0xe;
@@ -204,6 +211,9 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
   } },
   'rx-offloads': { arg: true, help: 'MASK  hexadecimal rx offloads the ports are configured with', apply: (p, v) => { p.rxOffloads = offloads('rx-offloads', v); } },
   'tx-offloads': { arg: true, help: 'MASK  hexadecimal tx offloads the ports are configured with', apply: (p, v) => { p.txOffloads = offloads('tx-offloads', v); } },
+  'rss-ip': { arg: false, help: 'RSS on IP addresses (the default)', apply: (p) => { p.rssHf = RSS_IP; } },
+  'rss-udp': { arg: false, help: 'RSS on IP addresses and UDP ports', apply: (p) => { p.rssHf = RSS_UDP; } },
+  'disable-rss': { arg: false, help: 'no RSS', apply: (p) => { p.rssHf = 0; } },
   'enable-rx-cksum': { arg: false, help: 'configure the ports with the rx checksum offloads (IPv4, UDP, TCP: 0xe)', apply: (p) => { p.rxOffloads = (p.rxOffloads | RX_OFFLOAD_CHECKSUM) >>> 0; } },
   mbcache: { arg: true, help: 'N  per-lcore mempool cache size', apply: (p, v) => { p.mbcache = int('mbcache', v, 0, 512); } },
   'stats-period': { arg: true, help: 'SECONDS  print port statistics every period (non-interactive)', apply: (p, v) => { p.statsPeriod = int('stats-period', v, 1, 86400); } },

@@ -186,6 +186,8 @@ export class Testpmd {
       await dev.configure(p.rxq, p.txq, {
         rxmode: { offloads: p.rxOffloads, ...(p.maxPktLen !== undefined ? { mtu: p.maxPktLen - ETHER_OVERHEAD } : {}) },
         txmode: { offloads: p.txOffloads },
+        // as DPDK's testpmd: RSS with several rx queues, on the hash functions the port has of those asked
+        ...(p.rxq > 1 && (p.rssHf & info.flowTypeRssOffloads) !== 0 ? { rss: { hashFunctions: (p.rssHf & info.flowTypeRssOffloads) >>> 0 } } : {}),
       });
       for (let q = 0; q < p.rxq; q++) {
         await dev.rxQueueSetup(q, p.rxd || defaultDesc(info.rxDescLimits), dev.device.numaNode, { freeThresh: p.rxFreeThresh }, this.rxPoolFor(info));

@@ -126,3 +126,10 @@ test('--rx-offloads and --tx-offloads are hexadecimal masks; --enable-rx-cksum a
   t.deepEqual([p.rxOffloads, p.txOffloads], [0x20f, 0x8000]);
   t.is(t.throws(() => parseTestpmdArgs(['--rx-offloads=zz']), { instanceOf: DpkitError })!.message, "invalid --rx-offloads 'zz': expected a hexadecimal mask of at most 32 bits such as 0xe");
 });
+
+test('--rss-ip (the default), --rss-udp and --disable-rss set the hash functions asked, the last one counting', (t) => {
+  t.is(parseTestpmdArgs([]).rssHf, 0xa38c);
+  t.is(parseTestpmdArgs(['--rss-udp']).rssHf, 0x20820);
+  t.is(parseTestpmdArgs(['--rss-udp', '--rss-ip']).rssHf, 0xa38c);
+  t.is(parseTestpmdArgs(['--rss-udp', '--disable-rss']).rssHf, 0);
+});
