@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { DpkitError } from '@dpkit/eal';
 import { parseTestpmdArgs } from '../params.js';
+
+/** `args` are refused with exactly `msg` (one DpkitError). */
+function refused(t: ExecutionContext, args: string[], msg: string): void {
+  t.is(t.throws(() => parseTestpmdArgs(args), { instanceOf: DpkitError })!.message, msg);
+}
 
 test("the RFC's command line parses", (t) => {
   const p = parseTestpmdArgs(['-i', '--rxfreet=32', '--txfreet=32', '--txrst=32']);
@@ -53,15 +58,14 @@ test('--tx-ip and --tx-udp set txonly\'s addresses and ports; one --tx-udp value
   t.deepEqual([p.txIpSrc, p.txIpDst, p.txUdpSrc, p.txUdpDst, p.txonlyMultiFlow, p.flowgenFlows], [0x0a000001, 0xff010203, 1234, 80, true, 7]);
   const one = parseTestpmdArgs(['--tx-udp', '5000']);
   t.deepEqual([one.txUdpSrc, one.txUdpDst], [5000, 5000]);
-  const bad = (args: string[], msg: string) => t.is(t.throws(() => parseTestpmdArgs(args), { instanceOf: DpkitError })!.message, msg);
-  bad(['--tx-ip=10.0.0.1'], 'Invalid tx-ip: 10.0.0.1: expected SRC,DST such as 198.18.0.1,198.18.0.2');
-  bad(['--tx-ip=,10.0.0.1'], 'Invalid tx-ip: ,10.0.0.1: expected SRC,DST such as 198.18.0.1,198.18.0.2');
-  bad(['--tx-ip=10.0.0.256,10.0.0.1'], 'Invalid source IP address: 10.0.0.256 (--tx-ip 10.0.0.256,10.0.0.1)');
-  bad(['--tx-ip=10.0.0.1,x'], 'Invalid destination IP address: x (--tx-ip 10.0.0.1,x)');
-  bad(['--tx-udp=65536'], 'Invalid UDP port: 65536 (--tx-udp: expected SRC[,DST], each 0-65535)');
-  bad(['--tx-udp=9,'], 'Invalid destination UDP port:  (--tx-udp 9,)');
-  bad(['--flowgen-flows=0'], "invalid --flowgen-flows '0': flows must be >= 1");
-  bad(['--txonly-multi-flow=1'], 'option --txonly-multi-flow takes no value');
+  refused(t, ['--tx-ip=10.0.0.1'], 'Invalid tx-ip: 10.0.0.1: expected SRC,DST such as 198.18.0.1,198.18.0.2');
+  refused(t, ['--tx-ip=,10.0.0.1'], 'Invalid tx-ip: ,10.0.0.1: expected SRC,DST such as 198.18.0.1,198.18.0.2');
+  refused(t, ['--tx-ip=10.0.0.256,10.0.0.1'], 'Invalid source IP address: 10.0.0.256 (--tx-ip 10.0.0.256,10.0.0.1)');
+  refused(t, ['--tx-ip=10.0.0.1,x'], 'Invalid destination IP address: x (--tx-ip 10.0.0.1,x)');
+  refused(t, ['--tx-udp=65536'], 'Invalid UDP port: 65536 (--tx-udp: expected SRC[,DST], each 0-65535)');
+  refused(t, ['--tx-udp=9,'], 'Invalid destination UDP port:  (--tx-udp 9,)');
+  refused(t, ['--flowgen-flows=0'], "invalid --flowgen-flows '0': flows must be >= 1");
+  refused(t, ['--txonly-multi-flow=1'], 'option --txonly-multi-flow takes no value');
 });
 
 test('--eth-peers-configfile: line N is port N-1\'s peer; a bad line or a missing file is one line', (t) => {
@@ -71,9 +75,8 @@ test('--eth-peers-configfile: line N is port N-1\'s peer; a bad line or a missin
     const p = parseTestpmdArgs([`--eth-peers-configfile=${join(dir, 'ok')}`, '--eth-peer=1,02:00:00:00:00:0c']);
     t.deepEqual([...p.ethPeers.entries()].map(([k, v]) => [k, [...v]]), [[0, [2, 0, 0, 0, 0, 0xaa]], [1, [2, 0, 0, 0, 0, 0x0c]]]);
     writeFileSync(join(dir, 'bad'), '02:00:00:00:00:aa\nzz\n');
-    const bad = (args: string[], msg: string) => t.is(t.throws(() => parseTestpmdArgs(args), { instanceOf: DpkitError })!.message, msg);
-    bad([`--eth-peers-configfile=${join(dir, 'bad')}`], `--eth-peers-configfile ${join(dir, 'bad')}: Bad MAC address format on line 2 ('zz'); expected one XX:XX:XX:XX:XX:XX a line, line N for port N-1`);
-    bad([`--eth-peers-configfile=${join(dir, 'none')}`], `--eth-peers-configfile: cannot open ${join(dir, 'none')}: ENOENT`);
+    refused(t, [`--eth-peers-configfile=${join(dir, 'bad')}`], `--eth-peers-configfile ${join(dir, 'bad')}: Bad MAC address format on line 2 ('zz'); expected one XX:XX:XX:XX:XX:XX a line, line N for port N-1`);
+    refused(t, [`--eth-peers-configfile=${join(dir, 'none')}`], `--eth-peers-configfile: cannot open ${join(dir, 'none')}: ENOENT`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -115,10 +118,9 @@ test('--coremask gives the forwarding lcores and their number; --nb-cores after 
 test('--mbuf-size takes one size; --max-pkt-len at least 64', (t) => {
   const p = parseTestpmdArgs(['--mbuf-size=4096', '--max-pkt-len=64']);
   t.deepEqual([p.mbufSize, p.maxPktLen], [4096, 64]);
-  const bad = (args: string[], msg: string) => t.is(t.throws(() => parseTestpmdArgs(args), { instanceOf: DpkitError })!.message, msg);
-  bad(['--mbuf-size=0'], "invalid --mbuf-size '0': expected an integer from 1 to 65535");
-  bad(['--mbuf-size=2048,2048'], "--mbuf-size 2048,2048: several sizes (DPDK's pools for buffer split) are not supported; give one size");
-  bad(['--max-pkt-len=63'], 'Invalid max-pkt-len=63 - should be at least 64 (--max-pkt-len)');
+  refused(t, ['--mbuf-size=0'], "invalid --mbuf-size '0': expected an integer from 1 to 65535");
+  refused(t, ['--mbuf-size=2048,2048'], "--mbuf-size 2048,2048: several sizes (DPDK's pools for buffer split) are not supported; give one size");
+  refused(t, ['--max-pkt-len=63'], 'Invalid max-pkt-len=63 - should be at least 64 (--max-pkt-len)');
 });
 
 test('--rx-offloads and --tx-offloads are hexadecimal masks; --enable-rx-cksum adds 0xe', (t) => {
