@@ -161,3 +161,12 @@ test('--flow-isolate-all isolates each port before it is configured; a port that
   const n = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '-i', '--flow-isolate-all'], 'quit\n');
   t.true(n.stdout.includes('Failed to apply isolated mode on port 0: port 0 (net_null0): net_null takes no flow rules (rte_flow)\nFail to configure port 0\nStart ports failed\n'), n.stdout);
 });
+
+test('--disable-link-check leaves out the link check (its line) after the ports start, as DPDK\'s', async (t) => {
+  const on = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '-i'], 'quit\n');
+  t.regex(on.stdout, /\nPort 0: [0-9A-F:]{17}\nChecking link statuses\.\.\.\nDone\ntestpmd> /);
+  const off = await runTestpmd([...NULL4.slice(0, 4), prefix(), '--', '-i', '--disable-link-check'], 'quit\n');
+  t.is(off.code, 0, off.stderr);
+  t.regex(off.stdout, /\nPort 0: [0-9A-F:]{17}\nDone\ntestpmd> /);
+  t.false(off.stdout.includes('Checking link statuses'));
+});
