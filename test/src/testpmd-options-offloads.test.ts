@@ -1,12 +1,12 @@
 /**
- * --rss-ip, --rss-udp, --disable-rss and --rx-offloads against a port that has RSS hash
- * functions and rx offloads (dpkit's own PMDs have neither): what dpkit-testpmd configures
- * the port with, as DPDK 22.11's testpmd does (RSS only with several rx queues, on the
- * functions asked that the port has).
+ * --rss-ip, --rss-udp, --disable-rss, --rx-offloads and --no-lsc-interrupt against a port that
+ * has RSS hash functions, rx offloads and link-state-change events (dpkit's own PMDs have none
+ * of them): what dpkit-testpmd configures the port with, as DPDK 22.11's testpmd does (RSS only with several rx queues, on the
+ * functions asked that the port has; link-state-change events unless --no-lsc-interrupt).
  */
 import test from 'ava';
 import { Eal } from '@dpkit/eal';
-import { defineDriver, defineParams } from '@dpkit/eal/driver';
+import { DrvFlags, defineDriver, defineParams } from '@dpkit/eal/driver';
 import { Testpmd, parseTestpmdArgs } from '@dpkit/testpmd';
 
 export const createRxQueue = () => ({ rxBurst: () => 0 });
@@ -16,11 +16,11 @@ const RSS_CAPA = 0x3c;
 const rssDriver = defineDriver({
   name: 'net_rssfake',
   bus: 'vdev',
-  drvFlags: 0,
+  drvFlags: DrvFlags.INTR_LSC, // and its port says so (lsc)
   params: defineParams({}),
   probe(device, ctx) {
     ctx.ethdev.allocate({
-      name: device.name, device, driver: 'net_rssfake', priv: {},
+      name: device.name, device, driver: 'net_rssfake', priv: {}, lsc: true,
       ops: {
         infoGet: () => ({ maxRxQueues: 4, maxTxQueues: 4, rxOffloadCapa: 0x21, flowTypeRssOffloads: RSS_CAPA }),
         configure: () => undefined, start: () => undefined, stop: () => undefined, close: () => undefined,
@@ -43,7 +43,7 @@ async function configured(args: string[]) {
   try {
     await app.init();
     const conf = eal.ethdevs.get(0).conf;
-    return { rss: conf.rss?.hashFunctions, rxOffloads: conf.rxmode?.offloads, out };
+    return { rss: conf.rss?.hashFunctions, rxOffloads: conf.rxmode?.offloads, lsc: conf.lsc, out };
   } finally {
     await app.shutdown();
     await eal.cleanup();
@@ -61,4 +61,9 @@ test.serial('--rx-offloads the port has are what it is configured with (no confi
   const r = await configured(['--rx-offloads=0x21']);
   t.is(r.rxOffloads, 0x21);
   t.false(r.out.some((l) => l.startsWith('Fail to configure')), r.out.join('\n'));
+});
+
+test.serial('a port that raises link-state-change events is asked for them, as DPDK\'s testpmd; not with --no-lsc-interrupt', async (t) => {
+  t.is((await configured([])).lsc, true);
+  t.is((await configured(['--no-lsc-interrupt'])).lsc, undefined);
 });

@@ -51,6 +51,8 @@ export interface TestpmdParams {
   txonlyMultiFlow: boolean;
   /** --flowgen-flows */
   flowgenFlows: number;
+  /** --no-lsc-interrupt: ports are not asked for link-state-change events */
+  noLscInterrupt: boolean;
   /** --disable-link-check: no link status check once the ports are started */
   disableLinkCheck: boolean;
   /** --flow-isolate-all: every port isolated (flow isolate P 1) before it is configured */
@@ -74,7 +76,7 @@ export function defaultParams(): TestpmdParams {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, rssHf: RSS_IP, mbcache: 250, statsPeriod: 0,
-    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined, flowIsolateAll: false, disableLinkCheck: false,
+    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined, flowIsolateAll: false, disableLinkCheck: false, noLscInterrupt: false,
     help: false, notices: [],
   };
 }
@@ -263,7 +265,7 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
   } },
   'no-flush-rx': { arg: false, help: 'do not drain the rx queues before forwarding (dpkit never does)', apply: noEffect('no-flush-rx', 'dpkit-testpmd does not flush rx queues before forwarding') },
   'disable-link-check': { arg: false, help: 'no link status check once the ports are started', apply: (p) => { p.disableLinkCheck = true; } },
-  'no-lsc-interrupt': { arg: false, help: 'no link status change interrupts (dpkit has none)', apply: noEffect('no-lsc-interrupt', 'dpkit\'s drivers have no link status change interrupts') },
+  'no-lsc-interrupt': { arg: false, help: 'do not ask ports for link status change events', apply: (p) => { p.noLscInterrupt = true; } },
   'hot-plug': { arg: false, help: 'hot-plug event monitoring (no effect; port attach/detach work without it)', apply: noEffect('hot-plug', 'dpkit has no device event monitor; port attach and port detach work without it') },
   help: { arg: false, help: 'show this help', apply: (p) => { p.help = true; } },
 };

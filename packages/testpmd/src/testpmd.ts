@@ -186,6 +186,8 @@ export class Testpmd {
       await dev.configure(p.rxq, p.txq, {
         rxmode: { offloads: p.rxOffloads, ...(p.maxPktLen !== undefined ? { mtu: p.maxPktLen - ETHER_OVERHEAD } : {}) },
         txmode: { offloads: p.txOffloads },
+        // as DPDK's testpmd: link-state-change events from a port that raises them, unless --no-lsc-interrupt
+        ...(dev.lsc && !p.noLscInterrupt ? { lsc: true } : {}),
         // as DPDK's testpmd: RSS with several rx queues, on the hash functions the port has of those asked
         ...(p.rxq > 1 && (p.rssHf & info.flowTypeRssOffloads) !== 0 ? { rss: { hashFunctions: (p.rssHf & info.flowTypeRssOffloads) >>> 0 } } : {}),
       });

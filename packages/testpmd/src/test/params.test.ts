@@ -83,13 +83,12 @@ test('--eth-peers-configfile: line N is port N-1\'s peer; a bad line or a missin
 });
 
 test('options that have no meaning in dpkit are accepted and say so once, in argument order', (t) => {
-  const p = parseTestpmdArgs(['-i', '--numa', '--no-numa', '--socket-num=0', '--no-flush-rx', '--no-lsc-interrupt', '--hot-plug', '--numa']);
+  const p = parseTestpmdArgs(['-i', '--numa', '--no-numa', '--socket-num=0', '--no-flush-rx', '--hot-plug', '--numa']);
   t.deepEqual(p.notices, [
     'Interactive-mode selected',
     '--numa: dpkit does not place memory per NUMA socket (show config fwd says NUMA support disabled); accepted, no effect',
     '--socket-num: dpkit allocates every pool on socket 0; accepted, no effect',
     '--no-flush-rx: dpkit-testpmd does not flush rx queues before forwarding; accepted, no effect',
-    '--no-lsc-interrupt: dpkit\'s drivers have no link status change interrupts; accepted, no effect',
     '--hot-plug: dpkit has no device event monitor; port attach and port detach work without it; accepted, no effect',
   ]);
   t.is(t.throws(() => parseTestpmdArgs(['--socket-num=x']), { instanceOf: DpkitError })!.message, "invalid --socket-num 'x': Invalid socket id (expected a socket number such as 0)");
