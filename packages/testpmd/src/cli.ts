@@ -10,6 +10,7 @@ import { driver as afPacketDriver } from '@dpkit/pmd-af-packet';
 import { drivers as afXdpDrivers } from '@dpkit/pmd-af-xdp';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
+import { runCommandFile } from './cmdline-file.js';
 import { interactive } from './commands.js';
 import { parseTestpmdArgs, testpmdUsage } from './params.js';
 import { Testpmd } from './testpmd.js';
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     for (const line of params.notices) out(line);
     await app.init();
     await app.checkLinks();
+    if (params.cmdlineFile !== undefined) await runCommandFile(app, params.cmdlineFile, out);
     if (params.interactive) {
       const onSignal = () => void quit().then(() => process.exit(0));
       process.once('SIGINT', onSignal);

@@ -37,6 +37,9 @@ interface LastShow {
   obytes: number;
 }
 
+/** Ethernet header and CRC: what --max-pkt-len has beyond the MTU */
+const ETHER_OVERHEAD = 18;
+
 export class Testpmd {
   readonly params: TestpmdParams;
   private pool: Mempool | undefined;
@@ -62,6 +65,13 @@ export class Testpmd {
     if (workers.length === 0) {
       throw new DpkitError('Empty set of forwarding logical cores - check the core mask supplied in the command parameters (give at least two lcores, e.g. -l 0-1)');
     }
+    for (const l of params.fwdLcores ?? []) {
+      if (l === eal.lcores.mainLcore) throw new DpkitError(`coremask is not valid: lcore ${l} cannot be masked on for running packet forwarding, which is the main lcore and reserved for command line parsing only`);
+      if (!workers.includes(l)) throw new DpkitError(`coremask is not valid: lcore ${l} not enabled (the EAL's lcores: ${eal.lcores.ids().join(',')})`);
+    }
+    if (params.fwdLcores && params.nbCores > params.fwdLcores.length) {
+      throw new DpkitError(`invalid --nb-cores ${params.nbCores}: --coremask gives ${params.fwdLcores.length} forwarding lcores`);
+    }
     if (params.nbCores > workers.length) {
       throw new DpkitError(`invalid --nb-cores ${params.nbCores}: there are ${workers.length} forwarding lcores (the core list minus the main lcore)`);
     }
@@ -72,11 +82,13 @@ export class Testpmd {
     return this.forwarding;
   }
 
-  /** Ports that forward: all ports, filtered by --portmask, at most --nb-ports. */
+  /** Ports that forward: all ports, filtered by --portmask (or those of --portlist that exist, in its order), at most --nb-ports. */
   fwdPorts(): EthDev[] {
     let ports = this.openPorts();
     const mask = this.params.portmask;
+    const list = this.params.portlist;
     if (mask !== undefined) ports = ports.filter((d) => d.portId < 32 && (mask >>> d.portId) & 1);
+    if (list !== undefined) ports = list.map((id) => ports.find((d) => d.portId === id)).filter((d) => d !== undefined);
     if (this.params.nbPorts !== undefined) ports = ports.slice(0, this.params.nbPorts);
     return ports;
   }
@@ -85,11 +97,16 @@ export class Testpmd {
   async init(): Promise<void> {
     const ports = this.openPorts();
     if (ports.length === 0) this.out('Warning: No probed ethernet devices');
+    // as DPDK's set_fwd_ports_list, when --portmask or --portlist changes the forwarding ports
+    const fwd = this.fwdPorts().length;
+    if ((this.params.portmask !== undefined || this.params.portlist !== undefined) && fwd !== ports.length) {
+      this.out(`previous number of forwarding ports ${ports.length} - changed to number of configured ports ${fwd}`);
+    }
     const lcores = this.eal.lcores.ids().length;
     const n = this.params.totalNumMbufs ?? Math.max(8192, (MBUFS_PER_PORT + lcores * this.params.mbcache) * Math.max(1, ports.length));
     // ports that receive into kernel-registered memory (AF_XDP's UMEM) say what the pool must be
     const needs = ports.map((d) => d.info().rxPoolNeeds).find((x) => x !== undefined);
-    const size = needs?.bufSizes?.[0] ?? MBUF_DEFAULT_BUF_SIZE;
+    const size = needs?.bufSizes?.[0] ?? this.params.mbufSize ?? MBUF_DEFAULT_BUF_SIZE;
     this.out(`testpmd: create a new mbuf pool <mb_pool_0>: n=${n}, size=${size}, socket=0`);
     this.pool = this.eal.mempoolCreate('mb_pool_0', {
       size: n, cacheSize: Math.min(this.params.mbcache, Math.floor(n / 1.5)), socket: 0, dataRoomSize: size,
@@ -153,13 +170,30 @@ export class Testpmd {
   /** Configures a port that is not yet (or is to be again), and sets its queues up. */
   private async configurePort(dev: EthDev): Promise<void> {
     if (!dev.configured || this.needReconfig.delete(dev.portId)) {
-      this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
       const p = this.params;
+      if (p.flowIsolateAll) {
+        // as DPDK's start_port: isolated before it is configured
+        try {
+          dev.flow().isolate(true);
+        } catch (err) {
+          throw new DpkitError(`Failed to apply isolated mode on port ${dev.portId}: ${errorLine(err)}`);
+        }
+        this.out(`Ingress traffic on port ${dev.portId} is now restricted to the defined flow rules`);
+      }
+      this.out(`Configuring Port ${dev.portId} (socket ${dev.device.numaNode})`);
       const info = dev.info();
       if (p.rxq > info.maxRxQueues || p.txq > info.maxTxQueues) {
         throw new DpkitError(`port ${dev.portId}: --rxq=${p.rxq} --txq=${p.txq} asked, ${dev.driverName} supports at most ${info.maxRxQueues} rx and ${info.maxTxQueues} tx queues`);
       }
-      await dev.configure(p.rxq, p.txq, {});
+      // --max-pkt-len: MTU = frame length - Ethernet header - CRC, as DPDK's testpmd (overhead 18)
+      await dev.configure(p.rxq, p.txq, {
+        rxmode: { offloads: p.rxOffloads, ...(p.maxPktLen !== undefined ? { mtu: p.maxPktLen - ETHER_OVERHEAD } : {}) },
+        txmode: { offloads: p.txOffloads },
+        // as DPDK's testpmd: link-state-change events from a port that raises them, unless --no-lsc-interrupt
+        ...(dev.lsc && !p.noLscInterrupt ? { lsc: true } : {}),
+        // as DPDK's testpmd: RSS with several rx queues, on the hash functions the port has of those asked
+        ...(p.rxq > 1 && (p.rssHf & info.flowTypeRssOffloads) !== 0 ? { rss: { hashFunctions: (p.rssHf & info.flowTypeRssOffloads) >>> 0 } } : {}),
+      });
       for (let q = 0; q < p.rxq; q++) {
         await dev.rxQueueSetup(q, p.rxd || defaultDesc(info.rxDescLimits), dev.device.numaNode, { freeThresh: p.rxFreeThresh }, this.rxPoolFor(info));
       }
@@ -183,8 +217,11 @@ export class Testpmd {
   }
 
   async checkLinks(): Promise<void> {
-    this.out('Checking link statuses...');
-    for (const dev of this.eal.ethdevs.list()) if (dev.started) await dev.linkGet();
+    // --disable-link-check: as DPDK's, no check (its line) but the start's `Done`
+    if (!this.params.disableLinkCheck) {
+      this.out('Checking link statuses...');
+      for (const dev of this.eal.ethdevs.list()) if (dev.started) await dev.linkGet();
+    }
     this.out('Done');
   }
 
@@ -233,16 +270,25 @@ export class Testpmd {
         rxPort: rx.portId, rxQueue: q, txPort: tx.portId, txQueue: txq,
         txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
         burst: this.params.burst, txpkts: this.params.txpkts,
+        txonly: { ipSrc: this.params.txIpSrc, ipDst: this.params.txIpDst, udpSrc: this.params.txUdpSrc, udpDst: this.params.txUdpDst, multiFlow: this.params.txonlyMultiFlow },
+        flowgenFlows: this.params.flowgenFlows, lcore: 0,
         stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
       });
     }
-    const nbLcores = Math.min(this.params.nbCores, Math.max(1, streams.length));
-    const lcores = this.eal.lcores.workerIds().slice(0, nbLcores);
+    const cfgLcores = this.params.fwdLcores ?? this.eal.lcores.workerIds();
+    const nbLcores = Math.min(this.params.nbCores, cfgLcores.length, Math.max(1, streams.length));
+    const lcores = cfgLcores.slice(0, nbLcores);
     const perLcore: FwdStreamConfig[][] = lcores.map(() => []);
     const each = Math.floor(streams.length / nbLcores);
     const extra = streams.length % nbLcores;
     let k = 0;
-    for (let l = 0; l < nbLcores; l++) for (let n = 0; n < each + (l >= nbLcores - extra ? 1 : 0); n++) perLcore[l]!.push(streams[k++]!);
+    for (let l = 0; l < nbLcores; l++) {
+      for (let n = 0; n < each + (l >= nbLcores - extra ? 1 : 0); n++) {
+        const s = streams[k++]!;
+        s.lcore = lcores[l]!;
+        perLcore[l]!.push(s);
+      }
+    }
     return { streams, lcores, perLcore };
   }
 

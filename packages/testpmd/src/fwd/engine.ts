@@ -26,6 +26,12 @@ export interface FwdStreamConfig {
   pool: MempoolDescriptor;
   burst: number;
   txpkts: number[];
+  /** txonly's addresses and ports (--tx-ip, --tx-udp; IPv4 in host order) and --txonly-multi-flow */
+  txonly: { ipSrc: number; ipDst: number; udpSrc: number; udpDst: number; multiFlow: boolean };
+  /** --flowgen-flows */
+  flowgenFlows: number;
+  /** the lcore the stream is forwarded on (txonly's multi-flow source address adds it, as DPDK's) */
+  lcore: number;
   stats: { buffer: SharedArrayBuffer; index: number };
 }
 

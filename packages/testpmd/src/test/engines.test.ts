@@ -360,6 +360,47 @@ test.serial('txonly with --txpkts=64,36 sends two-segment packets of 100 bytes',
   }
 });
 
+test.serial('txonly with --tx-ip and --tx-udp sends from and to the addresses and ports given', async (t) => {
+  const saved = { ...app.params };
+  Object.assign(app.params, parseTestpmdArgs(['--tx-ip=10.0.0.1,192.168.7.9', '--tx-udp=1234,80']), { txpkts: [64], ethPeers: saved.ethPeers });
+  try {
+    const r = await once('txonly', []);
+    t.is(r.out.length, 32);
+    for (const o of r.out) checkUdp(t, o, 64, mac('02:00:00:00:00:0b'), portMac(1), '10.0.0.1', '192.168.7.9', 1234, 80);
+  } finally {
+    Object.assign(app.params, saved);
+  }
+});
+
+test.serial('txonly --txonly-multi-flow: the IPv4 source of each packet is (destination | n << 8) + lcore, n counting per packet and wrapping at 256', async (t) => {
+  const saved = { ...app.params };
+  Object.assign(app.params, parseTestpmdArgs(['--txonly-multi-flow']), { txpkts: [64], ethPeers: saved.ethPeers });
+  try {
+    const { engine, streams, s } = await setup('txonly');
+    try {
+      const lcore = s.cfg.lcore;
+      t.is(lcore, 1, 'the stream runs on lcore 1 (-l 0-1)');
+      const srcs: string[] = [];
+      for (let k = 0; k < 9; k++) {
+        engine.packetFwd(s);
+        for (const o of take(s.cfg.txPort)) {
+          checkUdp(t, o, 64, mac('02:00:00:00:00:0b'), portMac(1), [...o.bytes.slice(26, 30)].join('.'), '198.18.0.2', 9, 9);
+          srcs.push([...o.bytes.slice(26, 30)].join('.'));
+        }
+      }
+      t.is(srcs.length, 288);
+      const first = Number(srcs[0]!.split('.')[2]);
+      t.deepEqual(srcs, srcs.map((_, i) => `198.18.${(first + i) % 256}.${2 + lcore}`));
+    } finally {
+      take(0);
+      take(1);
+      releaseStreams(streams);
+    }
+  } finally {
+    Object.assign(app.params, saved);
+  }
+});
+
 test.serial('txonly: when the segments of a packet cannot be allocated, the burst is sent short and every packet sent is whole', async (t) => {
   app.params.txpkts = [64, 36];
   const { engine, streams, s } = await setup('txonly');
@@ -395,6 +436,26 @@ test.serial('flowgen drains and counts what it receives, then sends 60-byte UDP 
     t.deepEqual([o.pktLen, o.dataLen, o.nbSegs], [60, 60, 1]);
     const flow = (first + i) % 1024;
     checkUdp(t, o, 60, mac('00:01:02:03:04:01'), mac('00:01:02:03:04:00'), '10.254.0.0', `10.253.${flow >>> 8}.${flow & 0xff}`, 1000, 1001);
+  }
+});
+
+test.serial('flowgen with --flowgen-flows=5 cycles through 5 flows', async (t) => {
+  const saved = app.params.flowgenFlows;
+  app.params.flowgenFlows = parseTestpmdArgs(['--flowgen-flows=5']).flowgenFlows;
+  try {
+    const { engine, streams, s } = await setup('flowgen');
+    try {
+      engine.packetFwd(s);
+      const seen = take(s.cfg.txPort).map(flowOf);
+      t.is(seen.length, 32);
+      t.deepEqual(seen, seen.map((_, i) => (seen[0]! + i) % 5));
+    } finally {
+      take(0);
+      take(1);
+      releaseStreams(streams);
+    }
+  } finally {
+    app.params.flowgenFlows = saved;
   }
 });
 

@@ -1,10 +1,13 @@
 /**
- * txonly: sends UDP/IPv4 packets from 198.18.0.1:9 to 198.18.0.2:9, with the tx port's MAC
- * as source and its peer's as destination, `--txpkts` long (several values make a chain of
- * segments), as DPDK's txonly.c. The headers are built once per stream and copied in.
+ * txonly: sends UDP/IPv4 packets from 198.18.0.1:9 to 198.18.0.2:9 (`--tx-ip`, `--tx-udp`),
+ * with the tx port's MAC as source and its peer's as destination, `--txpkts` long (several
+ * values make a chain of segments), as DPDK's txonly.c. The headers are built once per stream
+ * and copied in. With `--txonly-multi-flow` each packet's IPv4 source is
+ * `(destination | n << 8) + lcore`, n counting 0-255 per lcore, and its header checksum is
+ * recomputed, as DPDK's; the variant is chosen once per stream at init.
  */
 import { MBUF_INDEX_MASK, M16_DATA_LEN, M16_DATA_OFF, M16_NB_SEGS, M_NEXT, M_PKT_LEN, mbufFreeBulk, type Mempool } from '@dpkit/eal';
-import { transmit, type ForwardEngine, type FwdStream } from '../engine.js';
+import { dataOffset, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
 
 const INDEX_MASK = MBUF_INDEX_MASK;
@@ -24,6 +27,14 @@ export interface TxonlyState {
   segs: number[];
   /** segments 2..N of one packet, allocated together (preallocated) */
   segScratch: Uint32Array;
+}
+
+/** txonly's per-stream state: the burst builder chosen at init (single- or multi-flow). */
+interface TxonlyStreamState extends TxonlyState {
+  build: (s: FwdStream, st: TxonlyStreamState) => number;
+  /** multi-flow: the destination address and the lcore id the source is made from */
+  flowBase: number;
+  lcore: number;
 }
 
 /** The template padded to 44 bytes, as words. */
@@ -62,8 +73,8 @@ export function udpTemplate(dstMac: ArrayLike<number>, srcMac: ArrayLike<number>
   return t;
 }
 
-const IP_SRC = (198 << 24) | (18 << 16) | 1;
-const IP_DST = (198 << 24) | (18 << 16) | 2;
+/** this lcore's next multi-flow source number (DPDK's per-lcore ip_var; each lcore imports this module in its own thread) */
+const lcoreVar = { ip: 0 };
 
 /**
  * Allocates a burst, sets lengths (chaining extra segments), and copies the template in.
@@ -135,6 +146,29 @@ function chainSegments(pool: Mempool, b: number, st: TxonlyState): boolean {
   return true;
 }
 
+/** --txonly-multi-flow: buildBurst, then each packet's IPv4 source varied and its checksum redone. */
+function buildBurstMultiFlow(s: FwdStream, st: TxonlyStreamState): number {
+  const n = buildBurst(s, st);
+  const pool = s.pool;
+  const b = pool.bytes;
+  const pkts = s.pkts;
+  const base = st.flowBase;
+  const lcore = st.lcore;
+  let v = lcoreVar.ip;
+  for (let i = 0; i < n; i++) {
+    const ip = dataOffset(pool, pkts[i]!) + 14;
+    const src = ((base | (v << 8)) + lcore) | 0;
+    b[ip + 12] = src >>> 24;
+    b[ip + 13] = (src >>> 16) & 0xff;
+    b[ip + 14] = (src >>> 8) & 0xff;
+    b[ip + 15] = src & 0xff;
+    ipv4HeaderChecksum(b, ip);
+    v = (v + 1) & 0xff;
+  }
+  lcoreVar.ip = v;
+  return n;
+}
+
 export function sendBurst(s: FwdStream, n: number): void {
   if (n > 0) transmit(s, n);
 }
@@ -142,14 +176,19 @@ export function sendBurst(s: FwdStream, n: number): void {
 export function txonlyInit(s: FwdStream): void {
   const total = s.cfg.txpkts.reduce((a, b) => a + b, 0);
   const segs = s.cfg.txpkts.length > 1 && s.cfg.txpkts[0]! < HEADERS ? [total] : s.cfg.txpkts;
-  const template = udpTemplate(s.peerMac, s.txMac, total, IP_SRC, IP_DST, 9, 9);
-  s.state = { template, templateWords: templateWords(template), total, segs, segScratch: new Uint32Array(Math.max(1, segs.length - 1)) } satisfies TxonlyState;
+  const tx = s.cfg.txonly;
+  const template = udpTemplate(s.peerMac, s.txMac, total, tx.ipSrc, tx.ipDst, tx.udpSrc, tx.udpDst);
+  s.state = {
+    template, templateWords: templateWords(template), total, segs, segScratch: new Uint32Array(Math.max(1, segs.length - 1)),
+    build: tx.multiFlow ? buildBurstMultiFlow : buildBurst, flowBase: tx.ipDst | 0, lcore: s.cfg.lcore,
+  } satisfies TxonlyStreamState;
 }
 
 export const engine: ForwardEngine = {
   name: 'txonly',
   streamInit: txonlyInit,
   packetFwd(s: FwdStream): void {
-    sendBurst(s, buildBurst(s, s.state as TxonlyState));
+    const st = s.state as TxonlyStreamState;
+    sendBurst(s, st.build(s, st));
   },
 };
