@@ -5,19 +5,12 @@
  * runs, and `quit` ends the file (not testpmd).
  */
 import { readFileSync } from 'node:fs';
-import { errorLine } from '@dpkit/eal';
-import { runCommand } from './commands.js';
-import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
+import { runLine } from './commands.js';
+import type { Output, Testpmd } from './testpmd.js';
 
 export async function runCommandFile(app: Testpmd, file: string, out: Output): Promise<void> {
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    let more = true;
-    try {
-      more = await runCommand(app, line, out);
-    } catch (err) {
-      out(err instanceof DpdkAnswer ? err.message : errorLine(err));
-    }
-    if (!more) break;
+    if (!(await runLine(app, line, out))) break; // quit ends the file, not testpmd
   }
   out(`Read CLI commands from ${file}`);
 }

@@ -602,7 +602,7 @@ async function loadFile(app: Testpmd, file: string, out: Output): Promise<boolea
 }
 
 /** Runs one line as the prompt does: a failure is printed (DPDK's answer whole, anything else in one line). */
-async function runLine(app: Testpmd, line: string, out: Output): Promise<boolean> {
+export async function runLine(app: Testpmd, line: string, out: Output): Promise<boolean> {
   try {
     return await runCommand(app, line, out);
   } catch (err) {
