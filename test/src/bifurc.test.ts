@@ -13,6 +13,15 @@ const RFC = (tag: string) => ['-c', '0x3', '-n', '4', '--vdev=rte_bifurc,iface=v
 const hits = (t: string) => Number(/hits: (\d+)/.exec(t)?.[1] ?? NaN);
 const xstat = (text: string, name: string) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(text)?.[1] ?? NaN);
 
+/**
+ * Polls `show port xstats 0` (at most 100 times, 20 ms apart) until xstat `name` reaches `n`:
+ * a frame sent from the peer namespace is classified in softirq context, which on a loaded
+ * machine may run after the sender's sendto returned.
+ */
+async function xstatReaches(tp: TestpmdSession, name: string, n: number): Promise<void> {
+  for (let i = 0; i < 100 && !(xstat(await tp.cmd('show port xstats 0'), name) >= n); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function withLab(tag: string, fn: (lab: BifurcLab) => Promise<void>, queues = 1): Promise<void> {
   const lab = BifurcLab.create(tag, { queues });
   try {
@@ -194,8 +203,10 @@ real('a forged SYN on a connection pinned to user space leaves it in user space'
     await tp.cmd('start');
     t.regex(await tp.cmd('flow ntuple 0 flow-type tcp4 dst-port 9091 action 0'), /Flow rule #0 created/);
     lab.forgeSyn(40555, 9091, 1000); // the connection's SYN: to testpmd, pinned
+    await xstatReaches(tp, 'bifurc_user_rule', 1); // classified before the rule goes
     t.regex(await tp.cmd('flow destroy 0 rule 0'), /Flow rule #0 destroyed/);
     lab.forgeSyn(40555, 9091, 777777); // a SYN with its 5-tuple, another seq, no rule now: still testpmd's
+    await xstatReaches(tp, 'rx_good_packets', 2); // received before the port stops
     await tp.cmd('stop');
     const x = await tp.cmd('show port xstats 0');
     const s = await tp.cmd('show port stats 0');
@@ -213,8 +224,10 @@ real('one over capacity end to end: pins=16, 17 SYNs: the 16 pinned keep their p
     await tp.cmd('start');
     t.regex(await tp.cmd('flow ntuple 0 flow-type tcp4 dst-port 9092 action 0'), /Flow rule #0 created/);
     lab.forgeSyn(41000, 9092, 1, 41016); // 17 connections
+    await xstatReaches(tp, 'bifurc_pin_full', 1); // all 17 classified before the rule goes
     t.regex(await tp.cmd('flow destroy 0 rule 0'), /destroyed/);
     lab.forgeSyn(41000, 9092, 2, 41016); // every 5-tuple again, no rule now: the pinned 16 are testpmd's
+    await xstatReaches(tp, 'rx_good_packets', 32);
     await tp.cmd('stop');
     const x = await tp.cmd('show port xstats 0');
     const s = await tp.cmd('show port stats 0');
