@@ -18,8 +18,8 @@ export interface Throughput {
   txBps: number;
 }
 
-/** nic_stats_display; the text starts with a newline, as DPDK's does. */
-export function nicStats(port: number, s: EthStats, t: Throughput): string {
+/** nic_stats_display; the text starts with a newline, as DPDK's does. `xstats`: the --display-xstats lines, with their rates */
+export function nicStats(port: number, s: EthStats, t: Throughput, xstats: { name: string; value: number; rate: number }[] = []): string {
   return [
     '',
     `  ${NIC_BORDER} NIC statistics for port ${padL(port, 2)} ${NIC_BORDER}`,
@@ -31,6 +31,8 @@ export function nicStats(port: number, s: EthStats, t: Throughput): string {
     '  Throughput (since last show)',
     `  Rx-pps: ${padR(t.rxPps, 12)}          Rx-bps: ${padR(t.rxBps, 12)}`,
     `  Tx-pps: ${padR(t.txPps, 12)}          Tx-bps: ${padR(t.txBps, 12)}`,
+    ...(xstats.length > 0 ? ['', `${' '.repeat(31)}${padL('Value', 17)}Rate (since last show)`] : []),
+    ...xstats.map((x) => `  ${padL(x.name, 25)}${padR(x.value, 12)} ${padR(x.rate, 15)}`),
     `  ${NIC_BORDER}${'#'.repeat(28)}${NIC_BORDER}`,
   ].join('\n');
 }

@@ -35,6 +35,8 @@ interface LastShow {
   opackets: number;
   ibytes: number;
   obytes: number;
+  /** --display-xstats values at the last show, by name */
+  xstats: Map<string, number>;
 }
 
 /** Ethernet header and CRC: what --max-pkt-len has beyond the MTU */
@@ -206,6 +208,13 @@ export class Testpmd {
   /** Starts a configured port and puts it in promiscuous mode. */
   private async startConfigured(dev: EthDev): Promise<void> {
     await dev.start();
+    if (this.params.displayXstats.length > 0) {
+      // as DPDK's start_port: each --display-xstats name the port lacks is named once
+      const have = new Set(dev.xstatsGet().map((x) => x.name));
+      this.params.displayXstats.forEach((name, i) => {
+        if (!have.has(name)) this.out(`No xstat '${name}' on port ${dev.portId} - skip it ${i}`);
+      });
+    }
     if (!dev.promiscuous) {
       try {
         await dev.promiscuousSet(true);
@@ -556,11 +565,16 @@ export class Testpmd {
       const last = this.lastShow.get(d.portId);
       const secs = last ? Number(now - last.time) / 1e9 : 0;
       const rate = (cur: number, prev: number | undefined) => (last && secs > 0 ? Math.round((cur - prev!) / secs) : 0);
+      // --display-xstats: the port's xstats of those names (a name the port lacks was reported at its start), rates as DPDK's (truncated)
+      const xs = this.params.displayXstats.length > 0 ? d.xstatsGet() : [];
+      const shown = this.params.displayXstats.flatMap((name) => xs.filter((x) => x.name === name).map((x) => ({
+        name, value: x.value, rate: last && secs > 0 && last.xstats.has(name) ? Math.floor((x.value - last.xstats.get(name)!) / secs) : 0,
+      })));
       blocks.push(nicStats(d.portId, s, {
         rxPps: rate(s.ipackets, last?.ipackets), txPps: rate(s.opackets, last?.opackets),
         rxBps: rate(s.ibytes * 8, last && last.ibytes * 8), txBps: rate(s.obytes * 8, last && last.obytes * 8),
-      }));
-      this.lastShow.set(d.portId, { time: now, ipackets: s.ipackets, opackets: s.opackets, ibytes: s.ibytes, obytes: s.obytes });
+      }, shown));
+      this.lastShow.set(d.portId, { time: now, ipackets: s.ipackets, opackets: s.opackets, ibytes: s.ibytes, obytes: s.obytes, xstats: new Map(shown.map((x) => [x.name, x.value])) });
     }
     return blocks.join('\n');
   }

@@ -1,0 +1,48 @@
+/**
+ * dpkit-testpmd's statistics options (--display-xstats, --record-burst-stats,
+ * --record-core-cycles), against the lines Debian's dpdk-testpmd 22.11 prints for them on
+ * `--no-pci --vdev=net_null0 --no-huge`.
+ */
+import test from 'ava';
+import { TestpmdProcess, prefix } from './testpmd-process.js';
+
+const NULL1 = ['-l', '0-1', '--no-pci', '--vdev=net_null0'];
+
+/** Runs `commands` in an interactive dpkit-testpmd with `opts`; returns each command's output. */
+async function session(opts: string[], commands: string[]): Promise<{ outs: string[]; stdout: string }> {
+  const p = new TestpmdProcess([...NULL1, prefix(), '--', '-i', ...opts]);
+  try {
+    await p.until((o) => o.includes('testpmd> '));
+    const outs: string[] = [];
+    for (const c of commands) outs.push(await p.command(c));
+    p.child.stdin.write('quit\n');
+    const r = await p.exit();
+    if (r.code !== 0) throw new Error(`exit ${r.code}: ${p.stderr}`);
+    return { outs, stdout: p.stdout };
+  } finally {
+    p.kill();
+  }
+}
+
+test('--display-xstats adds the named xstats under the throughput in show port stats, as DPDK\'s; a name the port lacks is named at start', async (t) => {
+  const { outs, stdout } = await session(['--forward-mode=txonly', '--display-xstats=tx_good_packets,bogus_x,tx_good_bytes'],
+    ['start', 'stop', 'show port stats 0']);
+  t.true(stdout.includes("\nNo xstat 'bogus_x' on port 0 - skip it 1\n"), stdout);
+  const lines = outs[2]!.split('\n');
+  const tx = /TX-packets: (\d+)\s+TX-errors: \d+\s+TX-bytes:\s+(\d+)/.exec(outs[2]!)!;
+  t.truthy(tx, outs[2]);
+  t.true(Number(tx[1]) > 0);
+  const at = lines.findIndex((l) => l.startsWith('  Tx-pps:'));
+  t.deepEqual(lines.slice(at + 1, at + 6), [
+    '',
+    '                               Value            Rate (since last show)',
+    `  tx_good_packets          ${tx[1]!.padStart(12)}               0`,
+    `  tx_good_bytes            ${tx[2]!.padStart(12)}               0`,
+    `  ${'#'.repeat(76)}`,
+  ]);
+});
+
+test('without --display-xstats show port stats has no xstats lines', async (t) => {
+  const { outs } = await session([], ['show port stats 0']);
+  t.false(outs[0]!.includes('Rate (since last show)'), outs[0]);
+});
