@@ -46,3 +46,18 @@ test('without --display-xstats show port stats has no xstats lines', async (t) =
   const { outs } = await session([], ['show port stats 0']);
   t.false(outs[0]!.includes('Rate (since last show)'), outs[0]);
 });
+
+test('--record-burst-stats: RX-bursts and TX-bursts in each port\'s forward statistics, as DPDK\'s on net_null', async (t) => {
+  const { outs } = await session(['--record-burst-stats'], ['start', 'stop']);
+  const stop = outs[1]!;
+  const rx = Number(/Forward statistics for port 0\s+-+\n\s+RX-packets: (\d+)/.exec(stop)?.[1]);
+  t.true(rx > 0, stop);
+  t.true(stop.includes([
+    `  TX-packets: ${String(rx).padEnd(14)} TX-dropped: 0             TX-total: ${rx}`,
+    `  RX-bursts : ${rx / 32} [0% of 0 pkts + 100% of 32 pkts]`,
+    `  TX-bursts : ${rx / 32} [0% of 0 pkts + 100% of 32 pkts]`,
+    `  ${'-'.repeat(76)}`,
+  ].join('\n')), stop);
+  const plain = await session([], ['start', 'stop']);
+  t.false(plain.outs[1]!.includes('-bursts :'), plain.outs[1]);
+});
