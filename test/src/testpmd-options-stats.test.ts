@@ -61,3 +61,10 @@ test('--record-burst-stats: RX-bursts and TX-bursts in each port\'s forward stat
   const plain = await session([], ['start', 'stop']);
   t.false(plain.outs[1]!.includes('-bursts :'), plain.outs[1]);
 });
+
+test('--record-core-cycles is accepted and says in one line that no cycles are counted; no CPU cycles line is made up', async (t) => {
+  const { outs, stdout } = await session(['--record-core-cycles', '--record-core-cycles'], ['start', 'stop']);
+  const line = '--record-core-cycles: dpkit has no TSC to count CPU cycles per packet with (JavaScript has no cycle counter, and timing each burst would allocate), so no CPU cycles/packet line is printed; accepted, no effect';
+  t.is(stdout.split('\n').filter((l) => l === line).length, 1, stdout);
+  t.false(outs[1]!.includes('CPU cycles/packet'), outs[1]);
+});

@@ -269,6 +269,7 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
     p.displayXstats = names;
   } },
   'record-burst-stats': { arg: false, help: 'show the burst-size spread of rx and tx in the forward statistics', apply: (p) => { p.recordBurstStats = true; } },
+  'record-core-cycles': { arg: false, help: 'CPU cycles per packet in the forward statistics (no effect: dpkit has no cycle counter)', apply: noEffect('record-core-cycles', 'dpkit has no TSC to count CPU cycles per packet with (JavaScript has no cycle counter, and timing each burst would allocate), so no CPU cycles/packet line is printed') },
   'no-numa': { arg: false, help: 'no NUMA-aware allocation (dpkit\'s only mode)', apply: () => {} },
   'socket-num': { arg: true, help: 'N  socket to allocate memory on (no effect: one socket)', apply: (p, v) => {
     if (!/^\d+$/.test(v)) throw new DpkitError(`invalid --socket-num '${v}': Invalid socket id (expected a socket number such as 0)`);
