@@ -1,24 +1,31 @@
 /**
- * --txonly-multi-flow rewrites each packet's IPv4 source on the forwarding lcore: that path
- * allocates nothing (DPKIT_REPORT_GC's count after warm-up is 0), as txonly's own.
+ * --txonly-multi-flow rewrites each packet's IPv4 source on the forwarding lcore, and
+ * --record-burst-stats counts each burst's size there: those paths allocate nothing
+ * (DPKIT_REPORT_GC's count after warm-up is 0), as the engines' own.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { TestpmdProcess, prefix } from './testpmd-process.js';
 
 const WARMUP_PACKETS = 2 * 65536 * 32; // WARMUP_CHUNKS of CHUNK iterations, 32 packets a burst
 
-test('txonly --txonly-multi-flow forwarding on net_null collects no garbage on the forwarding lcore', async (t) => {
+/**
+ * Forwards on net_null0 with `opts` until twice the warm-up's packets have gone by the port's
+ * `counter` (`RX` or `TX`), stops, and checks the forwarding lcore's GC count after warm-up is 0;
+ * returns the stop output.
+ */
+async function noGarbage(t: ExecutionContext, opts: string[], counter: 'RX' | 'TX'): Promise<string> {
   const prev = process.env.DPKIT_REPORT_GC;
   process.env.DPKIT_REPORT_GC = '1';
-  const p = new TestpmdProcess(['-l', '0-1', '--no-pci', '--vdev=net_null0', prefix(), '--', '-i', '--forward-mode=txonly', '--txonly-multi-flow', '--port-topology=loop']);
+  const p = new TestpmdProcess(['-l', '0-1', '--no-pci', '--vdev=net_null0', prefix(), '--', '-i', ...opts, '--port-topology=loop']);
   process.env.DPKIT_REPORT_GC = prev;
   try {
     await p.until((out) => out.includes('testpmd> '), 20_000, 'the prompt');
     await p.command('start');
-    // well past the warm-up: twice its packets sent
+    // well past the warm-up: twice its packets
+    const re = new RegExp(`${counter}-packets: (\\d+)`);
     for (let i = 0; i < 600; i++) {
-      const tx = Number(/TX-packets: (\d+)/.exec(await p.command('show port stats 0'))?.[1] ?? 0);
-      if (tx > 2 * WARMUP_PACKETS) break;
+      const n = Number(re.exec(await p.command('show port stats 0'))?.[1] ?? 0);
+      if (n > 2 * WARMUP_PACKETS) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const stop = await p.command('stop');
@@ -27,7 +34,16 @@ test('txonly --txonly-multi-flow forwarding on net_null collects no garbage on t
     t.true(Number(gc![2]) > 2 * 65536, `past the warm-up: ${gc![2]} iterations`);
     t.is(Number(gc![1]), 0, stop);
     await p.command('quit').catch(() => undefined);
+    return stop;
   } finally {
     p.kill();
   }
+}
+
+test('txonly --txonly-multi-flow forwarding on net_null collects no garbage on the forwarding lcore', async (t) => {
+  await noGarbage(t, ['--forward-mode=txonly', '--txonly-multi-flow'], 'TX');
+});
+
+test('io --record-burst-stats forwarding on net_null collects no garbage on the forwarding lcore', async (t) => {
+  t.regex(await noGarbage(t, ['--record-burst-stats'], 'RX'), /RX-bursts : \d+ \[/);
 });

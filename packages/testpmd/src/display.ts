@@ -18,8 +18,8 @@ export interface Throughput {
   txBps: number;
 }
 
-/** nic_stats_display; the text starts with a newline, as DPDK's does. */
-export function nicStats(port: number, s: EthStats, t: Throughput): string {
+/** nic_stats_display; the text starts with a newline, as DPDK's does. `xstats`: the --display-xstats lines, with their rates */
+export function nicStats(port: number, s: EthStats, t: Throughput, xstats: { name: string; value: number; rate: number }[] = []): string {
   return [
     '',
     `  ${NIC_BORDER} NIC statistics for port ${padL(port, 2)} ${NIC_BORDER}`,
@@ -31,6 +31,8 @@ export function nicStats(port: number, s: EthStats, t: Throughput): string {
     '  Throughput (since last show)',
     `  Rx-pps: ${padR(t.rxPps, 12)}          Rx-bps: ${padR(t.rxBps, 12)}`,
     `  Tx-pps: ${padR(t.txPps, 12)}          Tx-bps: ${padR(t.txBps, 12)}`,
+    ...(xstats.length > 0 ? ['', `${' '.repeat(31)}${padL('Value', 17)}Rate (since last show)`] : []),
+    ...xstats.map((x) => `  ${padL(x.name, 25)}${padR(x.value, 12)} ${padR(x.rate, 15)}`),
     `  ${NIC_BORDER}${'#'.repeat(28)}${NIC_BORDER}`,
   ].join('\n');
 }
@@ -44,8 +46,43 @@ export interface FwdPortStats {
   rxNombuf: number;
 }
 
-/** One port's block of fwd_stats_display. */
-export function fwdStats(port: number, f: FwdPortStats): string {
+/**
+ * pkt_burst_stats_display: `  RX-bursts : TOTAL [P% of 0 pkts + P% of N pkts + ...]`, the
+ * bursts of 0 packets first, then the two most frequent sizes (the smaller on a tie), each
+ * percentage truncated, the last entry taking what is left (`P% of other` after three), as
+ * DPDK's; undefined when no burst was counted. `spread[n]`: bursts of n packets.
+ */
+export function burstStats(rxTx: 'RX' | 'TX', spread: ArrayLike<number>): string | undefined {
+  let total = spread[0]!;
+  const count = [spread[0]!, 0, 0];
+  const size = [0, 0, 0];
+  for (let n = 1; n < spread.length; n++) {
+    const c = spread[n]!;
+    if (c === 0) continue;
+    total += c;
+    if (c > count[1]!) {
+      count[2] = count[1]!; size[2] = size[1]!;
+      count[1] = c; size[1] = n;
+    } else if (c > count[2]!) {
+      count[2] = c; size[2] = n;
+    }
+  }
+  if (total === 0) return undefined;
+  let line = `  ${rxTx}-bursts : ${total} [`;
+  let sum = 0;
+  let pct = 0;
+  for (let i = 0; i < 3; i++) {
+    sum += count[i]!;
+    if (sum === total) return `${line}${100 - pct}% of ${size[i]} pkts]`;
+    const p = Math.floor((count[i]! / total) * 100);
+    line += `${p}% of ${size[i]} pkts + `;
+    pct += p;
+  }
+  return `${line}${100 - pct}% of other]`;
+}
+
+/** One port's block of fwd_stats_display; `bursts`: its --record-burst-stats lines. */
+export function fwdStats(port: number, f: FwdPortStats, bursts: string[] = []): string {
   const lines = [
     '',
     `  ${FWD_BORDER} Forward statistics for port ${padL(port, 2)} ${FWD_BORDER}`,
@@ -56,17 +93,19 @@ export function fwdStats(port: number, f: FwdPortStats): string {
   }
   lines.push(
     `  TX-packets: ${padL(f.tx, 14)} TX-dropped: ${padL(f.txDropped, 14)}TX-total: ${f.tx + f.txDropped}`,
+    ...bursts,
     `  ${'-'.repeat(76)}`,
   );
   return lines.join('\n');
 }
 
 /** fwd_stream_stats_display: one stream's block (DPDK pads each count to 14 and ends the line there). */
-export function fwdStreamStats(s: { rxPort: number; rxQueue: number; txPort: number; txQueue: number }, rx: number, tx: number, dropped: number): string {
+export function fwdStreamStats(s: { rxPort: number; rxQueue: number; txPort: number; txQueue: number }, rx: number, tx: number, dropped: number, bursts: string[] = []): string {
   return [
     '',
     `  ------- Forward Stats for RX Port=${padR(s.rxPort, 2)}/Queue=${padR(s.rxQueue, 2)} -> TX Port=${padR(s.txPort, 2)}/Queue=${padR(s.txQueue, 2)} -------`,
     `  RX-packets: ${padL(rx, 14)} TX-packets: ${padL(tx, 14)} TX-dropped: ${padL(dropped, 14)}`,
+    ...bursts,
   ].join('\n');
 }
 

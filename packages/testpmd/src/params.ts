@@ -57,6 +57,10 @@ export interface TestpmdParams {
   disableLinkCheck: boolean;
   /** --flow-isolate-all: every port isolated (flow isolate P 1) before it is configured */
   flowIsolateAll: boolean;
+  /** --display-xstats: xstats shown under `show port stats` and the --stats-period display */
+  displayXstats: string[];
+  /** --record-burst-stats: RX-bursts/TX-bursts lines in the forward statistics */
+  recordBurstStats: boolean;
   /** --cmdline-file: commands run at start */
   cmdlineFile: string | undefined;
   help: boolean;
@@ -76,7 +80,7 @@ export function defaultParams(): TestpmdParams {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
     topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, rssHf: RSS_IP, mbcache: 250, statsPeriod: 0,
-    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, cmdlineFile: undefined, flowIsolateAll: false, disableLinkCheck: false, noLscInterrupt: false,
+    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, displayXstats: [], recordBurstStats: false, cmdlineFile: undefined, flowIsolateAll: false, disableLinkCheck: false, noLscInterrupt: false,
     help: false, notices: [],
   };
 }
@@ -258,6 +262,14 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
   } },
   'eth-peers-configfile': { arg: true, help: 'FILE  peer MACs, one a line (line N for port N-1)', apply: (p, v) => { readPeersFile(p, v); } },
   numa: { arg: false, help: 'NUMA-aware allocation (no effect: dpkit does not place memory per socket)', apply: noEffect('numa', 'dpkit does not place memory per NUMA socket (show config fwd says NUMA support disabled)') },
+  'display-xstats': { arg: true, help: 'NAME[,NAME...]  xstats added to show port stats', apply: (p, v) => {
+    const names = v.split(',');
+    // RTE_ETH_XSTATS_NAME_SIZE is 64, the NUL included
+    if (names.some((n) => n === '' || n.length > 63)) throw new DpkitError(`invalid --display-xstats '${v}': expected xstat names of 1 to 63 characters separated by commas, such as rx_good_packets,tx_good_packets`);
+    p.displayXstats = names;
+  } },
+  'record-burst-stats': { arg: false, help: 'show the burst-size spread of rx and tx in the forward statistics', apply: (p) => { p.recordBurstStats = true; } },
+  'record-core-cycles': { arg: false, help: 'CPU cycles per packet in the forward statistics (no effect: dpkit has no cycle counter)', apply: noEffect('record-core-cycles', 'dpkit has no TSC to count CPU cycles per packet with (JavaScript has no cycle counter, and timing each burst would allocate), so no CPU cycles/packet line is printed') },
   'no-numa': { arg: false, help: 'no NUMA-aware allocation (dpkit\'s only mode)', apply: () => {} },
   'socket-num': { arg: true, help: 'N  socket to allocate memory on (no effect: one socket)', apply: (p, v) => {
     if (!/^\d+$/.test(v)) throw new DpkitError(`invalid --socket-num '${v}': Invalid socket id (expected a socket number such as 0)`);

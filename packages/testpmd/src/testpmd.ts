@@ -4,8 +4,8 @@
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
 import { DpkitError, MBUF_DEFAULT_BUF_SIZE, errorLine, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
-import { accumulatedStats, fwdStats, fwdStreamStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
-import { FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
+import { accumulatedStats, burstStats, fwdStats, fwdStreamStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
+import { BURST_SPREAD, BURST_STAT_SLOTS, FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
 import { engineTarget } from './fwd/registry.js';
 import type { ForwardLoopArg, ForwardLoopResult } from './fwd/lcore.js';
 import type { TestpmdParams } from './params.js';
@@ -35,6 +35,8 @@ interface LastShow {
   opackets: number;
   ibytes: number;
   obytes: number;
+  /** --display-xstats values at the last show, by name */
+  xstats: Map<string, number>;
 }
 
 /** Ethernet header and CRC: what --max-pkt-len has beyond the MTU */
@@ -50,6 +52,8 @@ export class Testpmd {
   private fwdLcores: number[] = [];
   private streams: FwdStreamConfig[] = [];
   private streamStats: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  /** --record-burst-stats: each stream's spread (BURST_STAT_SLOTS slots), in stream order */
+  private burstSpread: Float64Array<ArrayBufferLike> = new Float64Array(0);
   /** forwarding ports of the last start (cur_fwd_config.nb_fwd_ports) */
   private nbFwdPorts = 0;
   private base = new Map<number, PortBase>();
@@ -206,6 +210,13 @@ export class Testpmd {
   /** Starts a configured port and puts it in promiscuous mode. */
   private async startConfigured(dev: EthDev): Promise<void> {
     await dev.start();
+    if (this.params.displayXstats.length > 0) {
+      // as DPDK's start_port: each --display-xstats name the port lacks is named once
+      const have = new Set(dev.xstatsGet().map((x) => x.name));
+      this.params.displayXstats.forEach((name, i) => {
+        if (!have.has(name)) this.out(`No xstat '${name}' on port ${dev.portId} - skip it ${i}`);
+      });
+    }
     if (!dev.promiscuous) {
       try {
         await dev.promiscuousSet(true);
@@ -257,6 +268,7 @@ export class Testpmd {
     const ports = this.fwdPorts().filter((d) => d.started);
     const streams: FwdStreamConfig[] = [];
     const stats = new SharedArrayBuffer(Math.max(1, ports.length * this.params.rxq) * FWD_STAT_SLOTS * 8);
+    const bursts = this.params.recordBurstStats ? new SharedArrayBuffer(Math.max(1, ports.length * this.params.rxq) * BURST_STAT_SLOTS * 8) : undefined;
     const echo = this.params.forwardMode === 'icmpecho';
     const pairs: [number, number][] = [];
     if (echo) for (let i = 0; i < ports.length; i++) for (let q = 0; q < this.params.rxq; q++) pairs.push([i, q]);
@@ -273,6 +285,7 @@ export class Testpmd {
         txonly: { ipSrc: this.params.txIpSrc, ipDst: this.params.txIpDst, udpSrc: this.params.txUdpSrc, udpDst: this.params.txUdpDst, multiFlow: this.params.txonlyMultiFlow },
         flowgenFlows: this.params.flowgenFlows, lcore: 0,
         stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
+        ...(bursts ? { bursts: { buffer: bursts, index: streams.length * BURST_STAT_SLOTS } } : {}),
       });
     }
     const cfgLcores = this.params.fwdLcores ?? this.eal.lcores.workerIds();
@@ -351,6 +364,7 @@ export class Testpmd {
     this.streams = streams;
     this.nbFwdPorts = new Set(streams.map((st) => st.rxPort)).size;
     this.streamStats = new Float64Array(streams[0]!.stats.buffer);
+    this.burstSpread = streams[0]!.bursts ? new Float64Array(streams[0]!.bursts.buffer) : new Float64Array(0);
     this.fwdLcores = lcores;
     this.base.clear();
     this.clearFwdStats();
@@ -470,6 +484,16 @@ export class Testpmd {
     return this.fwdLcores.map((l, i) => [l, this.iterations[i]!]);
   }
 
+  /** --record-burst-stats: stream i's RX-bursts and TX-bursts lines (`only` one of them), none without the option */
+  private burstLines(i: number, only?: 'RX' | 'TX'): string[] {
+    if (i < 0 || this.burstSpread.length === 0) return [];
+    const at = i * BURST_STAT_SLOTS;
+    const lines: (string | undefined)[] = [];
+    if (only !== 'TX') lines.push(burstStats('RX', this.burstSpread.subarray(at, at + BURST_SPREAD)));
+    if (only !== 'RX') lines.push(burstStats('TX', this.burstSpread.subarray(at + BURST_SPREAD, at + 2 * BURST_SPREAD)));
+    return lines.filter((l): l is string => l !== undefined);
+  }
+
   /** fwd_stats_display: forward statistics of each forwarding port since the last start. */
   showFwdStats(): void {
     const total: FwdPortStats = { rx: 0, rxDropped: 0, tx: 0, txDropped: 0, rxErrors: 0, rxNombuf: 0 };
@@ -481,7 +505,7 @@ export class Testpmd {
       this.streams.forEach((st, i) => {
         const at = i * FWD_STAT_SLOTS;
         const rx = this.streamStats[at + FwdStat.RX]!, tx = this.streamStats[at + FwdStat.TX]!, dropped = this.streamStats[at + FwdStat.DROPPED]!;
-        if (rx + tx + dropped > 0) parts.push(fwdStreamStats(st, rx, tx, dropped));
+        if (rx + tx + dropped > 0) parts.push(fwdStreamStats(st, rx, tx, dropped, this.burstLines(i)));
       });
     }
     for (const d of ports) {
@@ -496,7 +520,15 @@ export class Testpmd {
         rx: s.ipackets - b.ipackets, rxDropped: s.imissed - b.imissed, tx: s.opackets - b.opackets, txDropped,
         rxErrors: s.ierrors - b.ierrors, rxNombuf: s.rxNombuf - b.rxNombuf,
       };
-      parts.push(fwdStats(d.portId, f));
+      // as DPDK's: with no more streams than ports, the port's bursts are those of the last stream receiving from it and of the last sending to it
+      let rxStream = -1, txStream = -1;
+      if (this.streams.length <= this.nbFwdPorts) {
+        this.streams.forEach((st, i) => {
+          if (st.rxPort === d.portId) rxStream = i;
+          if (st.txPort === d.portId) txStream = i;
+        });
+      }
+      parts.push(fwdStats(d.portId, f, [...this.burstLines(rxStream, 'RX'), ...this.burstLines(txStream, 'TX')]));
       total.rx += f.rx; total.rxDropped += f.rxDropped; total.tx += f.tx; total.txDropped += f.txDropped;
     }
     parts.push(accumulatedStats(total));
@@ -513,6 +545,7 @@ export class Testpmd {
       this.base.set(d.portId, { ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed, ierrors: s.ierrors, rxNombuf: s.rxNombuf });
     }
     this.streamStats.fill(0);
+    this.burstSpread.fill(0);
   }
 
   /** The ports that are not closed: a closed port is gone from every port list, as in DPDK. */
@@ -556,11 +589,16 @@ export class Testpmd {
       const last = this.lastShow.get(d.portId);
       const secs = last ? Number(now - last.time) / 1e9 : 0;
       const rate = (cur: number, prev: number | undefined) => (last && secs > 0 ? Math.round((cur - prev!) / secs) : 0);
+      // --display-xstats: the port's xstats of those names (a name the port lacks was reported at its start), rates as DPDK's (truncated)
+      const xs = this.params.displayXstats.length > 0 ? d.xstatsGet() : [];
+      const shown = this.params.displayXstats.flatMap((name) => xs.filter((x) => x.name === name).map((x) => ({
+        name, value: x.value, rate: last && secs > 0 && last.xstats.has(name) ? Math.floor((x.value - last.xstats.get(name)!) / secs) : 0,
+      })));
       blocks.push(nicStats(d.portId, s, {
         rxPps: rate(s.ipackets, last?.ipackets), txPps: rate(s.opackets, last?.opackets),
         rxBps: rate(s.ibytes * 8, last && last.ibytes * 8), txBps: rate(s.obytes * 8, last && last.obytes * 8),
-      }));
-      this.lastShow.set(d.portId, { time: now, ipackets: s.ipackets, opackets: s.opackets, ibytes: s.ibytes, obytes: s.obytes });
+      }, shown));
+      this.lastShow.set(d.portId, { time: now, ipackets: s.ipackets, opackets: s.opackets, ibytes: s.ibytes, obytes: s.obytes, xstats: new Map(shown.map((x) => [x.name, x.value])) });
     }
     return blocks.join('\n');
   }

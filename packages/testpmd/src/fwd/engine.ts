@@ -11,6 +11,13 @@ import { mempools } from '@dpkit/eal/driver';
 export const FwdStat = { RX: 0, TX: 1, DROPPED: 2 } as const;
 export const FWD_STAT_SLOTS = 4;
 
+/**
+ * --record-burst-stats: a stream's burst-size spread, float64 slots in shared memory: slot n
+ * counts rx bursts of n packets (0..MAX_PKT_BURST), slot BURST_SPREAD + n tx bursts of n sent.
+ */
+export const BURST_SPREAD = 513;
+export const BURST_STAT_SLOTS = 2 * BURST_SPREAD;
+
 /** A stream as the main lcore describes it (structured-cloneable). */
 export interface FwdStreamConfig {
   rx: QueueDescriptor;
@@ -33,6 +40,8 @@ export interface FwdStreamConfig {
   /** the lcore the stream is forwarded on (txonly's multi-flow source address adds it, as DPDK's) */
   lcore: number;
   stats: { buffer: SharedArrayBuffer; index: number };
+  /** --record-burst-stats: where this stream's spread lives (BURST_STAT_SLOTS slots); the queues are wrapped to count it */
+  bursts?: { buffer: SharedArrayBuffer; index: number };
 }
 
 /** A stream as an engine sees it on its lcore. */

@@ -4,8 +4,8 @@
  * stop flag. The loop allocates nothing.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { DpkitError, Mempool, errorLine, type FastPathModule, type LaunchTarget, type QueueDescriptor } from '@dpkit/eal';
-import { FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
+import { DpkitError, Mempool, errorLine, type FastPathModule, type LaunchTarget, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { BURST_SPREAD, FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
 
 export interface ForwardLoopArg {
@@ -32,13 +32,43 @@ async function queue<K extends 'createRxQueue' | 'createTxQueue'>(d: QueueDescri
   return mod[kind](d) as ReturnType<FastPathModule[K]>;
 }
 
+/**
+ * --record-burst-stats: a queue that counts each burst's size in the stream's spread (a
+ * float64 slot increment: no allocation). Streams get these wrappers at build time when the
+ * option is on, so the loop without it has no branch on it.
+ */
+class RecordingRxQueue implements RxQueue {
+  constructor(readonly inner: RxQueue, private readonly spread: Float64Array) {}
+  rxBurst(pkts: Uint32Array, start: number, n: number): number {
+    const nb = this.inner.rxBurst(pkts, start, n);
+    this.spread[nb]++;
+    return nb;
+  }
+}
+
+class RecordingTxQueue implements TxQueue {
+  constructor(readonly inner: TxQueue, private readonly spread: Float64Array) {}
+  txBurst(pkts: Uint32Array, start: number, n: number): number {
+    const nb = this.inner.txBurst(pkts, start, n);
+    this.spread[nb]++;
+    return nb;
+  }
+}
+
 export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]> {
   const out: FwdStream[] = [];
   for (const cfg of cfgs) {
+    let rxq: RxQueue = await queue(cfg.rx, 'createRxQueue');
+    let txq: TxQueue = await queue(cfg.tx, 'createTxQueue');
+    if (cfg.bursts) {
+      const b = cfg.bursts;
+      rxq = new RecordingRxQueue(rxq, new Float64Array(b.buffer, b.index * 8, BURST_SPREAD));
+      txq = new RecordingTxQueue(txq, new Float64Array(b.buffer, (b.index + BURST_SPREAD) * 8, BURST_SPREAD));
+    }
     out.push({
       cfg,
-      rxq: await queue(cfg.rx, 'createRxQueue'),
-      txq: await queue(cfg.tx, 'createTxQueue'),
+      rxq,
+      txq,
       pkts: new Uint32Array(MAX_PKT_BURST),
       burst: cfg.burst,
       stats: new Float64Array(cfg.stats.buffer, cfg.stats.index * 8, FWD_STAT_SLOTS),
@@ -134,7 +164,8 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
 export function releaseStreams(streams: FwdStream[]): void {
   const done = new Set<object>();
   for (const s of streams) {
-    for (const q of [s.rxq, s.txq]) {
+    for (const w of [s.rxq, s.txq]) {
+      const q = w instanceof RecordingRxQueue || w instanceof RecordingTxQueue ? w.inner : w;
       if (done.has(q)) continue;
       done.add(q);
       q.release?.();

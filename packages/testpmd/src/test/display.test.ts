@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Eal } from '@dpkit/eal';
 import { defineDriver, defineParams } from '@dpkit/eal/driver';
-import { portInfo, rssFlowTypes } from '../display.js';
+import { burstStats, portInfo, rssFlowTypes } from '../display.js';
 
 test('show port info\'s RSS flow types wrap as DPDK\'s rss_offload_types_display', (t) => {
   t.deepEqual(rssFlowTypes(0), ['No RSS offload flow type is supported.']);
@@ -56,4 +56,14 @@ test('show port info\'s VLAN offload line says what the port was configured to s
   } finally {
     await eal.cleanup();
   }
+});
+
+test('--record-burst-stats lines as DPDK\'s pkt_burst_stats_display: bursts of 0 first, the two most frequent sizes, truncated percentages, the rest as other', (t) => {
+  const spread = (m: Record<number, number>) => Float64Array.from({ length: 513 }, (_, n) => m[n] ?? 0);
+  t.is(burstStats('RX', spread({ 32: 588224 })), '  RX-bursts : 588224 [0% of 0 pkts + 100% of 32 pkts]');
+  t.is(burstStats('TX', spread({ 0: 7 })), '  TX-bursts : 7 [100% of 0 pkts]');
+  t.is(burstStats('RX', spread({ 0: 10, 7: 5, 16: 25, 32: 60 })), '  RX-bursts : 100 [10% of 0 pkts + 60% of 32 pkts + 25% of 16 pkts + 5% of other]');
+  // a tie keeps the smaller size first; the last entry takes what truncation left
+  t.is(burstStats('RX', spread({ 0: 1, 1: 1, 2: 1 })), '  RX-bursts : 3 [33% of 0 pkts + 33% of 1 pkts + 34% of 2 pkts]');
+  t.is(burstStats('TX', spread({})), undefined);
 });
