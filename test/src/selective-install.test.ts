@@ -6,10 +6,12 @@
  * @dpkit/eal's tarball (prebuilds/linux-x64) and no package has an install script. Where no
  * prebuild matches, `npx @dpkit/eal build-native` builds it from source. The same for the
  * emulated 82599's engine (@dpkit/sim-82599): prebuilt, or `npx @dpkit/sim-82599 build-native`.
+ * The ixgbe PMD (@dpkit/pmd-ixgbe) installs without the emulator: its definitions come from
+ * @dpkit/ixgbe-defs, plain TypeScript.
  */
 import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TESTPMD_PACKAGES, Tarballs } from './tarballs.js';
 
@@ -18,7 +20,7 @@ const { noToolchain } = packs;
 const toolchain = ['cc', 'c++', 'gcc', 'g++', 'clang', 'make', 'python', 'python3'];
 
 test.before(() => {
-  packs.pack([...TESTPMD_PACKAGES, 'sim-82599']);
+  packs.pack([...TESTPMD_PACKAGES, 'ixgbe-defs', 'sim-82599', 'pmd-ixgbe']);
 });
 
 test.after.always(() => packs.cleanup());
@@ -64,7 +66,7 @@ test.serial('the installs below have no compiler, make or python on PATH', (t) =
 });
 
 test.serial('packages carry their build and no tests', (t) => {
-  t.deepEqual([...packs.files.keys()].sort(), ['bifurc', 'eal', 'pmd-af-packet', 'pmd-af-xdp', 'pmd-null', 'pmd-ring', 'sim-82599', 'testpmd']);
+  t.deepEqual([...packs.files.keys()].sort(), ['bifurc', 'eal', 'ixgbe-defs', 'pmd-af-packet', 'pmd-af-xdp', 'pmd-ixgbe', 'pmd-null', 'pmd-ring', 'sim-82599', 'testpmd']);
   const list = execFileSync('tar', ['-tzf', packs.get('eal')]).toString();
   t.regex(list, /package\/dist\/index\.js/);
   t.regex(list, /package\/dist\/index\.d\.ts/);
@@ -200,14 +202,14 @@ test.serial('@dpkit/sim-82599 carries its prebuilt engine and its build-native c
     'package/package.json', `package/${SIM_PREBUILD}`, 'package/scripts/build-native.mjs', 'package/scripts/package.mjs', 'package/scripts/sim-82599.mjs',
   ]);
   t.false(list.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/build/') || f.startsWith('package/src/')), 'no tests, build directory or sources');
-  t.true(list.includes('package/dist/main.js') && list.includes('package/dist/regs.d.ts') && list.includes('package/native/device.cc'));
+  t.true(list.includes('package/dist/main.js') && list.includes('package/dist/provider.d.ts') && list.includes('package/native/device.cc'));
   const json = JSON.parse(execFileSync('tar', ['-xzOf', packs.get('sim-82599'), 'package/package.json']).toString()) as { peerDependencies?: Record<string, string> };
   t.deepEqual(json.peerDependencies, { '@dpkit/bifurc': '^0.1.0', '@dpkit/eal': '^0.1.0' }, 'build-native comes from @dpkit/eal/addon-build; its bifurc provider plugs into @dpkit/bifurc');
 });
 
 test.serial('@dpkit/sim-82599 installs without a compiler and its device runs in a namespace through the prebuilt engine', async (t) => {
   // scripts allowed: an install script (or npm's implicit node-gyp rebuild) would fail here
-  const dir = install(['eal', 'bifurc', 'sim-82599'], 'with-scripts');
+  const dir = install(['eal', 'bifurc', 'ixgbe-defs', 'sim-82599'], 'with-scripts');
   t.false(existsSync(join(dir, 'node_modules/@dpkit/sim-82599/build')), 'nothing built at install');
   t.is(simLoaded(dir), SIM_PREBUILD);
   const run = (name: string, args: string[]) => spawnSync(join(dir, 'node_modules/.bin', name), args, { encoding: 'utf8', env: noToolchain, timeout: 30_000 });
@@ -222,7 +224,7 @@ test.serial('@dpkit/sim-82599 installs without a compiler and its device runs in
 });
 
 test.serial('where no prebuild matches, npx @dpkit/sim-82599 build-native builds the engine from source', async (t) => {
-  const dir = install(['eal', 'bifurc', 'sim-82599'], 'ignore-scripts');
+  const dir = install(['eal', 'bifurc', 'ixgbe-defs', 'sim-82599'], 'ignore-scripts');
   const sim = join(dir, 'node_modules/@dpkit/sim-82599');
   rmSync(join(sim, 'prebuilds'), { recursive: true });
   // the device says in one line that its addon is missing and how to build it
@@ -238,4 +240,29 @@ test.serial('where no prebuild matches, npx @dpkit/sim-82599 build-native builds
   t.regex(r.ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, /, r.stderr);
   t.regex(r.ethtool, /^driver: ixgbe\n/);
   t.is(r.code, 0);
+});
+
+// ---- @dpkit/pmd-ixgbe: the ixgbe PMD, without the emulator ----
+
+/** The `dependencies` and `peerDependencies` in the packed package.json of packages/<pkg>. */
+function packedDeps(pkg: string): { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> } {
+  const json = JSON.parse(execFileSync('tar', ['-xzOf', packs.get(pkg), 'package/package.json']).toString()) as Record<string, unknown>;
+  return { dependencies: json.dependencies as Record<string, string>, peerDependencies: json.peerDependencies as Record<string, string> };
+}
+
+test.serial('@dpkit/pmd-ixgbe installs with @dpkit/eal, @dpkit/bifurc and @dpkit/ixgbe-defs alone, without the emulator, and loads', (t) => {
+  t.deepEqual(packedDeps('ixgbe-defs'), { dependencies: undefined, peerDependencies: undefined }, '@dpkit/ixgbe-defs depends on nothing');
+  t.false(execFileSync('tar', ['-tzf', packs.get('ixgbe-defs')]).toString().split('\n').some((f) => /\.(node|cc|h|gyp)$/.test(f)), 'no native code in @dpkit/ixgbe-defs');
+  t.deepEqual(packedDeps('pmd-ixgbe').dependencies, { '@dpkit/ixgbe-defs': '^0.1.0' });
+  // scripts allowed: an install script would fail here (no toolchain)
+  const dir = install(['eal', 'bifurc', 'ixgbe-defs', 'pmd-ixgbe'], 'with-scripts');
+  t.deepEqual(readdirSync(join(dir, 'node_modules/@dpkit')).sort(), ['bifurc', 'eal', 'ixgbe-defs', 'pmd-ixgbe'], 'no @dpkit/sim-82599 in node_modules');
+  writeFileSync(join(dir, 'ixgbe.js'), `
+    import { drivers } from '@dpkit/pmd-ixgbe';
+    import { RX_QUEUES } from '@dpkit/ixgbe-defs/regs';
+    const [d] = drivers;
+    console.log(JSON.stringify({ names: drivers.map((x) => x.name), bus: d.bus, rows: d.idTable.length, sfp: d.idTable.find((r) => r.device === 0x10FB), rxQueues: RX_QUEUES }));
+  `);
+  const out = JSON.parse(execFileSync(process.execPath, ['ixgbe.js'], { cwd: dir, timeout: 30_000, env: noToolchain }).toString());
+  t.deepEqual(out, { names: ['net_ixgbe'], bus: 'bifurc', rows: 20, sfp: { vendor: 0x8086, device: 0x10FB }, rxQueues: 128 });
 });

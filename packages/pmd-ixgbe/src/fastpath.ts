@@ -17,8 +17,8 @@
 import { M16_DATA_LEN, M16_DATA_OFF, M16_NB_SEGS, M_NEXT, M_OL_FLAGS, M_PACKET_TYPE, M_PKT_LEN, M_RSS_HASH, Mempool, OlFlags, type MempoolDescriptor } from '@dpkit/eal';
 import { QueueStat, mbufFreeBulk, mbufHeaderReset, mbufRead, mempools, queueStats, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal/driver';
 import { linux } from '@dpkit/eal/linux';
-import * as desc from '@dpkit/sim-82599/descriptors';
-import { BAR0_SIZE } from '@dpkit/sim-82599/regs';
+import * as desc from '@dpkit/ixgbe-defs/descriptors';
+import { BAR0_SIZE } from '@dpkit/ixgbe-defs/regs';
 
 /** What rx queue setup returns (the fields marked "start" are filled when the port starts). */
 export interface IxgbeRxData {

@@ -8,17 +8,17 @@
  * (mapUmem), maps each queue's register block (map) and runs the datasheet's queue enable
  * sequences; at stop it runs the disable sequences, returns the queues and frees every mbuf.
  * The bursts (fastpath.ts) run the descriptor rings. Registers and descriptors are the shared
- * definitions of @dpkit/sim-82599 (regs, descriptors), section numbers those of the 82599
+ * definitions of @dpkit/ixgbe-defs (regs, descriptors), section numbers those of the 82599
  * datasheet 322429.
  */
 import { nicAttachment, type NicAttachment, type QueueRegisters } from '@dpkit/bifurc';
 import { DpkitError, Mempool, MemoryManager, type Xstat } from '@dpkit/eal';
 import { DrvFlags, defineDriver, mbufFreeBulk, removePorts, type DriverPort, type EthDevOps } from '@dpkit/eal/driver';
 import { netdevModes, netdevPortOps } from '@dpkit/eal/linux';
-import { DESC_SIZE } from '@dpkit/sim-82599/descriptors';
+import { DESC_SIZE } from '@dpkit/ixgbe-defs/descriptors';
 import {
   INTEL_VENDOR_ID, RXDCTL_ENABLE, SRRCTL_BSIZEPKT_SHIFT, SRRCTL_DESCTYPE_ADV_ONEBUF, SRRCTL_DROP_EN, TXDCTL_ENABLE,
-} from '@dpkit/sim-82599/regs';
+} from '@dpkit/ixgbe-defs/regs';
 import * as fastPath from './fastpath.js';
 import {
   NONE, RDBAH_W, RDBAL_W, RDH_W, RDLEN_W, RDT_W, RXDCTL_W, RX_FIRST, RX_SLOTS, SRRCTL_W, TDBAH_W, TDBAL_W, TDH_W, TDLEN_W, TDT_W,

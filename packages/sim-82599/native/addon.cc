@@ -253,7 +253,7 @@ static Napi::Value GetCounters(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// layout(): the offsets the engine decodes, so a test can hold them against src/regs.ts.
+// layout(): the offsets the engine decodes, so a test can hold them against @dpkit/ixgbe-defs/regs.
 static Napi::Value Layout(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);

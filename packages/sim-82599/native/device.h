@@ -1,7 +1,7 @@
 // The emulated 82599's DMA engine: one thread per device that watches the doorbells in a
 // shared-memory BAR0 (it cannot trap register accesses), moves frames between descriptor
 // rings through registered DMA memory, and keeps the device's counters. Register offsets and
-// bits mirror src/regs.ts and src/descriptors.ts (the TypeScript definitions, with sources).
+// bits mirror @dpkit/ixgbe-defs (packages/ixgbe-defs/src/regs.ts, descriptors.ts) (the TypeScript definitions, with sources).
 #pragma once
 #include <atomic>
 #include <mutex>

@@ -1,4 +1,4 @@
-// The register offsets and bits the engine uses, mirroring src/regs.ts and src/descriptors.ts
+// The register offsets and bits the engine uses, mirroring @dpkit/ixgbe-defs (packages/ixgbe-defs/src/regs.ts, descriptors.ts)
 // (which give each one's datasheet section and source). Byte offsets into BAR0.
 #pragma once
 #include <cstdint>

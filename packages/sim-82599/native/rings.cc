@@ -1,5 +1,5 @@
 // Transmit and receive on the advanced descriptor rings (datasheet §7.1.6, §7.2.3.2.4; see
-// src/descriptors.ts). Every descriptor and buffer access goes through Translate(); a miss
+// @dpkit/ixgbe-defs/descriptors). Every descriptor and buffer access goes through Translate(); a miss
 // is a DMA fault: nothing is written or sent, the queue's fault counter counts, the queue stops.
 #include <cstring>
 #include "device.h"

@@ -27,7 +27,7 @@ import { Sim82599 } from './device.js';
 import { FlowDirector, RuleError, userFlowType, type FlowType, type Rule } from './ntuple.js';
 import { Pins } from './pins.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
-import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from './regs.js';
+import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from '@dpkit/ixgbe-defs/regs';
 
 /** The channel name of device IFNAME. */
 export const channelName = (ifname: string): string => `dpkit-sim-82599/${ifname}`;

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ControlChannel, channelName } from './channel.js';
 import { Sim82599 } from './device.js';
 import { kernelSideUp } from './kernel.js';
-import { DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES } from './regs.js';
+import { DEV_ID_82599_SFP, INTEL_VENDOR_ID, RX_QUEUES } from '@dpkit/ixgbe-defs/regs';
 
 const USAGE = 'usage: dpkit-sim-82599 IFNAME (--wire NETDEV | --loopback | --generator [FLOWS,SIZE]) [--kernel-queues K]';
 

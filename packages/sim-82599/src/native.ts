@@ -66,7 +66,7 @@ export interface SimBinding {
   stop(device: DeviceHandle): void;
   destroy(device: DeviceHandle): void;
   counters(device: DeviceHandle): EngineCounters;
-  /** the register offsets the engine decodes, for the test that holds them against regs.ts */
+  /** the register offsets the engine decodes, for the test that holds them against @dpkit/ixgbe-defs/regs */
   layout(): Record<string, number>;
 }
 

@@ -13,7 +13,7 @@ import {
   FDIRCMD_FLOW_TYPE_SHIFT, FDIRCMD_LAST, FDIRCMD_QUEUE_EN, FDIRCMD_RX_QUEUE_SHIFT, FDIRCTRL, FDIRCTRL_INIT_DONE,
   FDIRDIP4M, FDIRHASH, FDIRHASH_SIG_SW_INDEX_SHIFT, FDIRHKEY, FDIRIPDA, FDIRIPSA, FDIRM, FDIRPORT, FDIRSIP4M, FDIRSKEY,
   FDIRM_L4P, FDIRTCPM, FDIRUDPM, FDIRVLAN, FDIR_DROP_QUEUE, RX_QUEUES, fdirPerfectFilters,
-} from './regs.js';
+} from '@dpkit/ixgbe-defs/regs';
 
 /** ip4: IPv4 of any L4 protocol (the filter's flow type IPv4 with the L4 type masked) */
 export type FlowType = 'tcp4' | 'udp4' | 'sctp4' | 'ip4';

@@ -13,7 +13,7 @@ import type { Sim82599 } from './device.js';
 import {
   DAQF, FIVE_TUPLE_FILTERS, FTQF, FTQF_POOL_MASK_EN, FTQF_PRIORITY_SHIFT, FTQF_PROTOCOL_TCP, FTQF_QUEUE_ENABLE, L34T_IMIR,
   L34T_IMIR_RESERVE, L34T_IMIR_RX_QUEUE_SHIFT, RETA, RSSRK, SAQF, SDPQF,
-} from './regs.js';
+} from '@dpkit/ixgbe-defs/regs';
 
 /** A kernel TCP connection; addresses as FDIRIPSA/SAQF hold them (wire-order bytes read little-endian), ports host order. */
 export interface Connection {

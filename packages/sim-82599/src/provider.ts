@@ -15,7 +15,7 @@ import {
 } from '@dpkit/bifurc';
 import { channelName } from './channel.js';
 import { ChannelClient } from './client.js';
-import { BAR0_SIZE, DEV_ID_82599_SFP, INTEL_VENDOR_ID, RDBAL, RX_QUEUES, TDBAL } from './regs.js';
+import { BAR0_SIZE, DEV_ID_82599_SFP, INTEL_VENDOR_ID, RDBAL, RX_QUEUES, TDBAL } from '@dpkit/ixgbe-defs/regs';
 
 export const PROVIDER_NAME = 'sim-82599';
 

@@ -6,7 +6,7 @@
 //   node channel-child.js NAME ask REQUEST...     print the reply to each request and exit
 import { linux } from '@dpkit/eal/linux';
 import { ChannelClient } from '../client.js';
-import { BAR0_SIZE, RDH } from '../regs.js';
+import { BAR0_SIZE, RDH } from '@dpkit/ixgbe-defs/regs';
 import { DMA_SIZE, driverOn } from './rig.js';
 
 const [name, mode, queueArg, iovaArg] = process.argv.slice(2) as [string, string, string, string];

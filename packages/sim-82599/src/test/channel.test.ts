@@ -5,8 +5,8 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ControlChannel } from '../channel.js';
-import * as d from '../descriptors.js';
-import * as r from '../regs.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
+import * as r from '@dpkit/ixgbe-defs/regs';
 import { frame, rig, until } from './rig.js';
 
 const child = fileURLToPath(new URL('./channel-child.js', import.meta.url));

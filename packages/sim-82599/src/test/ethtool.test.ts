@@ -5,11 +5,11 @@ import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ControlChannel, channelName } from '../channel.js';
-import * as d from '../descriptors.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
 import { connectFailure } from '../ethtool.js';
 import { kernelSideUp } from '../kernel.js';
 import { AddonLoadError } from '../native.js';
-import * as r from '../regs.js';
+import * as r from '@dpkit/ixgbe-defs/regs';
 import { ipv4, rig, until } from './rig.js';
 
 const bin = fileURLToPath(new URL('../../bin/dpkit-ethtool.js', import.meta.url));

@@ -4,9 +4,9 @@
 // descriptor, queue 0 otherwise. The RSS cases use the 82599 datasheet's RSS verification
 // suite (§7.1.2.8.3) as DPDK's app/test/test_thash.c quotes it: Microsoft's key and hashes.
 import test from 'ava';
-import * as d from '../descriptors.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
 import { RSS_KEY } from '../kernel.js';
-import * as r from '../regs.js';
+import * as r from '@dpkit/ixgbe-defs/regs';
 import { addr, ipv4, rig, until } from './rig.js';
 
 const QUEUES = [0, 1, 2, 3, 32, 40, 41, 42, 43, 70];

@@ -2,9 +2,9 @@
 // for lack of descriptors), continue when the driver gives descriptors back, skip the flows
 // the filters give to kernel queues, and what is transmitted is counted and dropped.
 import test from 'ava';
-import * as d from '../descriptors.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
 import { kernelSideUp } from '../kernel.js';
-import * as r from '../regs.js';
+import * as r from '@dpkit/ixgbe-defs/regs';
 import { IOVA, RING, rig, until } from './rig.js';
 
 test('generator: 60-byte UDP flows into ring 0 as far as RDT allows, more after a refill; tx sunk', async (t) => {

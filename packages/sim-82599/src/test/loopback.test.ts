@@ -5,8 +5,8 @@
 import test from 'ava';
 import { simNative } from '../native.js';
 import { DMA_SIZE, IOVA, frame, rig, until } from './rig.js';
-import * as d from '../descriptors.js';
-import * as r from '../regs.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
+import * as r from '@dpkit/ixgbe-defs/regs';
 
 const RX70 = 0x0000, RX0 = 0x1000, TX70 = 0x2000, BUF70 = 0x10000, BUF0 = 0x20000, TXBUF = 0x40000;
 
@@ -118,7 +118,7 @@ test('a queue with an invalid ring length or descriptor type does not start', as
   t.is(x.nic.counters().badConfig, 2);
 });
 
-test('the engine decodes the register offsets of src/regs.ts', (t) => {
+test('the engine decodes the register offsets of @dpkit/ixgbe-defs/regs', (t) => {
   const layout = simNative().layout();
   const want: Record<string, number> = {
     SRRCTL_COMPAT0: r.SRRCTL(0), RXCTRL: r.RXCTRL, DMATXCTL: r.DMATXCTL, ETQF0: r.ETQF(0), ETQS0: r.ETQS(0),

@@ -3,8 +3,8 @@
 // queue pair decodes only in its owner's window, DMA goes only through its owner's domain,
 // one queue has one owner, and a reclaim stops the owner's queues before it returns.
 import test from 'ava';
-import * as d from '../descriptors.js';
-import * as r from '../regs.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
+import * as r from '@dpkit/ixgbe-defs/regs';
 import { frame, owner, rig, until } from './rig.js';
 
 const IOVA_A = 0x1_0000_0000, IOVA_B = 0x2_0000_0000;

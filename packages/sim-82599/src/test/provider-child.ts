@@ -16,8 +16,8 @@ import { DpkitError, Eal, Mempool, MemoryManager, describeRule, parseNtuple } fr
 import { bifurc, bifurcAttachment, readNetdevId } from '@dpkit/bifurc';
 import { drivers as afXdp } from '@dpkit/pmd-af-xdp';
 import { sim82599Provider } from '../index.js';
-import * as d from '../descriptors.js';
-import * as r from '../regs.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
+import * as r from '@dpkit/ixgbe-defs/regs';
 import { nic82599TestDriver, probed, start, stop } from './fixtures/nic-82599-driver.js';
 
 const [iface, mode, ...rest] = process.argv.slice(2) as [string, string, ...string[]];

@@ -3,8 +3,8 @@
 // init, §4.6.8 transmit init, as ixy and DPDK do them).
 import { linux } from '@dpkit/eal/linux';
 import { Sim82599 } from '../device.js';
-import * as d from '../descriptors.js';
-import * as r from '../regs.js';
+import * as d from '@dpkit/ixgbe-defs/descriptors';
+import * as r from '@dpkit/ixgbe-defs/regs';
 
 export const IOVA = 0x1_0000_0000; // above 4 GiB, so RDBAH/TDBAH matter
 export const DMA_SIZE = 1 << 20;

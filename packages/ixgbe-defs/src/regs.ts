@@ -1,7 +1,7 @@
 /**
  * Intel 82599 10 GbE controller: the BAR0 registers that queue code, filters and statistics
  * touch, at their byte offsets, with their bit fields. One copy, shared by the emulated device
- * (this package) and the PMD (`@dpkit/pmd-ixgbe` imports `@dpkit/sim-82599/regs`).
+ * (@dpkit/sim-82599) and the PMD (@dpkit/pmd-ixgbe), both importing `@dpkit/ixgbe-defs/regs`.
  *
  * Section numbers (§) are those of the 82599 datasheet 322429 rev 2.6 as given by the
  * Barrelfish transcription (devices/e10k.dev) [BF-dev]. Offsets and bit values agree with
