@@ -13,6 +13,7 @@ import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { testNetns } from '@dpkit/eal/linux';
 import { TESTPMD_PACKAGES, Tarballs } from './tarballs.js';
 
 const packs = new Tarballs();
@@ -170,9 +171,7 @@ function simLoaded(dir: string): string {
  * SIGINT. Returns the ready line, ethtool's output, the exit status and whether bx0 outlived it.
  */
 async function simInNamespace(t: { teardown(fn: () => void): void }, dir: string) {
-  const ns = `dpkit-sel-sim-${process.pid}-${simRuns++}`;
-  execFileSync('ip', ['netns', 'add', ns]);
-  t.teardown(() => void spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 }));
+  const ns = testNetns(t, 'sel-sim');
   // ip runs with this process's PATH, the commands in the namespace with no toolchain on theirs
   const inNs = (name: string, ...args: string[]) => ['netns', 'exec', ns, '/usr/bin/env', `PATH=${noToolchain.PATH!}`, join(dir, 'node_modules/.bin', name), ...args];
   const dev = spawn('ip', inNs('dpkit-sim-82599', 'bx0', '--loopback'), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -192,7 +191,6 @@ async function simInNamespace(t: { teardown(fn: () => void): void }, dir: string
   const left = spawnSync('ip', ['-n', ns, 'link', 'show', 'bx0'], { encoding: 'utf8' }).status === 0;
   return { ready, stderr, ethtool: ethtool.stdout + ethtool.stderr, code, left };
 }
-let simRuns = 0;
 
 test.serial('@dpkit/sim-82599 carries its prebuilt engine and its build-native command, no tests, no build leftovers', (t) => {
   const list = execFileSync('tar', ['-tzf', packs.get('sim-82599')]).toString().split('\n').filter(Boolean).sort();

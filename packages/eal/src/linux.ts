@@ -13,7 +13,7 @@ export {
   XDP_RING_NEED_WAKEUP, XdpBind, XskRing, openXsk, xskMapClear, xskMapSet, xskRedirect, xskRedirectProgram,
   type RingName, type XskOpenOptions, type XskRingSizes,
 } from './linux/xsk.js';
-export { canMakeNetns, withVethPair, type VethPair } from './linux/netns.js';
+export { canMakeNetns, removeStaleNetns, testNetns, withVethPair, type VethPair } from './linux/netns.js';
 export { netdevQueueCount, netdevSpeed } from './linux/sysfs.js';
 export {
   IFF_ALLMULTI, IFF_PROMISC, IFF_RUNNING, IFF_UP, netdevModes, netdevModesApply, netdevModesRestore, netdevOpen, netdevPortOps, netdevRunning, type NetdevIdentity,

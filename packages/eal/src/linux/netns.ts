@@ -45,3 +45,58 @@ export async function withVethPair<T>(fn: (p: VethPair) => Promise<T> | T, o: { 
     spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
   }
 }
+
+/** Kills what runs in namespace `ns` (`ip netns pids`), then removes it. */
+function removeNetns(ns: string): void {
+  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  for (const pid of pids.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes the test namespaces whose creating process is gone: names `dpkit-<tag>-<pid>-...`
+ * (tag: lower-case letters and dashes) whose pid is not alive, with whatever still runs in
+ * them. A teardown does not run when a test runner is killed or times out; the next run
+ * cleans up instead.
+ */
+export function removeStaleNetns(): string[] {
+  const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  const removed: string[] = [];
+  for (const line of list.split('\n')) {
+    const ns = line.split(' ')[0] ?? '';
+    const m = /^dpkit-(?:[a-z]+-)*(\d+)-/.exec(ns);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    removeNetns(ns);
+    removed.push(ns);
+  }
+  return removed;
+}
+
+/**
+ * A network namespace of a test's own, `dpkit-<tag>-<pid>-<thread>-<n>`, removed in the test's
+ * teardown with every process still in it; stale ones of dead processes are removed first
+ * (see removeStaleNetns).
+ */
+export function testNetns(t: { teardown(fn: () => void): void }, tag: string): string {
+  if (!/^[a-z]+(-[a-z]+)*$/.test(tag)) throw new DpkitError(`testNetns: tag '${tag}' must be lower-case letters and dashes`, 'EINVAL');
+  removeStaleNetns();
+  const ns = `dpkit-${tag}-${process.pid}-${threadId}-${seq++}`;
+  ip(['netns', 'add', ns]);
+  t.teardown(() => removeNetns(ns));
+  return ns;
+}

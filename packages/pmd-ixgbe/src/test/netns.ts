@@ -4,12 +4,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { threadId } from 'node:worker_threads';
+import { testNetns } from '@dpkit/eal/linux';
 
 const sim = fileURLToPath(new URL('../../node_modules/@dpkit/sim-82599/bin/dpkit-sim-82599.js', import.meta.url));
 const ethtoolBin = fileURLToPath(new URL('../../node_modules/@dpkit/sim-82599/bin/dpkit-ethtool.js', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/child.js', import.meta.url));
-let seq = 0;
 
 function sh(args: string[]): string {
   const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 20_000 });
@@ -19,9 +18,7 @@ function sh(args: string[]): string {
 
 /** Starts the emulated NIC in loopback mode in a new namespace; resolves once it printed its ready line. */
 export async function loopbackNic(t: { teardown(fn: () => void): void }) {
-  const ns = `dpkit-ixgbe-${process.pid}-${threadId}-${seq++}`;
-  sh(['ip', 'netns', 'add', ns]);
-  t.teardown(() => void spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 }));
+  const ns = testNetns(t, 'ixgbe');
   const dev = spawn('ip', ['netns', 'exec', ns, process.execPath, sim, 'bx0', '--loopback'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => void dev.kill('SIGKILL'));
   const ready = await new Promise<string>((ok) => {

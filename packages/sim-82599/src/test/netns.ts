@@ -3,9 +3,7 @@
 // peer vb = 10.99.0.2/24. Everything is removed in the test's teardown.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { threadId } from 'node:worker_threads';
-
-let seq = 0;
+import { testNetns } from '@dpkit/eal/linux';
 
 const bin = fileURLToPath(new URL('../../bin/dpkit-sim-82599.js', import.meta.url));
 
@@ -31,12 +29,7 @@ export function nodeIn(ns: string, script: string): Promise<string> {
 /** Creates the namespaces and starts the device; resolves once its ready line (or its exit) came. */
 export async function devicePair(t: { teardown(fn: () => void): void }, extra: string[] = []) {
   // unique per process, worker thread and call: ava runs test files in worker threads of one process
-  const id = `${process.pid}-${threadId}-${seq++}`;
-  const a = `dpkit-sim-${id}-a`, b = `dpkit-sim-${id}-b`;
-  sh(['ip', 'netns', 'add', a]);
-  t.teardown(() => void spawnSync('ip', ['netns', 'del', a], { timeout: 10_000 }));
-  sh(['ip', 'netns', 'add', b]);
-  t.teardown(() => void spawnSync('ip', ['netns', 'del', b], { timeout: 10_000 }));
+  const a = testNetns(t, 'sim-a'), b = testNetns(t, 'sim-b');
   sh(['ip', '-n', a, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b]);
   // no IPv6 (the kernel's own solicitations); va answers no ARP for A's addresses (they are bx0's)
   sh(['ip', 'netns', 'exec', a, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/va/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 8 > /proc/sys/net/ipv4/conf/va/arp_ignore']);

@@ -3,10 +3,10 @@
 // --vdev=net_bifurc0,iface=bx0,qpairs=1 (qoff 32 from the provider) with the sim-82599 provider, net_af_xdp and a
 // test driver for 8086:10FB (fixtures/nic-82599-driver.ts).
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { threadId } from 'node:worker_threads';
 import { virtualPci } from '@dpkit/bifurc';
+import { testNetns } from '@dpkit/eal/linux';
 import { nodeProcess, sh } from './netns.js';
 import { ipv4 } from './rig.js';
 
@@ -19,9 +19,7 @@ const root = process.getuid?.() === 0;
 
 /** A namespace with dpkit-sim-82599 bx0 --loopback running (up), a plain TAP tp0 and a veth pair. */
 async function loopbackDevice(t: { teardown(fn: () => void): void }) {
-  const ns = `dpkit-simprov-${process.pid}-${threadId}`;
-  sh(['ip', 'netns', 'add', ns]);
-  t.teardown(() => void spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 }));
+  const ns = testNetns(t, 'simprov');
   const dev = spawn('ip', ['netns', 'exec', ns, process.execPath, bin, 'bx0', '--loopback'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => void dev.kill('SIGKILL'));
   const ready = await new Promise<string>((ok) => {
