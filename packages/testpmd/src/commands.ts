@@ -9,7 +9,8 @@ import { DpkitError, errorLine, parseMac, type EthDev } from '@dpkit/eal';
 import { DpdkAnswer, type Output, type Testpmd } from './testpmd.js';
 import { PORT_SUMMARY_HEAD, deviceInfo, offloadsCapabilities, offloadsConfiguration, portMacs, portSummaryLine, rxqInfo, strerror, txpktsConfig, txqInfo, xstats } from './display.js';
 import { parseTestpmdArgs } from './params.js';
-import { engineNames } from './fwd/registry.js';
+import { engineNames, retryEngineNames } from './fwd/registry.js';
+import { fwdCommand } from './commands-fwd.js';
 import { FLOW_HELP, flowCommand } from './flow.js';
 
 export const PROMPT = 'testpmd> ';
@@ -82,6 +83,27 @@ Configuration:
 
 set fwd (${engineNames().join('|')})
     Set packet forwarding mode.
+
+set fwd (${retryEngineNames().join('|')}) retry
+    Set packet forwarding mode with retry.
+
+set burst tx delay (microseconds) retry (num)
+    Set the wait between tx retries and their number, effective when retry is enabled.
+
+set portlist (x[,y]*)
+    Set the list of forwarding ports.
+
+set corelist (x[,y]*)
+    Set the list of forwarding cores.
+
+set coremask (mask)
+    Set the forwarding cores as a hexadecimal mask.
+
+csum set (ip|udp|tcp|sctp|outer-ip|outer-udp) (hw|sw) (port_id)
+    Compute the checksum in hardware or software in the csum forwarding engine (a stopped port; hw only where the port offers it).
+
+csum show (port_id)
+    Show the checksum offload configuration of a stopped port.
 
 set burst (num)
     Set number of packets per burst.
@@ -205,7 +227,11 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       else if (b === 'fwd' && c === 'stats' && d === 'all' && words.length === 4) app.clearFwdStats();
       else throw new Error('Bad arguments');
       return true;
+    case 'csum':
+      await fwdCommand(app, words, out);
+      return true;
     case 'set':
+      if (await fwdCommand(app, words, out)) return true;
       if (await setMore(app, words, out)) return true;
       want(3);
       if (b === 'fwd') app.setFwd(c!);
@@ -465,7 +491,8 @@ const GRAMMAR = (): string[][] => [
   'start tx_first', 'stop', 'quit', 'help control|display|config|ports|flow|all',
   'show port info|stats|xstats|summary all', 'show port <port> macs', 'show port <port> rx_offload|tx_offload capabilities|configuration',
   'show config fwd|rxtx|cores|txpkts', 'show device info all', 'show rxq|txq info', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
-  `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
+  `set fwd ${engineNames().join('|')}`, `set fwd ${retryEngineNames().join('|')} retry`, 'set burst tx delay <us> retry', 'set burst|nbcore|nbport|portmask|portlist|corelist|coremask|txpkts|eth-peer',
+  'csum set ip|udp|tcp|sctp|outer-ip|outer-udp hw|sw', 'csum show|parse-tunnel', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
   'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd|max-pkt-len', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
   'flow validate|create|destroy|flush|query|list|isolate|ntuple',

@@ -81,13 +81,27 @@ export function burstStats(rxTx: 'RX' | 'TX', spread: ArrayLike<number>): string
   return `${line}${100 - pct}% of other]`;
 }
 
-/** One port's block of fwd_stats_display; `bursts`: its --record-burst-stats lines. */
-export function fwdStats(port: number, f: FwdPortStats, bursts: string[] = []): string {
+/** The csum engine's counts of received packets with bad checksums (DPDK's rx_bad_*_csum). */
+export interface CsumCounts {
+  badIp: number;
+  badL4: number;
+  badOuterL4: number;
+  badOuterIp: number;
+}
+
+/** One port's block of fwd_stats_display; `bursts`: its --record-burst-stats lines; `csum`: its checksum counts in csum mode. */
+export function fwdStats(port: number, f: FwdPortStats, bursts: string[] = [], csum?: CsumCounts): string {
   const lines = [
     '',
     `  ${FWD_BORDER} Forward statistics for port ${padL(port, 2)} ${FWD_BORDER}`,
     `  RX-packets: ${padL(f.rx, 14)} RX-dropped: ${padL(f.rxDropped, 14)}RX-total: ${f.rx + f.rxDropped}`,
   ];
+  if (csum) {
+    lines.push(
+      `  Bad-ipcsum: ${padL(csum.badIp, 14)} Bad-l4csum: ${padL(csum.badL4, 14)}Bad-outer-l4csum: ${padL(csum.badOuterL4, 14)}`,
+      `  Bad-outer-ipcsum: ${padL(csum.badOuterIp, 14)}`,
+    );
+  }
   if (f.rxErrors + f.rxNombuf > 0) {
     lines.push(`  RX-error: ${f.rxErrors}`, `  RX-nombufs: ${padL(f.rxNombuf, 14)}`);
   }
@@ -99,12 +113,19 @@ export function fwdStats(port: number, f: FwdPortStats, bursts: string[] = []): 
   return lines.join('\n');
 }
 
-/** fwd_stream_stats_display: one stream's block (DPDK pads each count to 14 and ends the line there). */
-export function fwdStreamStats(s: { rxPort: number; rxQueue: number; txPort: number; txQueue: number }, rx: number, tx: number, dropped: number, bursts: string[] = []): string {
+/**
+ * fwd_stream_stats_display: one stream's block (DPDK pads each count to 14 and ends the line
+ * there; in csum mode the checksum counts follow on the same line, then one more line).
+ */
+export function fwdStreamStats(s: { rxPort: number; rxQueue: number; txPort: number; txQueue: number }, rx: number, tx: number, dropped: number, bursts: string[] = [], csum?: CsumCounts): string {
+  const counts = `  RX-packets: ${padL(rx, 14)} TX-packets: ${padL(tx, 14)} TX-dropped: ${padL(dropped, 14)}`;
   return [
     '',
     `  ------- Forward Stats for RX Port=${padR(s.rxPort, 2)}/Queue=${padR(s.rxQueue, 2)} -> TX Port=${padR(s.txPort, 2)}/Queue=${padR(s.txQueue, 2)} -------`,
-    `  RX-packets: ${padL(rx, 14)} TX-packets: ${padL(tx, 14)} TX-dropped: ${padL(dropped, 14)}`,
+    ...(csum
+      ? [`${counts}  RX- bad IP checksum: ${padL(csum.badIp, 14)}  Rx- bad L4 checksum: ${padL(csum.badL4, 14)} Rx- bad outer L4 checksum: ${padL(csum.badOuterL4, 14)}`,
+        ` RX- bad outer IP checksum: ${padL(csum.badOuterIp, 14)}`]
+      : [counts]),
     ...bursts,
   ].join('\n');
 }

@@ -35,6 +35,8 @@ export interface TestpmdParams {
   /** --rx-offloads, --enable-rx-cksum and --tx-offloads: the ports' configured offloads */
   rxOffloads: number;
   txOffloads: number;
+  /** `csum set`: a port's tx offloads when they are not --tx-offloads' (used at its next configure) */
+  portTxOffloads: Map<number, number>;
   /** RSS hash functions asked of ports with several rx queues (RTE_ETH_RSS_*): --rss-ip (default), --rss-udp, --disable-rss */
   rssHf: number;
   /** --max-pkt-len: the ports' MTU is this minus 18 (Ethernet header and CRC) */
@@ -61,12 +63,27 @@ export interface TestpmdParams {
   displayXstats: string[];
   /** --record-burst-stats: RX-bursts/TX-bursts lines in the forward statistics */
   recordBurstStats: boolean;
+  /** `set fwd MODE retry`: tx retries (--burst-tx-retry-num times, --burst-tx-delay-time us apart) */
+  retryEnabled: boolean;
+  burstTxDelayTime: number;
+  burstTxRetryNum: number;
+  /** the noisy engine's --noisy-* options (0: off) */
+  noisyTxSwBufferSize: number;
+  noisyTxSwBufferFlushtime: number;
+  noisyLkupMemory: number;
+  noisyLkupNumWrites: number;
+  noisyLkupNumReads: number;
+  noisyLkupNumReadsWrites: number;
   /** --cmdline-file: commands run at start */
   cmdlineFile: string | undefined;
   help: boolean;
   /** what DPDK's parameter parsing prints, in argument order (`Interactive-mode selected`, ...) */
   notices: string[];
 }
+
+/** BURST_TX_WAIT_US and BURST_TX_RETRIES: DPDK's defaults for `set fwd MODE retry` */
+export const BURST_TX_WAIT_US = 1;
+export const BURST_TX_RETRIES = 64;
 
 /** MAX_PKT_BURST */
 export const MAX_PKT_BURST = 512;
@@ -79,8 +96,10 @@ export function defaultParams(): TestpmdParams {
   return {
     interactive: false, autoStart: false, forwardMode: 'io', nbCores: 1, fwdLcores: undefined, nbPorts: undefined, portmask: undefined, portlist: undefined,
     rxq: 1, txq: 1, rxd: 0, txd: 0, burst: DEFAULT_BURST, rxFreeThresh: 0, txFreeThresh: 0, txRsThresh: 0,
-    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, rssHf: RSS_IP, mbcache: 250, statsPeriod: 0,
-    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, displayXstats: [], recordBurstStats: false, cmdlineFile: undefined, flowIsolateAll: false, disableLinkCheck: false, noLscInterrupt: false,
+    topology: 'paired', ethPeers: new Map(), txpkts: [64], totalNumMbufs: undefined, mbufSize: undefined, maxPktLen: undefined, rxOffloads: 0, txOffloads: 0, portTxOffloads: new Map(), rssHf: RSS_IP, mbcache: 250, statsPeriod: 0,
+    txFirst: false, txIpSrc: TX_IP_SRC, txIpDst: TX_IP_DST, txUdpSrc: 9, txUdpDst: 9, txonlyMultiFlow: false, flowgenFlows: 1024, displayXstats: [], recordBurstStats: false,
+    retryEnabled: false, burstTxDelayTime: BURST_TX_WAIT_US, burstTxRetryNum: BURST_TX_RETRIES,
+    noisyTxSwBufferSize: 0, noisyTxSwBufferFlushtime: 0, noisyLkupMemory: 0, noisyLkupNumWrites: 0, noisyLkupNumReads: 0, noisyLkupNumReadsWrites: 0, cmdlineFile: undefined, flowIsolateAll: false, disableLinkCheck: false, noLscInterrupt: false,
     help: false, notices: [],
   };
 }
@@ -138,6 +157,14 @@ function offloads(name: string, v: string): number {
   return parseInt(v.replace(/^0x/i, ''), 16) >>> 0;
 }
 
+/** A --noisy-* count (DPDK's `NAME must be >= 0`; dpkit takes up to 2^31 - 1). */
+function noisyCount(name: string, key: 'noisyTxSwBufferSize' | 'noisyTxSwBufferFlushtime' | 'noisyLkupMemory' | 'noisyLkupNumWrites' | 'noisyLkupNumReads' | 'noisyLkupNumReadsWrites', help: string) {
+  return { arg: true, help, apply: (p: TestpmdParams, v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) > 0x7fffffff) throw new DpkitError(`${name} must be >= 0 (--${name}=${v}: expected an integer from 0 to 2147483647)`);
+    p[key] = Number(v);
+  } };
+}
+
 /** An option that has no meaning in dpkit: accepted, and says so once. */
 function noEffect(name: string, why: string): Apply {
   return (p) => {
@@ -149,7 +176,7 @@ function noEffect(name: string, why: string): Apply {
 const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
   interactive: { arg: false, help: 'run an interactive command line', apply: (p) => { p.interactive = true; p.notices.push('Interactive-mode selected'); } },
   'auto-start': { arg: false, help: 'start forwarding at once (interactive mode)', apply: (p) => { p.autoStart = true; p.notices.push('Auto-start selected'); } },
-  'forward-mode': { arg: true, help: 'MODE  io, mac, macswap, rxonly, txonly, flowgen, icmpecho, 5tswap', apply: (p, v) => {
+  'forward-mode': { arg: true, help: 'MODE  io, mac, macswap, rxonly, txonly, csum, flowgen, icmpecho, noisy, 5tswap', apply: (p, v) => {
     p.forwardMode = v;
     p.notices.push(`Set ${v} packet forwarding mode`);
   } },
@@ -250,6 +277,14 @@ const OPTIONS: Record<string, { arg: boolean; help: string; apply: Apply }> = {
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 0x7fffffff) throw new DpkitError(`invalid --flowgen-flows '${v}': flows must be >= 1`);
     p.flowgenFlows = Number(v);
   } },
+  'burst-tx-delay-time': { arg: true, help: 'US  wait between tx retries with set fwd MODE retry (1)', apply: (p, v) => { p.burstTxDelayTime = int('burst-tx-delay-time', v, 0, 0x7fffffff); } },
+  'burst-tx-retry-num': { arg: true, help: 'N  tx retries with set fwd MODE retry (64)', apply: (p, v) => { p.burstTxRetryNum = int('burst-tx-retry-num', v, 0, 0x7fffffff); } },
+  'noisy-tx-sw-buffer-size': noisyCount('noisy-tx-sw-buffer-size', 'noisyTxSwBufferSize', 'N  noisy: size of the FIFO buffering packets before tx (a power of 2; holds N - 1)'),
+  'noisy-tx-sw-buffer-flushtime': noisyCount('noisy-tx-sw-buffer-flushtime', 'noisyTxSwBufferFlushtime', 'N  noisy: flush the FIFO after N ms'),
+  'noisy-lkup-memory': noisyCount('noisy-lkup-memory', 'noisyLkupMemory', 'N  noisy: N MB of memory for the simulated lookups'),
+  'noisy-lkup-num-writes': noisyCount('noisy-lkup-num-writes', 'noisyLkupNumWrites', 'N  noisy: N random writes per packet'),
+  'noisy-lkup-num-reads': noisyCount('noisy-lkup-num-reads', 'noisyLkupNumReads', 'N  noisy: N random reads per packet'),
+  'noisy-lkup-num-reads-writes': noisyCount('noisy-lkup-num-reads-writes', 'noisyLkupNumReadsWrites', 'N  noisy: N random reads and writes per packet'),
   'flow-isolate-all': { arg: false, help: 'isolate every port: only traffic flow rules steer reaches it', apply: (p) => { p.flowIsolateAll = true; } },
   'cmdline-file': { arg: true, help: 'FILE  run the commands of FILE at start, before forwarding and the prompt', apply: (p, v) => {
     try {

@@ -4,9 +4,9 @@
  * (`cli.ts`) and the interactive commands (`commands.ts`) drive it; tests can drive it too.
  */
 import { DpkitError, MBUF_DEFAULT_BUF_SIZE, errorLine, rxPoolFits, type DevInfo, type Eal, type EthDev, type Mempool } from '@dpkit/eal';
-import { accumulatedStats, burstStats, fwdStats, fwdStreamStats, macOf, nicStats, portInfo, xstats, type FwdPortStats } from './display.js';
+import { accumulatedStats, burstStats, fwdStats, fwdStreamStats, macOf, nicStats, portInfo, xstats, type CsumCounts, type FwdPortStats } from './display.js';
 import { BURST_SPREAD, BURST_STAT_SLOTS, FWD_STAT_SLOTS, FwdStat, type FwdStreamConfig } from './fwd/engine.js';
-import { engineTarget } from './fwd/registry.js';
+import { engineBegin, engineTarget, noisyConfig } from './fwd/registry.js';
 import type { ForwardLoopArg, ForwardLoopResult } from './fwd/lcore.js';
 import type { TestpmdParams } from './params.js';
 
@@ -192,7 +192,7 @@ export class Testpmd {
       // --max-pkt-len: MTU = frame length - Ethernet header - CRC, as DPDK's testpmd (overhead 18)
       await dev.configure(p.rxq, p.txq, {
         rxmode: { offloads: p.rxOffloads, ...(p.maxPktLen !== undefined ? { mtu: p.maxPktLen - ETHER_OVERHEAD } : {}) },
-        txmode: { offloads: p.txOffloads },
+        txmode: { offloads: p.portTxOffloads.get(dev.portId) ?? p.txOffloads },
         // as DPDK's testpmd: link-state-change events from a port that raises them, unless --no-lsc-interrupt
         ...(dev.lsc && !p.noLscInterrupt ? { lsc: true } : {}),
         // as DPDK's testpmd: RSS with several rx queues, on the hash functions the port has of those asked
@@ -283,7 +283,9 @@ export class Testpmd {
         txPortMac: [...tx.mac], peerMac: this.peerMac(tx.portId), pool: this.pool!.descriptor(),
         burst: this.params.burst, txpkts: this.params.txpkts,
         txonly: { ipSrc: this.params.txIpSrc, ipDst: this.params.txIpDst, udpSrc: this.params.txUdpSrc, udpDst: this.params.txUdpDst, multiFlow: this.params.txonlyMultiFlow },
-        flowgenFlows: this.params.flowgenFlows, lcore: 0,
+        flowgenFlows: this.params.flowgenFlows, lcore: 0, txOffloads: tx.conf.txmode?.offloads ?? 0,
+        ...(this.params.retryEnabled ? { retry: { num: this.params.burstTxRetryNum, delayUs: this.params.burstTxDelayTime } } : {}),
+        ...(this.params.forwardMode === 'noisy' ? { noisy: noisyConfig(this.params) } : {}),
         stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
         ...(bursts ? { bursts: { buffer: bursts, index: streams.length * BURST_STAT_SLOTS } } : {}),
       });
@@ -308,8 +310,9 @@ export class Testpmd {
   showConfigFwd(): void {
     const { streams, lcores, perLcore } = this.fwdConfig();
     const lines = [
-      `${this.params.forwardMode} packet forwarding - ports=${this.fwdPorts().filter((d) => d.started).length} - cores=${lcores.length} - streams=${streams.length} - NUMA support disabled, MP allocation mode: native`,
+      `${this.params.forwardMode} packet forwarding${this.withRetry()} - ports=${this.fwdPorts().filter((d) => d.started).length} - cores=${lcores.length} - streams=${streams.length} - NUMA support disabled, MP allocation mode: native`,
     ];
+    if (this.params.retryEnabled) lines.push(`TX retry num: ${this.params.burstTxRetryNum}, delay between TX retries: ${this.params.burstTxDelayTime}us`);
     lcores.forEach((l, i) => {
       lines.push(`Logical Core ${l} (socket 0) forwards packets on ${perLcore[i]!.length} streams:`);
       for (const s of perLcore[i]!) {
@@ -323,7 +326,7 @@ export class Testpmd {
     const p = this.params;
     const ports = this.fwdPorts().filter((d) => d.started);
     const lines = [
-      `  ${p.forwardMode} packet forwarding packets/burst=${p.burst}`,
+      `  ${p.forwardMode} packet forwarding${this.withRetry()} packets/burst=${p.burst}`,
     ];
     if (p.forwardMode === 'txonly' || p.forwardMode === 'flowgen') {
       lines.push(`  packet len=${p.txpkts.reduce((a, b) => a + b, 0)} - nb packet segments=${p.txpkts.length}`);
@@ -360,7 +363,12 @@ export class Testpmd {
     const { streams, lcores, perLcore } = this.fwdConfig();
     if (streams.length === 0) throw new DpkitError('no started port to forward on; start a port first (port start all)');
     this.showConfigFwd();
+    // the engine's port_fwd_begin: flowgen's lines, noisy's checks (a refusal starts nothing)
+    const begin = engineBegin(this.params.forwardMode, this.params, [...new Set(streams.map((st) => st.rxPort))]);
+    for (const line of begin.lines) this.out(line);
     this.showRxTxConfig();
+    this.engineEnd = begin.end;
+    this.fwdMode = this.params.forwardMode;
     this.streams = streams;
     this.nbFwdPorts = new Set(streams.map((st) => st.rxPort)).size;
     this.streamStats = new Float64Array(streams[0]!.stats.buffer);
@@ -395,6 +403,16 @@ export class Testpmd {
     this.running = true;
     // an lcore that failed after entering its loop, before every lcore had entered its own
     if (early !== undefined) this.lcoreFailed(early);
+  }
+
+  /** what to do once the lcores stopped (engineBegin's end) */
+  private engineEnd: () => void = () => undefined;
+  /** the forwarding mode of the last start (the csum counters are shown for csum) */
+  private fwdMode = '';
+
+  /** `with retry` after the mode's name, as DPDK's displays it (set fwd MODE retry) */
+  private withRetry(): string {
+    return this.params.retryEnabled ? ' with retry' : '';
   }
 
   /** How each forwarding lcore of the last start ended (settles when it returns or throws). */
@@ -435,6 +453,7 @@ export class Testpmd {
         Atomics.store(control, 0, 1);
         await Promise.all(this.finished);
         this.forwarding = false;
+        this.engineEnd();
         throw new DpkitError(failed ?? 'forwarding lcores did not start within 30 s');
       }
       await new Promise((r) => setTimeout(r, 5));
@@ -469,6 +488,7 @@ export class Testpmd {
     }
     this.forwarding = false;
     this.running = false;
+    this.engineEnd();
     this.showFwdStats();
     this.out('\nDone.');
     // not in DPDK's output: on request, for benchmarks and allocation checks
@@ -505,7 +525,7 @@ export class Testpmd {
       this.streams.forEach((st, i) => {
         const at = i * FWD_STAT_SLOTS;
         const rx = this.streamStats[at + FwdStat.RX]!, tx = this.streamStats[at + FwdStat.TX]!, dropped = this.streamStats[at + FwdStat.DROPPED]!;
-        if (rx + tx + dropped > 0) parts.push(fwdStreamStats(st, rx, tx, dropped, this.burstLines(i)));
+        if (rx + tx + dropped > 0) parts.push(fwdStreamStats(st, rx, tx, dropped, this.burstLines(i), this.csumCounts((k) => k === i)));
       });
     }
     for (const d of ports) {
@@ -528,11 +548,29 @@ export class Testpmd {
           if (st.txPort === d.portId) txStream = i;
         });
       }
-      parts.push(fwdStats(d.portId, f, [...this.burstLines(rxStream, 'RX'), ...this.burstLines(txStream, 'TX')]));
+      parts.push(fwdStats(d.portId, f, [...this.burstLines(rxStream, 'RX'), ...this.burstLines(txStream, 'TX')], this.csumCounts((k) => this.streams[k]!.rxPort === d.portId)));
       total.rx += f.rx; total.rxDropped += f.rxDropped; total.tx += f.tx; total.txDropped += f.txDropped;
     }
     parts.push(accumulatedStats(total));
     this.out(parts.join('\n'));
+  }
+
+  /**
+   * csum mode: the Bad-ipcsum, Bad-l4csum, Bad-outer-l4csum and Bad-outer-ipcsum counts of the
+   * streams `which` picks (a port's: those receiving from it, as DPDK's); undefined in other modes.
+   */
+  private csumCounts(which: (stream: number) => boolean): CsumCounts | undefined {
+    if (this.fwdMode !== 'csum') return undefined;
+    const c: CsumCounts = { badIp: 0, badL4: 0, badOuterL4: 0, badOuterIp: 0 };
+    this.streams.forEach((_, k) => {
+      if (!which(k)) return;
+      const at = k * FWD_STAT_SLOTS;
+      c.badIp += this.streamStats[at + FwdStat.BAD_IP_CSUM]!;
+      c.badL4 += this.streamStats[at + FwdStat.BAD_L4_CSUM]!;
+      c.badOuterL4 += this.streamStats[at + FwdStat.BAD_OUTER_L4_CSUM]!;
+      c.badOuterIp += this.streamStats[at + FwdStat.BAD_OUTER_IP_CSUM]!;
+    });
+    return c;
   }
 
   /**
@@ -716,10 +754,12 @@ export class Testpmd {
     this.out('Done');
   }
 
-  setFwd(mode: string): void {
+  /** set fwd MODE [retry] (set_pkt_forwarding_mode; `retry` as cmd_set_fwd_retry_mode, any other set fwd turns it off) */
+  setFwd(mode: string, retry = false): void {
     engineTarget(mode);
+    this.params.retryEnabled = retry;
     this.params.forwardMode = mode;
-    this.out(`Set ${mode} packet forwarding mode`);
+    this.out(`Set ${mode} packet forwarding mode${this.withRetry()}`);
   }
 
   setBurst(n: number): void {

@@ -7,9 +7,13 @@
 import { MBUF_INDEX_MASK, M16_DATA_OFF, mbufFreeBulk, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 import { mempools } from '@dpkit/eal/driver';
 
-/** Slots of a stream's counters (Float64Array in shared memory). */
-export const FwdStat = { RX: 0, TX: 1, DROPPED: 2 } as const;
-export const FWD_STAT_SLOTS = 4;
+/**
+ * Slots of a stream's counters (Float64Array in shared memory); the csum engine's four
+ * checksum counters (DPDK's rx_bad_ip_csum, rx_bad_l4_csum, rx_bad_outer_l4_csum,
+ * rx_bad_outer_ip_csum) follow the three every engine has.
+ */
+export const FwdStat = { RX: 0, TX: 1, DROPPED: 2, BAD_IP_CSUM: 3, BAD_L4_CSUM: 4, BAD_OUTER_L4_CSUM: 5, BAD_OUTER_IP_CSUM: 6 } as const;
+export const FWD_STAT_SLOTS = 8;
 
 /**
  * --record-burst-stats: a stream's burst-size spread, float64 slots in shared memory: slot n
@@ -37,6 +41,12 @@ export interface FwdStreamConfig {
   txonly: { ipSrc: number; ipDst: number; udpSrc: number; udpDst: number; multiFlow: boolean };
   /** --flowgen-flows */
   flowgenFlows: number;
+  /** the tx port's configured tx offloads (RTE_ETH_TX_OFFLOAD_*): the csum engine's hw/sw choice (`csum set`) */
+  txOffloads: number;
+  /** `set fwd MODE retry`: the tx queue is wrapped to retry what it refused (engines/retry.ts) */
+  retry?: { num: number; delayUs: number };
+  /** the noisy engine's --noisy-* options and the main lcore's millisecond clock */
+  noisy?: NoisyConfig;
   /** the lcore the stream is forwarded on (txonly's multi-flow source address adds it, as DPDK's) */
   lcore: number;
   stats: { buffer: SharedArrayBuffer; index: number };
@@ -64,6 +74,20 @@ export interface ForwardEngine {
   readonly name: string;
   streamInit?(s: FwdStream): void;
   packetFwd(s: FwdStream): void;
+  /** after the last packetFwd, before the statistics are shown: sends or counts what the engine still holds */
+  streamEnd?(s: FwdStream): void;
+}
+
+/** --noisy-tx-sw-buffer-size, --noisy-tx-sw-buffer-flushtime, --noisy-lkup-* (DPDK's noisy_vnf) */
+export interface NoisyConfig {
+  bufferSize: number;
+  flushTimeMs: number;
+  lkupMemoryMb: number;
+  writes: number;
+  reads: number;
+  readsWrites: number;
+  /** Float64Array[0]: milliseconds, written by the main lcore while forwarding (a clock read allocates; this does not) */
+  clock: SharedArrayBuffer;
 }
 
 /** Byte offset of an mbuf's first data byte in its pool's `bytes`. */

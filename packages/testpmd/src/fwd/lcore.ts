@@ -7,6 +7,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { DpkitError, Mempool, errorLine, type FastPathModule, type LaunchTarget, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 import { BURST_SPREAD, FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
+import { RetryTxQueue } from './engines/retry.js';
 
 export interface ForwardLoopArg {
   engine: LaunchTarget;
@@ -60,6 +61,8 @@ export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]
   for (const cfg of cfgs) {
     let rxq: RxQueue = await queue(cfg.rx, 'createRxQueue');
     let txq: TxQueue = await queue(cfg.tx, 'createTxQueue');
+    // set fwd MODE retry: inside the burst recorder, which counts what went after the retries (as DPDK's)
+    if (cfg.retry) txq = new RetryTxQueue(txq, cfg.retry.num, cfg.retry.delayUs);
     if (cfg.bursts) {
       const b = cfg.bursts;
       rxq = new RecordingRxQueue(rxq, new Float64Array(b.buffer, b.index * 8, BURST_SPREAD));
@@ -150,6 +153,7 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
     gc.begin();
     run(engine.packetFwd, streams, control, iterations, FOREVER);
     gc.end();
+    if (engine.streamEnd) for (const s of streams) engine.streamEnd(s);
   } catch (err) {
     // a driver or engine that throws ends this lcore's forwarding; the main lcore reports it at once
     const what = err instanceof Error && !(err instanceof DpkitError) ? `${err.name}: ` : '';
@@ -165,7 +169,8 @@ export function releaseStreams(streams: FwdStream[]): void {
   const done = new Set<object>();
   for (const s of streams) {
     for (const w of [s.rxq, s.txq]) {
-      const q = w instanceof RecordingRxQueue || w instanceof RecordingTxQueue ? w.inner : w;
+      let q: RxQueue | TxQueue = w;
+      while (q instanceof RecordingRxQueue || q instanceof RecordingTxQueue || q instanceof RetryTxQueue) q = q.inner;
       if (done.has(q)) continue;
       done.add(q);
       q.release?.();
