@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Eal } from '@dpkit/eal';
 import { defineDriver, defineParams } from '@dpkit/eal/driver';
-import { burstStats, portInfo, rssFlowTypes } from '../display.js';
+import { burstStats, fwdStats, fwdStreamStats, portInfo, rssFlowTypes } from '../display.js';
 
 test('show port info\'s RSS flow types wrap as DPDK\'s rss_offload_types_display', (t) => {
   t.deepEqual(rssFlowTypes(0), ['No RSS offload flow type is supported.']);
@@ -66,4 +66,22 @@ test('--record-burst-stats lines as DPDK\'s pkt_burst_stats_display: bursts of 0
   // a tie keeps the smaller size first; the last entry takes what truncation left
   t.is(burstStats('RX', spread({ 0: 1, 1: 1, 2: 1 })), '  RX-bursts : 3 [33% of 0 pkts + 33% of 1 pkts + 34% of 2 pkts]');
   t.is(burstStats('TX', spread({})), undefined);
+});
+
+test('csum mode\'s checksum counts as DPDK\'s fwd_stats_display and fwd_stream_stats_display print them', (t) => {
+  const csum = { badIp: 3, badL4: 12, badOuterL4: 0, badOuterIp: 1 };
+  const port = fwdStats(1, { rx: 40, rxDropped: 0, tx: 40, txDropped: 0, rxErrors: 0, rxNombuf: 0 }, [], csum).split('\n');
+  t.deepEqual(port.slice(2, 6), [
+    '  RX-packets: 40             RX-dropped: 0             RX-total: 40',
+    '  Bad-ipcsum: 3              Bad-l4csum: 12            Bad-outer-l4csum: 0             ',
+    '  Bad-outer-ipcsum: 1             ',
+    '  TX-packets: 40             TX-dropped: 0             TX-total: 40',
+  ]);
+  const stream = fwdStreamStats({ rxPort: 0, rxQueue: 1, txPort: 1, txQueue: 1 }, 7, 7, 0, [], csum).split('\n');
+  t.deepEqual(stream.slice(1), [
+    '  ------- Forward Stats for RX Port= 0/Queue= 1 -> TX Port= 1/Queue= 1 -------',
+    '  RX-packets: 7              TX-packets: 7              TX-dropped: 0               RX- bad IP checksum: 3               Rx- bad L4 checksum: 12             Rx- bad outer L4 checksum: 0             ',
+    ' RX- bad outer IP checksum: 1             ',
+  ]);
+  t.false(fwdStats(1, { rx: 1, rxDropped: 0, tx: 1, txDropped: 0, rxErrors: 0, rxNombuf: 0 }).includes('Bad-'), 'other modes: no checksum lines');
 });

@@ -217,7 +217,8 @@ test.serial("csum trusts the driver's rx checksum flags: BAD is counted, GOOD is
   const { engine, streams, s } = await streamsOf('csum');
   try {
     const IP_BAD = 1 << 4, L4_BAD = 1 << 3, IP_GOOD = 1 << 7, L4_GOOD = 1 << 8, OUTER_IP_BAD = 1 << 5, OUTER_L4_BAD = 1 << 21;
-    put([good.udp4, spoil(good.udp4, 14 + 11), good.udp4], [IP_BAD | L4_BAD, IP_GOOD | L4_GOOD, OUTER_IP_BAD | OUTER_L4_BAD | IP_GOOD | L4_GOOD]);
+    // the second's IP and UDP checksums are both wrong, but its driver said both were good
+    put([good.udp4, spoil(spoil(good.udp4, 14 + 11), 34 + 7), good.udp4], [IP_BAD | L4_BAD, IP_GOOD | L4_GOOD, OUTER_IP_BAD | OUTER_L4_BAD | IP_GOOD | L4_GOOD]);
     engine.packetFwd(s);
     t.deepEqual(take(1).map((o) => o.bytes), [good.udp4, good.udp4, good.udp4].map(fwdMacs), 'the checksums are written again all the same');
     t.deepEqual(csumCounts(s), [1, 1, 1, 1]);
