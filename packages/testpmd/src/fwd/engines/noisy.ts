@@ -19,7 +19,8 @@
  * What the tx queue refuses is freed and counted in TX-dropped, and at `stop` what the FIFO
  * still holds is sent (what the queue refuses then is counted too): nothing is lost silently.
  * dpkit keeps a FIFO and a memory area per stream (DPDK one per rx port); with one rx queue
- * per port that is the same. The variant (plain, buffered) is chosen at stream init.
+ * per port that is the same. The variant (plain, buffered, buffered with a flush time) is chosen
+ * at stream init.
  */
 import { mbufFreeBulk } from '@dpkit/eal';
 import { FwdStat, transmit, type ForwardEngine, type FwdStream, type NoisyConfig } from '../engine.js';
@@ -45,7 +46,7 @@ interface NoisyState {
   /** --noisy-lkup-memory, or an empty array when there are no lookups */
   memory: Uint8Array;
   lines: number;
-  run: (s: FwdStream, st: NoisyState) => void;
+  run: (s: FwdStream, st: NoisyState) => unknown;
 }
 
 /** xorshift32: the next pseudo-random non-negative 31-bit number (rte_rand's role). */
@@ -129,8 +130,8 @@ function forwardPlain(s: FwdStream, st: NoisyState): void {
   transmit(s, nbRx);
 }
 
-/** With the FIFO (and the flush timer when --noisy-tx-sw-buffer-flushtime is set). */
-function forwardBuffered(s: FwdStream, st: NoisyState): void {
+/** With the FIFO: one burst in, and out what it pushes out; returns how many were sent. */
+function forwardBuffered(s: FwdStream, st: NoisyState): number {
   const pkts = s.pkts;
   const nbRx = s.rxq.rxBurst(pkts, 0, s.burst);
   let sent = 0;
@@ -153,13 +154,16 @@ function forwardBuffered(s: FwdStream, st: NoisyState): void {
       lookups(st, fit);
     }
   }
-  const flushMs = st.cfg.flushTimeMs;
-  if (flushMs > 0 && sent === 0 && st.ring[1]! > 0) {
-    const now = st.clock[0]!;
-    if (now - st.lastFlush[0]! >= flushMs) {
-      flush(s, st);
-      st.lastFlush[0] = now;
-    }
+  return sent;
+}
+
+/** With the FIFO and --noisy-tx-sw-buffer-flushtime: a poll that sent nothing sends the FIFO once the time has come. */
+function forwardBufferedFlushed(s: FwdStream, st: NoisyState): void {
+  if (forwardBuffered(s, st) > 0 || st.ring[1] === 0) return;
+  const now = st.clock[0]!;
+  if (now - st.lastFlush[0]! >= st.cfg.flushTimeMs) {
+    flush(s, st);
+    st.lastFlush[0] = now;
   }
 }
 
@@ -180,7 +184,7 @@ export const engine: ForwardEngine = {
     s.state = {
       cfg, fifo: new Uint32Array(Math.max(1, size)), mask: Math.max(0, size - 1), ring, out: new Uint32Array(MAX_PKT_BURST),
       lastFlush: Float64Array.of(clock[0]!), clock, memory, lines: memory.length / CACHE_LINE,
-      run: size > 0 ? forwardBuffered : forwardPlain,
+      run: size === 0 ? forwardPlain : cfg.flushTimeMs > 0 ? forwardBufferedFlushed : forwardBuffered,
     } satisfies NoisyState;
   },
   packetFwd(s: FwdStream): void {
