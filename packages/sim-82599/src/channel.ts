@@ -20,8 +20,11 @@
  *                                 ok LOC | error EOPNOTSUPP|EINVAL|ENOSPC ...  (ethtool -N; masks: 1 = match; LOC -1: any)
  *     rule_ins ip4 ... LOC PROTO PROTOM
  *                                 flow-type ip4: l4proto 6/17/132 make a tcp4/udp4/sctp4 rule, none an ip4 rule
+ *     rule_ins ether 0 0 0 0 0 0 0 0 ACTION LOC ETYPE 65535
+ *                                 an EtherType filter (ETQF/ETQS): frames of EtherType ETYPE to queue ACTION
  *     rule_del LOC                ok | error EINVAL ...
  *     rules                       ok rings=128 count=N, then one line per rule: LOC FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION
+ *                                 (an ether rule: the same, then ETYPE)
  */
 import { Sim82599 } from './device.js';
 import { FlowDirector, RuleError, userFlowType, type FlowType, type Rule } from './ntuple.js';
@@ -240,12 +243,18 @@ export class ControlChannel {
         case 'rule_ins': {
           const [flow, ...rest] = args;
           const n = rest.map(Number);
-          const ip4 = flow === 'ip4';
-          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4' && !ip4) || n.length !== (ip4 ? 12 : 10) || !n.every(Number.isInteger)) {
-            return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC, or rule_ins ip4 ... LOC PROTO PROTOM'];
+          const ip4 = flow === 'ip4', ether = flow === 'ether';
+          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4' && !ip4 && !ether) || n.length !== (ip4 || ether ? 12 : 10) || !n.every(Number.isInteger)) {
+            return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC, or rule_ins ip4 ... LOC PROTO PROTOM, or rule_ins ether 0 0 0 0 0 0 0 0 ACTION LOC ETYPE ETYPEM'];
           }
           const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, loc, proto, protoMask] = n as number[] as [number, number, number, number, number, number, number, number, number, number, number, number];
-          const rule: Rule = { flow: ip4 ? userFlowType(proto, protoMask) : flow as FlowType, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action };
+          if (ether) {
+            // ETQF compares the whole EtherType and nothing else
+            if (protoMask !== 0xFFFF || proto < 0 || proto > 0xFFFF) return ['error EINVAL an EtherType filter compares all 16 bits of the EtherType: give proto P with no mask'];
+            if (n.slice(0, 8).some((v) => v !== 0)) return ['error EINVAL an EtherType filter matches only the EtherType'];
+          }
+          const type: FlowType = ether ? 'ether' : ip4 ? userFlowType(proto, protoMask) : flow as FlowType;
+          const rule: Rule = { flow: type, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, ...(ether ? { etype: proto } : {}) };
           return [`ok ${this.insertRule(rule, loc)}`];
         }
         case 'rule_del': {
@@ -258,7 +267,7 @@ export class ControlChannel {
         }
         case 'rules': {
           const lines = [...this.fdir.rules].sort(([a], [b]) => a - b).map(([loc, r]) =>
-            [loc, r.flow, r.src, r.srcMask, r.dst, r.dstMask, r.sport, r.sportMask, r.dport, r.dportMask, r.action].join(' '));
+            [loc, r.flow, r.src, r.srcMask, r.dst, r.dstMask, r.sport, r.sportMask, r.dport, r.dportMask, r.action, ...(r.flow === 'ether' ? [r.etype] : [])].join(' '));
           return [[`ok rings=${RX_QUEUES} count=${lines.length}`, ...lines].join('\n')];
         }
         case 'map': {

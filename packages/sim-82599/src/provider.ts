@@ -338,10 +338,14 @@ class Sim82599FlowDirector implements NicFlowSteering {
     if (!on) throw new DpkitError(`${this.o.label}: flow isolate off is not built for the emulated 82599: what no rule steers follows RSS over the kernel's queues`, 'ENOTSUP');
   }
 
-  /** The device's rules (the port's and those added with dpkit-ethtool -N), in the port's terms. */
+  /**
+   * The device's flow director rules (the port's and those added with dpkit-ethtool -N), in the
+   * port's terms. EtherType filters (`flow-type ether`) are left out: an rte_flow match here has
+   * no EtherType field; the port's describe shows them.
+   */
   private listed(): { id: number; rule: FlowRule }[] {
     const [, ...lines] = this.rings.ask('rules').split('\n');
-    return lines.map((line) => {
+    return lines.filter((line) => line.split(' ')[1] !== 'ether').map((line) => {
       const [loc, flow, ...n] = line.split(' ');
       const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
       const rule: FlowRule = {
