@@ -233,6 +233,20 @@ export interface NicFlowSteering extends FlowOps {
   close(): void;
 }
 
+/**
+ * The NIC's own counters of one split queue pair since it was split (its per-queue statistics
+ * registers: packets and bytes received and sent, and frames dropped for want of a free rx
+ * descriptor).
+ */
+export interface NicQueueStats {
+  queue: number;
+  rxPackets: number;
+  rxBytes: number;
+  rxDropped: number;
+  txPackets: number;
+  txBytes: number;
+}
+
 export interface NicRings extends DraHandleBase {
   readonly kind: 'nic';
   /** map_umem: registers the pool's memory region for DMA at `iova` (page aligned; see DmaMapping) */
@@ -243,6 +257,12 @@ export interface NicRings extends DraHandleBase {
   unmap(r: QueueRegisters): Promise<void>;
   /** the NIC's flow director, or undefined if it has none */
   flowSteering(o: SteeringOptions): NicFlowSteering | undefined;
+  /**
+   * The NIC's counters of queue pairs this handle has split (a control-path call, synchronous),
+   * one entry per queue asked: undefined for a queue the NIC keeps no counters of its own for.
+   * Absent: the provider cannot read them.
+   */
+  queueStats?(queues: readonly number[]): (NicQueueStats | undefined)[];
 }
 
 export type DirectRingHandle = XskRings | NicRings;

@@ -74,6 +74,34 @@ interface IxgbePrivate {
   regs: QueueRegisters[];
   /** the register window's fd, for the fast path of every lcore */
   windowFd: number;
+  /** per user queue, NIC_COUNTS words: what the NIC counted for it in earlier splits (see nicCounts) */
+  nicDone: Float64Array;
+  /** nicCounts at the last stats reset */
+  nicBase: Float64Array;
+  /** user queues the NIC keeps no counters of its own for (in this split) */
+  nicMissing: number[];
+  /** the driver's log (ctx.log at probe) */
+  log: { notice(msg: string): void };
+}
+
+/** The NIC's per-queue counters (NicQueueStats), in this order, per user queue. */
+const NIC_COUNTS = ['rxPackets', 'rxBytes', 'rxDropped', 'txPackets', 'txBytes'] as const;
+const NIC_RX_DROPPED = 2;
+/** A port has at most this many queue pairs (the NIC's 128). */
+const MAX_QUEUES = 128;
+
+/**
+ * What the NIC counted for each user queue since the port was created: its per-queue statistics
+ * registers (QPRC, QBRC, QPRDC, QPTC, QBTC), which only the kernel side can read, asked of the
+ * provider (NicRings.queueStats, a control-channel request: stats ops only, never a burst).
+ */
+function nicCounts(p: IxgbePrivate): Float64Array {
+  const out = p.nicDone.slice();
+  if (!p.split.length || !p.at.rings.queueStats) return out;
+  p.at.rings.queueStats(p.split).forEach((st, q) => {
+    if (st) NIC_COUNTS.forEach((k, i) => { out[q * NIC_COUNTS.length + i]! += st[k]; });
+  });
+  return out;
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
@@ -220,6 +248,12 @@ async function stopPort(dev: DriverPort<IxgbePrivate>): Promise<void> {
   }
   p.regs = [];
   try {
+    // the NIC's counters of these queues go with the split: keep what they counted
+    p.nicDone = nicCounts(p);
+  } catch (err) {
+    first ??= { err };
+  }
+  try {
     await p.at.rings.returnQueuePairs(p.split);
   } catch (err) {
     first ??= { err };
@@ -296,6 +330,11 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     // one line at once if another process (or port) holds any of these queues
     p.split = await p.at.rings.splitQueuePairs(n, p.at.qoff, p.label);
     try {
+      const nic = p.at.rings.queueStats?.(p.split) ?? p.split.map(() => undefined);
+      p.nicMissing = nic.flatMap((st, q) => (st ? [] : [q]));
+      for (const q of p.nicMissing) {
+        p.log.notice(`${p.label}: ${p.at.iface} keeps no statistics counters of its own for queue ${p.split[q]} (${p.at.rings.queueStats ? 'all its stat indexes are in use' : `provider ${p.at.provider} cannot read them`}): what the NIC drops for it is not in imissed; dpkit-ethtool -S ${p.at.iface} counts it (rx_no_descriptors)`);
+      }
       if (!p.ringPool || p.ringPool.size * p.ringPool.eltSize < 2 * n * RING_BYTES) {
         p.ringPool = Mempool.create(p.memory, `${p.label}_rings${p.nextSlot}`, {
           size: (2 * n * RING_BYTES) / 4096, cacheSize: 0, dataRoomSize: 4096, headroom: 0, memory: 'memfd',
@@ -334,10 +373,29 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     p.txq = [];
     p.rxPools = [];
   },
+  extraStats(dev) {
+    // frames the NIC dropped for want of a free descriptor on this port's rx queues (QPRDC, DROP_EN)
+    const p = dev.priv, now = nicCounts(p);
+    let imissed = 0;
+    for (let q = 0; q < dev.nbRxQueues; q++) imissed += now[q * NIC_COUNTS.length + NIC_RX_DROPPED]! - p.nicBase[q * NIC_COUNTS.length + NIC_RX_DROPPED]!;
+    return { imissed };
+  },
+  statsReset(dev) {
+    dev.priv.nicBase = nicCounts(dev.priv);
+  },
   xstatsGet(dev): Xstat[] {
-    return dev.priv.txq.slice(0, dev.nbTxQueues).map((d, q) => ({ name: `tx_q${q}_copies`, value: d ? new Float64Array(d.counters)[TXC_COPIES]! : 0 }));
+    const p = dev.priv, now = nicCounts(p);
+    const nic = (dir: 'rx' | 'tx', q: number, names: string[], first: number) => names.map((name, i) => ({
+      name: `${dir}_q${q}_nic_${name}`, value: now[q * NIC_COUNTS.length + first + i]! - p.nicBase[q * NIC_COUNTS.length + first + i]!,
+    }));
+    return [
+      ...p.txq.slice(0, dev.nbTxQueues).map((d, q) => ({ name: `tx_q${q}_copies`, value: d ? new Float64Array(d.counters)[TXC_COPIES]! : 0 })),
+      ...Array.from({ length: dev.nbRxQueues }, (_, q) => nic('rx', q, ['packets', 'bytes', 'dropped'], 0)).flat(),
+      ...Array.from({ length: dev.nbTxQueues }, (_, q) => nic('tx', q, ['packets', 'bytes'], 3)).flat(),
+    ];
   },
   xstatsReset(dev) {
+    // ethdev's xstats reset runs statsReset first: the NIC's counters have their base already
     for (const d of dev.priv.txq) if (d) new Float64Array(d.counters).fill(0);
   },
   flowOps: (dev) => dev.priv.at.steering,
@@ -368,6 +426,7 @@ export const driver = defineDriver({
       priv: {
         at, label: device.name, memory: ctx.memory, rxq: [], txq: [], rxPools: [], ringPool: undefined, slots: new Map(), nextSlot: 1,
         dmaHi: new SharedArrayBuffer(4 * 256), split: [], regs: [], windowFd: -1,
+        nicDone: new Float64Array(MAX_QUEUES * NIC_COUNTS.length), nicBase: new Float64Array(MAX_QUEUES * NIC_COUNTS.length), nicMissing: [], log: ctx.log,
       },
     });
     netdevModes(dev, { ifindex: info.ifindex, mac: [...info.mac], mtu: info.mtu, flags: info.flags });

@@ -23,6 +23,9 @@
  *     rule_ins ether 0 0 0 0 0 0 0 0 ACTION LOC ETYPE 65535
  *                                 an EtherType filter (ETQF/ETQS): frames of EtherType ETYPE to queue ACTION
  *     rule_del LOC                ok | error EINVAL ...
+ *     qstats                      ok count=N, then per queue of the caller: Q RX_PACKETS RX_BYTES RX_DROPPED TX_PACKETS TX_BYTES
+ *                                 (QPRC, QBRC, QPRDC, QPTC, QBTC of the queue's stat index since the split), or
+ *                                 Q - when all stat indexes were in use at its split
  *     rules                       ok rings=128 count=N, then one line per rule: LOC FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION
  *                                 (an ether rule: the same, then ETYPE)
  */
@@ -30,7 +33,10 @@ import { Sim82599 } from './device.js';
 import { FlowDirector, RuleError, userFlowType, type FlowType, type Rule } from './ntuple.js';
 import { Pins } from './pins.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
-import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from '@dpkit/ixgbe-defs/regs';
+import {
+  BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, QBRC_H, QBRC_L, QBTC_H, QBTC_L, QPRC, QPRDC,
+  QPTC, QUEUE_STAT_INDEXES, RETA, RNBC, RQSMR, RSSRK, RX_QUEUES, TQSM, TX_QUEUES,
+} from '@dpkit/ixgbe-defs/regs';
 
 /** The channel name of device IFNAME. */
 export const channelName = (ifname: string): string => `dpkit-sim-82599/${ifname}`;
@@ -40,6 +46,16 @@ interface OwnerWindow {
   fd: number;
   regs: Uint32Array;
 }
+
+/** A split queue's per-queue statistics: its stat index (RQSMR/TQSM) and what was read from it since the split. */
+interface QueueStat {
+  index: number;
+  /** rx packets, rx bytes, rx dropped, tx packets, tx bytes */
+  counts: [number, number, number, number, number];
+}
+
+/** The stat indexes split queues get: 1..15 (0 is where every other queue, the kernel's, counts). */
+const SPLIT_STAT_INDEXES = QUEUE_STAT_INDEXES - 1;
 
 interface Owner {
   pid: number;
@@ -63,6 +79,8 @@ export class ControlChannel {
   private readonly owners = new Map<number, Owner>();
   private readonly queueOwner = new Map<number, number>();
   private readonly spare: OwnerWindow[] = [];
+  /** split queues with a stat index of their own */
+  private readonly qstat = new Map<number, QueueStat>();
   private closed = false;
   /** the kernel side's ntuple rules and the flow director they are programmed into */
   readonly fdir: FlowDirector;
@@ -206,6 +224,7 @@ export class ControlChannel {
             this.queueOwner.set(q, this.connOf(owner));
             queues.push(q);
           }
+          for (const q of queues) this.mapStats(q);
           this.fdir.refresh(queues); // rules steering to these queues go into the hardware now
           return ['ok'];
         }
@@ -222,11 +241,20 @@ export class ControlChannel {
           }
           this.fdir.refresh(queues); // their traffic back to RSS and the kernel queues first
           this.nic.release(owner.window!.window, start, count);
+          for (const q of queues) this.unmapStats(q);
           return ['ok'];
         }
         case 'stats': {
           if (args.length) return ['error EINVAL usage: stats'];
           return [`ok ${this.statistics().map(([k, v]) => `${k}=${v}`).join(' ')}`];
+        }
+        case 'qstats': {
+          if (args.length) return ['error EINVAL usage: qstats'];
+          const lines = [...owner.queues].sort((a, b) => a - b).map((q) => {
+            const st = this.readStats(q);
+            return st ? [q, ...st].join(' ') : `${q} -`;
+          });
+          return [[`ok count=${lines.length}`, ...lines].join('\n')];
         }
         case 'rss': {
           if (args.length) return ['error EINVAL usage: rss'];
@@ -295,6 +323,48 @@ export class ControlChannel {
     }
   }
 
+  /**
+   * Gives split queue q a stat index of its own, as the kernel side programs RQSMR/TQSM (window
+   * 0), and clears that index's counters (a clear-on-read, Atomics.exchange here) so they count
+   * for the new owner only. With all 15 in use q stays at index 0 with the kernel's queues.
+   */
+  private mapStats(q: number): void {
+    const used = new Set([...this.qstat.values()].map((x) => x.index));
+    let index = 1;
+    while (index <= SPLIT_STAT_INDEXES && used.has(index)) index++;
+    if (index > SPLIT_STAT_INDEXES) return;
+    this.setStatIndex(q, index);
+    this.qstat.set(q, { index, counts: [0, 0, 0, 0, 0] });
+    this.readStats(q);
+    this.qstat.get(q)!.counts.fill(0);
+  }
+
+  private unmapStats(q: number): void {
+    if (!this.qstat.delete(q)) return;
+    this.setStatIndex(q, 0);
+  }
+
+  /** RQSMR/TQSM(q >> 2): q's 4-bit field at bits 8 * (q & 3). */
+  private setStatIndex(q: number, index: number): void {
+    const regs = this.nic.regs;
+    for (const w of [RQSMR(q >> 2) >> 2, TQSM(q >> 2) >> 2]) {
+      const shift = 8 * (q & 3);
+      Atomics.store(regs, w, ((Atomics.load(regs, w) & ~(0xF << shift)) | (index << shift)) >>> 0);
+    }
+  }
+
+  /** Reads (and so clears) the statistics registers of q's stat index into its totals; the totals, or undefined without an index. */
+  private readStats(q: number): QueueStat['counts'] | undefined {
+    const st = this.qstat.get(q);
+    if (!st) return undefined;
+    const regs = this.nic.regs, i = st.index;
+    const take = (offset: number) => Atomics.exchange(regs, offset >> 2, 0);
+    const wide = (lo: number, hi: number) => { const l = take(lo); return l + take(hi) * 2 ** 32; };
+    const read = [take(QPRC(i)), wide(QBRC_L(i), QBRC_H(i)), take(QPRDC(i)), take(QPTC(i)), wide(QBTC_L(i), QBTC_H(i))];
+    read.forEach((v, k) => { st.counts[k] += v; });
+    return st.counts;
+  }
+
   private connOf(owner: Owner): number {
     for (const [conn, o] of this.owners) if (o === owner) return conn;
     throw new Error('sim-82599: owner without a connection');
@@ -314,6 +384,7 @@ export class ControlChannel {
     this.fdir.refresh(owner.queues); // the rules steering to its queues leave the hardware: their traffic goes back to the kernel
     if (owner.window) {
       this.nic.reclaim(owner.window.window);
+      for (const q of owner.queues) this.unmapStats(q);
       owner.window.regs.fill(0);
       this.spare.push(owner.window);
     }

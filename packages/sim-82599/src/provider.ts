@@ -11,7 +11,7 @@ import { DpkitError, describeRule, type FlowCounters, type FlowRule, type Masked
 import type { PciDeviceInfo } from '@dpkit/eal/driver';
 import { linux } from '@dpkit/eal/linux';
 import {
-  virtualPci, type DmaMapping, type DraProvider, type IfInfo, type NetdevId, type NicFlowSteering, type NicRings, type QueueRegisters, type SteeringOptions,
+  virtualPci, type DmaMapping, type DraProvider, type IfInfo, type NetdevId, type NicFlowSteering, type NicQueueStats, type NicRings, type QueueRegisters, type SteeringOptions,
 } from '@dpkit/bifurc';
 import { channelName } from './channel.js';
 import { ChannelClient } from './client.js';
@@ -233,6 +233,25 @@ class Sim82599Rings implements NicRings {
       this.windowFd = r.fds[0]!;
     }
     return { queue, regs: this.window, rx: RDBAL(queue) >> 2, tx: TDBAL(queue) >> 2, fd: this.windowFd };
+  }
+
+  /**
+   * The NIC's per-queue statistics registers of this handle's split queues (the control
+   * channel's `qstats`: the kernel side gives each split queue a stat index of its own and reads
+   * QPRC, QBRC, QPRDC, QPTC, QBTC for it). Undefined for a queue that got no index (all 15 in use).
+   */
+  queueStats(queues: readonly number[]): (NicQueueStats | undefined)[] {
+    const [, ...lines] = this.ask('qstats').split('\n');
+    const byQueue = new Map(lines.map((line) => {
+      const [q, ...n] = line.split(' ');
+      return [Number(q), n[0] === '-' ? undefined : n.map(Number)] as const;
+    }));
+    return queues.map((queue) => {
+      const n = byQueue.get(queue);
+      if (!n) return undefined;
+      const [rxPackets, rxBytes, rxDropped, txPackets, txBytes] = n as [number, number, number, number, number];
+      return { queue, rxPackets, rxBytes, rxDropped, txPackets, txBytes };
+    });
   }
 
   /** The window stays mapped for the handle's other queues; it goes at close. */

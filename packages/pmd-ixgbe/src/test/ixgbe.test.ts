@@ -48,6 +48,18 @@ real('frames through tx and rx queue 32 in loopback: bytes, counts, packet type,
   t.regex(x.ethtool('-S', 'bx0'), /rx_queue_32_packets: 360\n/, 'the NIC received them on queue 32');
 });
 
+real('frames the NIC drops for a full rx ring are counted: the NIC\'s QPRDC in imissed and rx_q0_nic_dropped, its QPRC/QBRC/QPTC/QBTC in xstats', async (t) => {
+  const x = await loopbackNic(t);
+  x.ethtool('-K', 'bx0', 'ntuple', 'on');
+  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  // 300 frames into a 128-descriptor ring nobody empties: 127 descriptors are the NIC's, 173 frames dropped
+  t.is(x.run(['drop', '300']), 'sent 300 received 127 ipackets 127 imissed 173 rx_missed_errors 173 rx_q0_nic_packets 127 rx_q0_nic_bytes 7620 ' +
+    'rx_q0_nic_dropped 173 tx_q0_nic_packets 300 tx_q0_nic_bytes 18000\n' +
+    'after reset imissed 0 rx_q0_nic_dropped 0\n' +
+    'after restart imissed 73 ipackets 127\n');
+  t.regex(x.ethtool('-S', 'bx0'), /\n     rx_no_descriptors: 246\n/, 'the emulator counted the same drops');
+});
+
 real('queue registers as the driver leaves them after start and stop (datasheet values)', async (t) => {
   const x = await loopbackNic(t);
   const [started, stopped] = x.run(['regs']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
