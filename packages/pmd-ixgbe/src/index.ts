@@ -399,6 +399,8 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     for (const d of dev.priv.txq) if (d) new Float64Array(d.counters).fill(0);
   },
   flowOps: (dev) => dev.priv.at.steering,
+  // DPDK's ixgbe_dev_tx_queue_setup rules and lines (dpdkTxCheck), not ethdev's own rsThresh > freeThresh check
+  checksTxThresholds: true,
   describe(dev) {
     const p = dev.priv;
     const queues = Array.from({ length: p.at.qpairs }, (_, q) => `queue ${q} <- ${p.at.iface} queue ${p.at.qoff + q}`).join('; ');

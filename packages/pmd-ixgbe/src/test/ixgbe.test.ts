@@ -85,6 +85,8 @@ real('threshold rules: DPDK\'s checks and messages at queue setup', async (t) =>
   t.is(setup(128, 128, 0, 0, 126), 'error ffff:00:00.2: tx_rs_thresh must be less than the number of TX descriptors minus 2. (tx_rs_thresh=126 port=0 queue=0)');
   t.is(setup(128, 128, 0, 125, 0), 'error ffff:00:00.2: tx_rs_thresh must be less than the tx_free_thresh must be less than the number of TX descriptors minus 3. (tx_free_thresh=125 port=0 queue=0)');
   t.is(setup(128, 128, 0, 0, 64), 'error ffff:00:00.2: tx_rs_thresh must be less than or equal to tx_free_thresh. (tx_free_thresh=32 tx_rs_thresh=64 port=0 queue=0)');
+  // both given (testpmd --txfreet=32 --txrst=64): DPDK's line too, not ethdev's own check's
+  t.is(setup(128, 128, 0, 32, 64), 'error ffff:00:00.2: tx_rs_thresh must be less than or equal to tx_free_thresh. (tx_free_thresh=32 tx_rs_thresh=64 port=0 queue=0)');
   t.is(setup(128, 128, 0, 0, 24), 'error ffff:00:00.2: tx_rs_thresh must be a divisor of the number of TX descriptors. (tx_rs_thresh=24 port=0 queue=0)');
   t.is(setup(128, 128, 128, 0, 0), 'error ffff:00:00.2: rx_free_thresh (128) must be less than 128');
   t.is(setup(128, 128, 48, 0, 0), 'error ffff:00:00.2: rx_free_thresh (48) must be a divisor of the number of RX descriptors (128)');
