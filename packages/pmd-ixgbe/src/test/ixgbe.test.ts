@@ -60,6 +60,29 @@ real('frames the NIC drops for a full rx ring are counted: the NIC\'s QPRDC in i
   t.regex(x.ethtool('-S', 'bx0'), /\n     rx_no_descriptors: 246\n/, 'the emulator counted the same drops');
 });
 
+real('rx out of mbufs: rx_nombuf counts each failed refill batch, the frames in the ring are still delivered, the NIC drops what does not fit (imissed), delivery resumes once mbufs come back', async (t) => {
+  const x = await loopbackNic(t);
+  x.ethtool('-K', 'bx0', 'ntuple', 'on');
+  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  t.is(x.run(['nombuf'], { QPAIRS: '2' }),
+    'bursts 32,32,32,4,0: held 100 pool free 0 ipackets 100 rx_nombuf 160 imissed 0\n' +
+    'then 27,0: held 127 pool free 0 ipackets 127 rx_nombuf 224 imissed 23\n' +
+    'freed 127 bursts 0: held 0 pool free 31 ipackets 127 rx_nombuf 224 imissed 23\n' +
+    // 96 descriptors refilled: the 50 fit; the 31 mbufs left are less than a batch, so both bursts' refills fail again
+    'resumed 32,18: held 50 pool free 31 ipackets 177 rx_nombuf 288 imissed 23\n' +
+    'after stop in use 0 + 0\n');
+});
+
+real('two queue pairs: rules to queues 32 and 33, each frame on its own queue, per-queue counts', async (t) => {
+  const x = await loopbackNic(t);
+  x.ethtool('-K', 'bx0', 'ntuple', 'on');
+  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7778', 'action', '33');
+  t.is(x.run(['two'], { QPAIRS: '2' }),
+    'sent 300+300 rx queue 0 300 (wrong port 0) rx queue 1 300 (wrong port 0) qIpackets 300,300 qOpackets 300,300 nic rx 300,300 nic tx 300,300 imissed 0\n' +
+    'in use after stop 0\n');
+});
+
 real('queue registers as the driver leaves them after start and stop (datasheet values)', async (t) => {
   const x = await loopbackNic(t);
   const [started, stopped] = x.run(['regs']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
