@@ -14,7 +14,7 @@
 import { nicAttachment, type NicAttachment, type QueueRegisters } from '@dpkit/bifurc';
 import { DpkitError, Mempool, MemoryManager, type Xstat } from '@dpkit/eal';
 import { DrvFlags, defineDriver, mbufFreeBulk, removePorts, type DriverPort, type EthDevOps } from '@dpkit/eal/driver';
-import { netdevModes, netdevPortOps } from '@dpkit/eal/linux';
+import { netdevModes, netdevModesApply, netdevModesRestore, netdevPortOps } from '@dpkit/eal/linux';
 import { DESC_SIZE } from '@dpkit/ixgbe-defs/descriptors';
 import {
   INTEL_VENDOR_ID, RXDCTL_ENABLE, SRRCTL_BSIZEPKT_SHIFT, SRRCTL_DESCTYPE_ADV_ONEBUF, SRRCTL_DROP_EN, TXDCTL_ENABLE,
@@ -259,6 +259,7 @@ async function stopPort(dev: DriverPort<IxgbePrivate>): Promise<void> {
     first ??= { err };
   }
   p.split = [];
+  netdevModesRestore(dev, p.at.iface);
   for (const d of p.rxq) {
     if (!d) continue;
     const st = new Uint32Array(d.state);
@@ -357,6 +358,8 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
         Object.assign(d, { regsFd: p.windowFd, block: p.regs[q]!.rx, ring: ring.descriptor(), ringWord: ringWord(ring, 2 * q), poolHi: dmaHi[pool.id]! });
         await enableRx(p, q, d, pool, p.regs[q]!, dmaHi[pool.id]!);
       }
+      // the port's promiscuous/all-multicast modes on the kernel interface (what it changes is undone at stop)
+      netdevModesApply(dev, p.at.iface);
     } catch (err) {
       await stopPort(dev).catch(() => undefined);
       throw err;

@@ -83,6 +83,17 @@ real('two queue pairs: rules to queues 32 and 33, each frame on its own queue, p
     'in use after stop 0\n');
 });
 
+real('promiscuous mode, link and MTU through the kernel interface: the port\'s mode put on bx0 at start and taken back at stop', async (t) => {
+  const x = await loopbackNic(t);
+  t.is(x.run(['modes']),
+    'stopped, promiscuous asked: not promisc port true\n' +
+    'started: PROMISC link up\n' +
+    'off: not promisc on: PROMISC\n' +
+    'ip link set down: link down; up again: link up\n' +
+    'mtu 1400 netdev 1400\n' +
+    'stopped: not promisc link down port true\n');
+});
+
 real('queue registers as the driver leaves them after start and stop (datasheet values)', async (t) => {
   const x = await loopbackNic(t);
   const [started, stopped] = x.run(['regs']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
