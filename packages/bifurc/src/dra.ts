@@ -231,6 +231,8 @@ export interface QueueRegisters {
 export interface NicFlowSteering extends FlowOps {
   readonly isolated: boolean;
   close(): void;
+  /** the NIC's filters (every kind, this port's and others'), one line each, for `show port info` */
+  describe?(): string[];
 }
 
 /**

@@ -411,6 +411,7 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       `Kernel netdev: ${p.at.iface} (ifindex ${p.at.ifinfo.ifindex}), provider ${p.at.provider}`,
       `Split queues: ${queues}; ${dev.started ? 'split off the kernel, driven on their descriptor rings' : 'with the kernel (port stopped)'}`,
       ...(p.at.steering ? [`Flow rules: ${p.at.steering.list().length}; unmatched traffic stays with the kernel`] : []),
+      ...(p.at.steering?.describe ? [`NIC filters of ${p.at.iface}:`, ...p.at.steering.describe().map((l) => `  ${l}`)] : []),
     ];
   },
 };

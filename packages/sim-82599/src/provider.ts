@@ -383,6 +383,23 @@ class Sim82599FlowDirector implements NicFlowSteering {
     return this.listed();
   }
 
+  /**
+   * Every rule of the device's kernel side (flow director and EtherType filters, the port's and
+   * those added with dpkit-ethtool -N), one line each: location, match, where it sends.
+   */
+  describe(): string[] {
+    const [, ...lines] = this.rings.ask('rules').split('\n');
+    const fdir = new Map(this.listed().map(({ id, rule }) => [id, rule]));
+    const { qoff, queues } = this.o, iface = this.rings.iface;
+    return lines.map((line) => {
+      const f = line.split(' ');
+      const loc = Number(f[0]), action = Number(f[10]);
+      const what = f[1] === 'ether' ? `EtherType 0x${Number(f[11]).toString(16)}` : describeRule(fdir.get(loc)!).split(' => ')[0];
+      const to = action === -1 ? 'drop' : action >= qoff && action < qoff + queues ? `queue ${action - qoff} (${iface} queue ${action})` : `${iface} queue ${action} (not this port's)`;
+      return `filter ${loc}: ${what} => ${to}`;
+    });
+  }
+
   /** The port's rules leave the device's table. */
   close(): void {
     for (const id of [...this.own.keys()]) {

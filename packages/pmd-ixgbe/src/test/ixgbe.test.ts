@@ -94,6 +94,32 @@ real('promiscuous mode, link and MTU through the kernel interface: the port\'s m
     'stopped: not promisc link down port true\n');
 });
 
+real('flow rules through the port program the NIC\'s flow director (dpkit-ethtool -n lists them); describe shows the split queues and every NIC filter', async (t) => {
+  const x = await loopbackNic(t);
+  x.ethtool('-K', 'bx0', 'ntuple', 'on');
+  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  x.ethtool('-N', 'bx0', 'flow-type', 'ether', 'proto', '0x88b5', 'action', '32');
+  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '53', 'action', '5');
+  const rule = (loc: number, port: number, queue: number) => `Filter: ${loc}\n\tRule Type: UDP over IPv4\n\tSrc IP addr: 0.0.0.0 mask: 255.255.255.255\n` +
+    `\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n\tTOS: 0x0 mask: 0xff\n\tSrc port: 0 mask: 0xffff\n\tDest port: ${port} mask: 0x0\n\tAction: Direct to queue ${queue}\n\n`;
+  t.is(x.run(['flow'], { QPAIRS: '2' }),
+    'flow create: rule 2042\n' +
+    `128 RX rings available\nTotal 4 rules\n\n${rule(2042, 7779, 33)}${rule(2043, 53, 5)}Filter: 2044\n\tFlow Type: Raw Ethernet\n` +
+    '\tSrc MAC addr: 00:00:00:00:00:00 mask: FF:FF:FF:FF:FF:FF\n\tDest MAC addr: 00:00:00:00:00:00 mask: FF:FF:FF:FF:FF:FF\n' +
+    `\tEthertype: 0x88B5 mask: 0x0\n\tAction: Direct to queue 32\n\n${rule(2045, 7777, 32)}` +
+    'Kernel netdev: bx0 (ifindex 2), provider sim-82599\n' +
+    'Split queues: queue 0 <- bx0 queue 32; queue 1 <- bx0 queue 33; split off the kernel, driven on their descriptor rings\n' +
+    'Flow rules: 3; unmatched traffic stays with the kernel\n' +
+    'NIC filters of bx0:\n' +
+    '  filter 2042: ipv4 UDP dport 7779/0xffff => queue 1 (bx0 queue 33)\n' +
+    '  filter 2043: ipv4 UDP dport 53/0xffff => bx0 queue 5 (not this port\'s)\n' +
+    '  filter 2044: EtherType 0x88b5 => queue 0 (bx0 queue 32)\n' +
+    '  filter 2045: ipv4 UDP dport 7777/0xffff => queue 0 (bx0 queue 32)\n' +
+    'sent 20 to 7779: rx queue 1 20 (wrong port 0), rx queue 0 0\n' +
+    'ipv6: net_bifurc0: flow rule \'ipv6 UDP dport 7779/0xffff => QUEUE 1\': the emulated 82599 takes tcp4, udp4 and sctp4 rules (IPv4 with TCP, UDP or SCTP); ip4 and IPv6 rules are not built\n' +
+    'flow destroy: Total 3 rules\n');
+});
+
 real('queue registers as the driver leaves them after start and stop (datasheet values)', async (t) => {
   const x = await loopbackNic(t);
   const [started, stopped] = x.run(['regs']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
