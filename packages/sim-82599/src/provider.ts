@@ -7,7 +7,7 @@
  * README, "As a bifurc provider".
  */
 import { readFileSync } from 'node:fs';
-import { DpkitError, describeRule, type FlowCounters, type FlowRule, type Masked, type MaskedAddr, type Mempool } from '@dpkit/eal';
+import { DpkitError, describeRule, type FlowCounters, type FlowRule, type Masked, type MaskedAddr, type MemoryRegion, type Mempool } from '@dpkit/eal';
 import type { PciDeviceInfo } from '@dpkit/eal/driver';
 import { linux } from '@dpkit/eal/linux';
 import {
@@ -77,6 +77,11 @@ export function isSim82599(netdev: NetdevId): boolean {
     ch.close();
   }
 }
+
+/** A mempool, not a plain region (by shape: an application may hold another copy of @dpkit/eal's classes). */
+const isPool = (m: Mempool | MemoryRegion): m is Mempool => 'region' in m;
+/** How a line names registered memory: mempool 'NAME' or memory region 'NAME'. */
+const memoryName = (m: Mempool | MemoryRegion) => (isPool(m) ? `mempool '${m.name}'` : `memory region '${m.name}'`);
 
 /** Queues split by handles of this process, by `ifindex/queue`: the owner (a port's name). */
 const splitHere = new Map<string, string>();
@@ -199,23 +204,25 @@ class Sim82599Rings implements NicRings {
     }
   }
 
-  async mapUmem(pool: Mempool, iova: number): Promise<DmaMapping> {
-    const had = this.dma.find((m) => m.pool === pool && m.iova === iova);
+  /** Registers a mempool's region or a plain memfd memory region as DMA memory at `iova`. */
+  async mapUmem(memory: Mempool | MemoryRegion, iova: number): Promise<DmaMapping> {
+    const had = this.dma.find((m) => m.pool === memory && m.iova === iova);
     if (had) return had; // registered already (a restart): the channel has no unmap_umem
-    if (pool.region.kind !== 'memfd' || pool.region.fd < 0) {
-      throw new DpkitError(`${this.iface}: mempool '${pool.name}' cannot be DMA memory of the emulated 82599: create it in memfd memory (memory: 'memfd')`, 'EINVAL');
+    const region = isPool(memory) ? memory.region : memory;
+    if (region.kind !== 'memfd' || region.fd < 0) {
+      throw new DpkitError(`${this.iface}: ${memoryName(memory)} cannot be DMA memory of the emulated 82599: ${isPool(memory) ? 'create it in memfd memory (memory: \'memfd\')' : 'reserve it as memfd memory'}`, 'EINVAL');
     }
     if (!Number.isSafeInteger(iova) || iova < 0 || iova % 4096 !== 0) throw new DpkitError(`${this.iface}: map_umem: IOVA ${iova} is not 4 KiB aligned`, 'EINVAL');
-    const length = pool.region.size;
-    this.ask(`map_umem ${iova} ${length}`, [pool.region.fd]);
-    const m: DmaMapping = { pool, iova, length };
+    const length = region.size;
+    this.ask(`map_umem ${iova} ${length}`, [region.fd]);
+    const m: DmaMapping = { pool: memory, iova, length };
     this.dma.push(m);
     return m;
   }
 
   /** The control channel has no unmap_umem (not built): the memory stays registered until close. */
   async unmapUmem(m: DmaMapping): Promise<void> {
-    throw new DpkitError(`${this.iface}: the emulated 82599's control channel has no unmap_umem (not built): mempool '${m.pool.name}' stays registered at IOVA 0x${m.iova.toString(16)} until the handle closes`, 'ENOTSUP');
+    throw new DpkitError(`${this.iface}: the emulated 82599's control channel has no unmap_umem (not built): ${memoryName(m.pool)} stays registered at IOVA 0x${m.iova.toString(16)} until the handle closes`, 'ENOTSUP');
   }
 
   async map(queue: number): Promise<QueueRegisters> {
