@@ -9,6 +9,12 @@ import { loopbackNic } from './netns.js';
 
 const real = kernelTest(test.serial);
 
+/** ntuple on and one udp4 rule per [destination port, netdev queue] */
+function steer(x: Awaited<ReturnType<typeof loopbackNic>>, ...rules: [number, number][]): void {
+  x.ethtool('-K', 'bx0', 'ntuple', 'on');
+  for (const [port, queue] of rules) x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', String(port), 'action', String(queue));
+}
+
 real('the ethdev conformance suite passes on the emulated NIC in loopback, every case run: an EtherType filter steers the suite\'s frames to queue 32', async (t) => {
   const x = await loopbackNic(t);
   x.ethtool('-K', 'bx0', 'ntuple', 'on');
@@ -34,8 +40,7 @@ real('the ethdev conformance suite on 2 queue pairs (queues 32-33), without loop
 
 real('frames through tx and rx queue 32 in loopback: bytes, counts, packet type, chains, every mbuf back after stop', async (t) => {
   const x = await loopbackNic(t);
-  x.ethtool('-K', 'bx0', 'ntuple', 'on');
-  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  steer(x, [7777, 32]);
   // L2 ether | L3 IPv4 | L4 UDP = 0x211; a flow director match: RX_FDIR (0x4) and the filter's id (its location) as the hash
   t.is(x.run(['udp', '10', '100', '1']), 'sent 10 received 10 same 10 first 1:100 ptype 0x211 ol_flags 0x4 hash 2045 opackets 10 ipackets 10 ibytes 1000\nin use after stop 0\n');
   // 300 frames through 128-descriptor rings (wrapping both, RS and refill batches of 32), each
@@ -50,8 +55,7 @@ real('frames through tx and rx queue 32 in loopback: bytes, counts, packet type,
 
 real('frames the NIC drops for a full rx ring are counted: the NIC\'s QPRDC in imissed and rx_q0_nic_dropped, its QPRC/QBRC/QPTC/QBTC in xstats', async (t) => {
   const x = await loopbackNic(t);
-  x.ethtool('-K', 'bx0', 'ntuple', 'on');
-  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  steer(x, [7777, 32]);
   // 300 frames into a 128-descriptor ring nobody empties: 127 descriptors are the NIC's, 173 frames dropped
   t.is(x.run(['drop', '300']), 'sent 300 received 127 ipackets 127 imissed 173 rx_missed_errors 173 rx_q0_nic_packets 127 rx_q0_nic_bytes 7620 ' +
     'rx_q0_nic_dropped 173 tx_q0_nic_packets 300 tx_q0_nic_bytes 18000\n' +
@@ -62,8 +66,7 @@ real('frames the NIC drops for a full rx ring are counted: the NIC\'s QPRDC in i
 
 real('rx out of mbufs: rx_nombuf counts each failed refill batch, the frames in the ring are still delivered, the NIC drops what does not fit (imissed), delivery resumes once mbufs come back', async (t) => {
   const x = await loopbackNic(t);
-  x.ethtool('-K', 'bx0', 'ntuple', 'on');
-  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  steer(x, [7777, 32]);
   t.is(x.run(['nombuf'], { QPAIRS: '2' }),
     'bursts 32,32,32,4,0: held 100 pool free 0 ipackets 100 rx_nombuf 160 imissed 0\n' +
     'then 27,0: held 127 pool free 0 ipackets 127 rx_nombuf 224 imissed 23\n' +
@@ -75,9 +78,7 @@ real('rx out of mbufs: rx_nombuf counts each failed refill batch, the frames in 
 
 real('two queue pairs: rules to queues 32 and 33, each frame on its own queue, per-queue counts', async (t) => {
   const x = await loopbackNic(t);
-  x.ethtool('-K', 'bx0', 'ntuple', 'on');
-  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
-  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7778', 'action', '33');
+  steer(x, [7777, 32], [7778, 33]);
   t.is(x.run(['two'], { QPAIRS: '2' }),
     'sent 300+300 rx queue 0 300 (wrong port 0) rx queue 1 300 (wrong port 0) qIpackets 300,300 qOpackets 300,300 nic rx 300,300 nic tx 300,300 imissed 0\n' +
     'in use after stop 0\n');
@@ -96,10 +97,9 @@ real('promiscuous mode, link and MTU through the kernel interface: the port\'s m
 
 real('flow rules through the port program the NIC\'s flow director (dpkit-ethtool -n lists them); describe shows the split queues and every NIC filter', async (t) => {
   const x = await loopbackNic(t);
-  x.ethtool('-K', 'bx0', 'ntuple', 'on');
-  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '7777', 'action', '32');
+  steer(x, [7777, 32]);
   x.ethtool('-N', 'bx0', 'flow-type', 'ether', 'proto', '0x88b5', 'action', '32');
-  x.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '53', 'action', '5');
+  steer(x, [53, 5]);
   const rule = (loc: number, port: number, queue: number) => `Filter: ${loc}\n\tRule Type: UDP over IPv4\n\tSrc IP addr: 0.0.0.0 mask: 255.255.255.255\n` +
     `\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n\tTOS: 0x0 mask: 0xff\n\tSrc port: 0 mask: 0xffff\n\tDest port: ${port} mask: 0x0\n\tAction: Direct to queue ${queue}\n\n`;
   t.is(x.run(['flow'], { QPAIRS: '2' }),
