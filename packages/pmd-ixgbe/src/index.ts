@@ -81,7 +81,7 @@ interface IxgbePrivate {
   /** user queues the NIC keeps no counters of its own for (in this split) */
   nicMissing: number[];
   /** the driver's log (ctx.log at probe) */
-  log: { notice(msg: string): void };
+  log: { warn(msg: string): void };
 }
 
 /** The NIC's per-queue counters (NicQueueStats), in this order, per user queue. */
@@ -334,7 +334,7 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       const nic = p.at.rings.queueStats?.(p.split) ?? p.split.map(() => undefined);
       p.nicMissing = nic.flatMap((st, q) => (st ? [] : [q]));
       for (const q of p.nicMissing) {
-        p.log.notice(`${p.label}: ${p.at.iface} keeps no statistics counters of its own for queue ${p.split[q]} (${p.at.rings.queueStats ? 'all its stat indexes are in use' : `provider ${p.at.provider} cannot read them`}): what the NIC drops for it is not in imissed; dpkit-ethtool -S ${p.at.iface} counts it (rx_no_descriptors)`);
+        p.log.warn(`${p.label}: ${p.at.iface} keeps no statistics counters of its own for queue ${p.split[q]} (${p.at.rings.queueStats ? 'all its stat indexes are in use' : `provider ${p.at.provider} cannot read them`}): what the NIC drops for it is not in imissed; dpkit-ethtool -S ${p.at.iface} counts it (rx_no_descriptors)`);
       }
       if (!p.ringPool || p.ringPool.size * p.ringPool.eltSize < 2 * n * RING_BYTES) {
         p.ringPool = Mempool.create(p.memory, `${p.label}_rings${p.nextSlot}`, {
@@ -393,8 +393,9 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     }));
     return [
       ...p.txq.slice(0, dev.nbTxQueues).map((d, q) => ({ name: `tx_q${q}_copies`, value: d ? new Float64Array(d.counters)[TXC_COPIES]! : 0 })),
-      ...Array.from({ length: dev.nbRxQueues }, (_, q) => nic('rx', q, ['packets', 'bytes', 'dropped'], 0)).flat(),
-      ...Array.from({ length: dev.nbTxQueues }, (_, q) => nic('tx', q, ['packets', 'bytes'], 3)).flat(),
+      // none for a queue the NIC keeps no counters of its own for (not a 0 that counts nothing)
+      ...Array.from({ length: dev.nbRxQueues }, (_, q) => (p.nicMissing.includes(q) ? [] : nic('rx', q, ['packets', 'bytes', 'dropped'], 0))).flat(),
+      ...Array.from({ length: dev.nbTxQueues }, (_, q) => (p.nicMissing.includes(q) ? [] : nic('tx', q, ['packets', 'bytes'], 3))).flat(),
     ];
   },
   xstatsReset(dev) {
@@ -412,6 +413,7 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       `Split queues: ${queues}; ${dev.started ? 'split off the kernel, driven on their descriptor rings' : 'with the kernel (port stopped)'}`,
       ...(p.at.steering ? [`Flow rules: ${p.at.steering.list().length}; unmatched traffic stays with the kernel`] : []),
       ...(p.at.steering?.describe ? [`NIC filters of ${p.at.iface}:`, ...p.at.steering.describe().map((l) => `  ${l}`)] : []),
+      ...(p.nicMissing.length ? [`NIC counters: none for queue${p.nicMissing.length > 1 ? 's' : ''} ${p.nicMissing.join(',')} (${p.at.iface} has no stat index left for ${p.nicMissing.length > 1 ? 'them' : 'it'}): their NIC drops are not in imissed`] : []),
     ];
   },
 };

@@ -120,6 +120,14 @@ real('flow rules through the port program the NIC\'s flow director (dpkit-ethtoo
     'flow destroy: Total 3 rules\n');
 });
 
+real('16 split queues: the 16th gets no stat index of its own, and the port says so instead of counting nothing', async (t) => {
+  const x = await loopbackNic(t);
+  const { stdout, stderr } = x.runBoth(['many'], { QPAIRS: '16' });
+  t.is(stdout, 'rx_q14_nic_dropped true rx_q15_nic_dropped false tx_q15_nic_packets false\n' +
+    'NIC counters: none for queue 15 (bx0 has no stat index left for it): their NIC drops are not in imissed\n');
+  t.regex(stderr, /bx0 keeps no statistics counters of its own for queue 47 \(all its stat indexes are in use\): what the NIC drops for it is not in imissed; dpkit-ethtool -S bx0 counts it \(rx_no_descriptors\)\n/);
+});
+
 real('queue registers as the driver leaves them after start and stop (datasheet values)', async (t) => {
   const x = await loopbackNic(t);
   const [started, stopped] = x.run(['regs']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
