@@ -104,6 +104,11 @@ function nicCounts(p: IxgbePrivate): Float64Array {
   return out;
 }
 
+/** Why a split queue has no NIC counters: the provider cannot read any, or the NIC had no stat index left. */
+function nicMissingWhy(p: IxgbePrivate): string {
+  return p.at.rings.queueStats ? `all of ${p.at.iface}'s stat indexes are in use` : `provider ${p.at.provider} cannot read them`;
+}
+
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /** Polls `bit` of register word `w` until it reads `set`; false after POLLS ms. */
@@ -334,7 +339,7 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       const nic = p.at.rings.queueStats?.(p.split) ?? p.split.map(() => undefined);
       p.nicMissing = nic.flatMap((st, q) => (st ? [] : [q]));
       for (const q of p.nicMissing) {
-        p.log.warn(`${p.label}: ${p.at.iface} keeps no statistics counters of its own for queue ${p.split[q]} (${p.at.rings.queueStats ? 'all its stat indexes are in use' : `provider ${p.at.provider} cannot read them`}): what the NIC drops for it is not in imissed; dpkit-ethtool -S ${p.at.iface} counts it (rx_no_descriptors)`);
+        p.log.warn(`${p.label}: ${p.at.iface} keeps no statistics counters of its own for queue ${p.split[q]} (${nicMissingWhy(p)}): what the NIC drops for it is not in imissed; dpkit-ethtool -S ${p.at.iface} counts it (rx_no_descriptors)`);
       }
       if (!p.ringPool || p.ringPool.size * p.ringPool.eltSize < 2 * n * RING_BYTES) {
         p.ringPool = Mempool.create(p.memory, `${p.label}_rings${p.nextSlot}`, {
@@ -413,7 +418,7 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       `Split queues: ${queues}; ${dev.started ? 'split off the kernel, driven on their descriptor rings' : 'with the kernel (port stopped)'}`,
       ...(p.at.steering ? [`Flow rules: ${p.at.steering.list().length}; unmatched traffic stays with the kernel`] : []),
       ...(p.at.steering?.describe ? [`NIC filters of ${p.at.iface}:`, ...p.at.steering.describe().map((l) => `  ${l}`)] : []),
-      ...(p.nicMissing.length ? [`NIC counters: none for queue${p.nicMissing.length > 1 ? 's' : ''} ${p.nicMissing.join(',')} (${p.at.iface} has no stat index left for ${p.nicMissing.length > 1 ? 'them' : 'it'}): their NIC drops are not in imissed`] : []),
+      ...(p.nicMissing.length ? [`NIC counters: none for queue${p.nicMissing.length > 1 ? 's' : ''} ${p.nicMissing.join(',')} (${nicMissingWhy(p)}): what the NIC drops for ${p.nicMissing.length > 1 ? 'them' : 'it'} is not in imissed`] : []),
     ];
   },
 };

@@ -125,10 +125,10 @@ real('16 split queues: the 16th gets no stat index of its own, and the port says
   steer(x, [7777, 32]);
   const { stdout, stderr } = x.runBoth(['many'], { QPAIRS: '16' });
   const once = 'rx_q14_nic_dropped true rx_q15_nic_dropped false tx_q15_nic_packets false\n' +
-    'NIC counters: none for queue 15 (bx0 has no stat index left for it): their NIC drops are not in imissed\n';
+    'NIC counters: none for queue 15 (all of bx0\'s stat indexes are in use): what the NIC drops for it is not in imissed\n';
   // the NIC's counters keep running across stop/start: 10 frames, then 5
   t.is(stdout, `${once}received 10 rx_q0_nic_packets 10\n${once}received 5 rx_q0_nic_packets 15\n`, 'the same after a restart: returned queues give their stat indexes back');
-  t.regex(stderr, /bx0 keeps no statistics counters of its own for queue 47 \(all its stat indexes are in use\): what the NIC drops for it is not in imissed; dpkit-ethtool -S bx0 counts it \(rx_no_descriptors\)\n/);
+  t.regex(stderr, /bx0 keeps no statistics counters of its own for queue 47 \(all of bx0's stat indexes are in use\): what the NIC drops for it is not in imissed; dpkit-ethtool -S bx0 counts it \(rx_no_descriptors\)\n/);
 });
 
 real('queue registers as the driver leaves them after start and stop (datasheet values)', async (t) => {
