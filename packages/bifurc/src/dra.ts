@@ -12,7 +12,7 @@
  * Both share the verbs of `DraHandleBase`: identity, devargs, split/return of queue pairs at any
  * offset (locked across processes), the steering the netdev offers.
  */
-import type { FlowOps, Mempool, Xstat } from '@dpkit/eal';
+import type { FlowOps, MemoryRegion, Mempool, Xstat } from '@dpkit/eal';
 import type { PciDeviceInfo } from '@dpkit/eal/driver';
 import type { BpfMap, RxFlowSpec, XskRing, XskRingSizes, XskStatistics } from '@dpkit/eal/linux';
 
@@ -198,12 +198,14 @@ export interface XskRings extends DraHandleBase {
 // ---- the descriptor-ring NIC shape (@dpkit/sim-82599's provider) ----
 
 /**
- * DMA memory registered with the device: the pool's memory region (`pool.region`, from its
- * offset 0) is at `iova`..`iova + length`, so a buffer at byte offset `o` of the region has
- * the DMA address `iova + o`. (The test fixture provider registers nothing real.)
+ * DMA memory registered with the device: a pool's memory region (`pool.region`, from its
+ * offset 0), or a plain memory region (descriptor rings, anything that is not mbufs), is at
+ * `iova`..`iova + length`, so byte offset `o` of the region has the DMA address `iova + o`.
+ * (The test fixture provider registers nothing real.)
  */
 export interface DmaMapping {
-  pool: Mempool;
+  /** what was registered: a mempool (its whole region) or a plain MemoryRegion */
+  pool: Mempool | MemoryRegion;
   iova: number;
   length: number;
 }
@@ -231,18 +233,43 @@ export interface QueueRegisters {
 export interface NicFlowSteering extends FlowOps {
   readonly isolated: boolean;
   close(): void;
+  /** the NIC's filters (every kind, this port's and others'), one line each, for `show port info` */
+  describe?(): string[];
+}
+
+/**
+ * The NIC's own counters of one split queue pair since it was split (its per-queue statistics
+ * registers: packets and bytes received and sent, and frames dropped for want of a free rx
+ * descriptor).
+ */
+export interface NicQueueStats {
+  queue: number;
+  rxPackets: number;
+  rxBytes: number;
+  rxDropped: number;
+  txPackets: number;
+  txBytes: number;
 }
 
 export interface NicRings extends DraHandleBase {
   readonly kind: 'nic';
-  /** map_umem: registers the pool's memory region for DMA at `iova` (page aligned; see DmaMapping) */
-  mapUmem(pool: Mempool, iova: number): Promise<DmaMapping>;
+  /**
+   * map_umem: registers a pool's memory region, or a plain memory region (a MemoryManager's
+   * `reserve(..., 'memfd')`), for DMA at `iova` (page aligned; see DmaMapping)
+   */
+  mapUmem(memory: Mempool | MemoryRegion, iova: number): Promise<DmaMapping>;
   unmapUmem(m: DmaMapping): Promise<void>;
   /** map: the register page of a split queue pair (EINVAL for a queue this process has not split) */
   map(queue: number): Promise<QueueRegisters>;
   unmap(r: QueueRegisters): Promise<void>;
   /** the NIC's flow director, or undefined if it has none */
   flowSteering(o: SteeringOptions): NicFlowSteering | undefined;
+  /**
+   * The NIC's counters of queue pairs this handle has split (a control-path call, synchronous),
+   * one entry per queue asked: undefined for a queue the NIC keeps no counters of its own for.
+   * Absent: the provider cannot read them.
+   */
+  queueStats?(queues: readonly number[]): (NicQueueStats | undefined)[];
 }
 
 export type DirectRingHandle = XskRings | NicRings;

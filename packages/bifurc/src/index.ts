@@ -13,7 +13,7 @@ export {
 export { refuseNetdevRival, type BifurcAttachment, type NicAttachment, type XskAttachment } from './attachment.js';
 export {
   isDraProvider, virtualPci, type DirectRingHandle, type DmaMapping, type DraHandleBase, type DraProvider, type IfInfo, type NetdevId,
-  type NicFlowSteering, type NicRings, type NtupleTable, type QueueRegisters, type SteeringOptions, type XdpFlowSteering, type XdpSteering,
+  type NicFlowSteering, type NicQueueStats, type NicRings, type NtupleTable, type QueueRegisters, type SteeringOptions, type XdpFlowSteering, type XdpSteering,
   type XskBindOptions, type XskQueue, type XskRingName, type XskRingSet, type XskRings, type XskUmem,
 } from './dra.js';
 export { linuxAfXdp, openAfXdp, readNetdevId } from './dra-linux.js';

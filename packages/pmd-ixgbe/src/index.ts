@@ -14,7 +14,7 @@
 import { nicAttachment, type NicAttachment, type QueueRegisters } from '@dpkit/bifurc';
 import { DpkitError, Mempool, MemoryManager, type Xstat } from '@dpkit/eal';
 import { DrvFlags, defineDriver, mbufFreeBulk, removePorts, type DriverPort, type EthDevOps } from '@dpkit/eal/driver';
-import { netdevModes, netdevPortOps } from '@dpkit/eal/linux';
+import { netdevModes, netdevModesApply, netdevModesRestore, netdevPortOps } from '@dpkit/eal/linux';
 import { DESC_SIZE } from '@dpkit/ixgbe-defs/descriptors';
 import {
   INTEL_VENDOR_ID, RXDCTL_ENABLE, SRRCTL_BSIZEPKT_SHIFT, SRRCTL_DESCTYPE_ADV_ONEBUF, SRRCTL_DROP_EN, TXDCTL_ENABLE,
@@ -74,6 +74,39 @@ interface IxgbePrivate {
   regs: QueueRegisters[];
   /** the register window's fd, for the fast path of every lcore */
   windowFd: number;
+  /** per user queue, NIC_COUNTS words: what the NIC counted for it in earlier splits (see nicCounts) */
+  nicDone: Float64Array;
+  /** nicCounts at the last stats reset */
+  nicBase: Float64Array;
+  /** user queues the NIC keeps no counters of its own for (in this split) */
+  nicMissing: number[];
+  /** the driver's log (ctx.log at probe) */
+  log: { warn(msg: string): void };
+}
+
+/** The NIC's per-queue counters (NicQueueStats), in this order, per user queue. */
+const NIC_COUNTS = ['rxPackets', 'rxBytes', 'rxDropped', 'txPackets', 'txBytes'] as const;
+const NIC_RX_DROPPED = 2;
+/** A port has at most this many queue pairs (the NIC's 128). */
+const MAX_QUEUES = 128;
+
+/**
+ * What the NIC counted for each user queue since the port was created: its per-queue statistics
+ * registers (QPRC, QBRC, QPRDC, QPTC, QBTC), which only the kernel side can read, asked of the
+ * provider (NicRings.queueStats, a control-channel request: stats ops only, never a burst).
+ */
+function nicCounts(p: IxgbePrivate): Float64Array {
+  const out = p.nicDone.slice();
+  if (!p.split.length || !p.at.rings.queueStats) return out;
+  p.at.rings.queueStats(p.split).forEach((st, q) => {
+    if (st) NIC_COUNTS.forEach((k, i) => { out[q * NIC_COUNTS.length + i]! += st[k]; });
+  });
+  return out;
+}
+
+/** Why a split queue has no NIC counters: the provider cannot read any, or the NIC had no stat index left. */
+function nicMissingWhy(p: IxgbePrivate): string {
+  return p.at.rings.queueStats ? `all of ${p.at.iface}'s stat indexes are in use` : `provider ${p.at.provider} cannot read them`;
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
@@ -220,11 +253,18 @@ async function stopPort(dev: DriverPort<IxgbePrivate>): Promise<void> {
   }
   p.regs = [];
   try {
+    // the NIC's counters of these queues go with the split: keep what they counted
+    p.nicDone = nicCounts(p);
+  } catch (err) {
+    first ??= { err };
+  }
+  try {
     await p.at.rings.returnQueuePairs(p.split);
   } catch (err) {
     first ??= { err };
   }
   p.split = [];
+  netdevModesRestore(dev, p.at.iface);
   for (const d of p.rxq) {
     if (!d) continue;
     const st = new Uint32Array(d.state);
@@ -296,6 +336,11 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     // one line at once if another process (or port) holds any of these queues
     p.split = await p.at.rings.splitQueuePairs(n, p.at.qoff, p.label);
     try {
+      const nic = p.at.rings.queueStats?.(p.split) ?? p.split.map(() => undefined);
+      p.nicMissing = nic.flatMap((st, q) => (st ? [] : [q]));
+      for (const q of p.nicMissing) {
+        p.log.warn(`${p.label}: ${p.at.iface} keeps no statistics counters of its own for queue ${p.split[q]} (${nicMissingWhy(p)}): what the NIC drops for it is not in imissed; dpkit-ethtool -S ${p.at.iface} counts it (rx_no_descriptors)`);
+      }
       if (!p.ringPool || p.ringPool.size * p.ringPool.eltSize < 2 * n * RING_BYTES) {
         p.ringPool = Mempool.create(p.memory, `${p.label}_rings${p.nextSlot}`, {
           size: (2 * n * RING_BYTES) / 4096, cacheSize: 0, dataRoomSize: 4096, headroom: 0, memory: 'memfd',
@@ -318,6 +363,8 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
         Object.assign(d, { regsFd: p.windowFd, block: p.regs[q]!.rx, ring: ring.descriptor(), ringWord: ringWord(ring, 2 * q), poolHi: dmaHi[pool.id]! });
         await enableRx(p, q, d, pool, p.regs[q]!, dmaHi[pool.id]!);
       }
+      // the port's promiscuous/all-multicast modes on the kernel interface (what it changes is undone at stop)
+      netdevModesApply(dev, p.at.iface);
     } catch (err) {
       await stopPort(dev).catch(() => undefined);
       throw err;
@@ -334,13 +381,35 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     p.txq = [];
     p.rxPools = [];
   },
+  extraStats(dev) {
+    // frames the NIC dropped for want of a free descriptor on this port's rx queues (QPRDC, DROP_EN)
+    const p = dev.priv, now = nicCounts(p);
+    let imissed = 0;
+    for (let q = 0; q < dev.nbRxQueues; q++) imissed += now[q * NIC_COUNTS.length + NIC_RX_DROPPED]! - p.nicBase[q * NIC_COUNTS.length + NIC_RX_DROPPED]!;
+    return { imissed };
+  },
+  statsReset(dev) {
+    dev.priv.nicBase = nicCounts(dev.priv);
+  },
   xstatsGet(dev): Xstat[] {
-    return dev.priv.txq.slice(0, dev.nbTxQueues).map((d, q) => ({ name: `tx_q${q}_copies`, value: d ? new Float64Array(d.counters)[TXC_COPIES]! : 0 }));
+    const p = dev.priv, now = nicCounts(p);
+    const nic = (dir: 'rx' | 'tx', q: number, names: string[], first: number) => names.map((name, i) => ({
+      name: `${dir}_q${q}_nic_${name}`, value: now[q * NIC_COUNTS.length + first + i]! - p.nicBase[q * NIC_COUNTS.length + first + i]!,
+    }));
+    return [
+      ...p.txq.slice(0, dev.nbTxQueues).map((d, q) => ({ name: `tx_q${q}_copies`, value: d ? new Float64Array(d.counters)[TXC_COPIES]! : 0 })),
+      // none for a queue the NIC keeps no counters of its own for (not a 0 that counts nothing)
+      ...Array.from({ length: dev.nbRxQueues }, (_, q) => (p.nicMissing.includes(q) ? [] : nic('rx', q, ['packets', 'bytes', 'dropped'], 0))).flat(),
+      ...Array.from({ length: dev.nbTxQueues }, (_, q) => (p.nicMissing.includes(q) ? [] : nic('tx', q, ['packets', 'bytes'], 3))).flat(),
+    ];
   },
   xstatsReset(dev) {
+    // ethdev's xstats reset runs statsReset first: the NIC's counters have their base already
     for (const d of dev.priv.txq) if (d) new Float64Array(d.counters).fill(0);
   },
   flowOps: (dev) => dev.priv.at.steering,
+  // DPDK's ixgbe_dev_tx_queue_setup rules and lines (dpdkTxCheck), not ethdev's own rsThresh > freeThresh check
+  checksTxThresholds: true,
   describe(dev) {
     const p = dev.priv;
     const queues = Array.from({ length: p.at.qpairs }, (_, q) => `queue ${q} <- ${p.at.iface} queue ${p.at.qoff + q}`).join('; ');
@@ -348,6 +417,8 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       `Kernel netdev: ${p.at.iface} (ifindex ${p.at.ifinfo.ifindex}), provider ${p.at.provider}`,
       `Split queues: ${queues}; ${dev.started ? 'split off the kernel, driven on their descriptor rings' : 'with the kernel (port stopped)'}`,
       ...(p.at.steering ? [`Flow rules: ${p.at.steering.list().length}; unmatched traffic stays with the kernel`] : []),
+      ...(p.at.steering?.describe ? [`NIC filters of ${p.at.iface}:`, ...p.at.steering.describe().map((l) => `  ${l}`)] : []),
+      ...(p.nicMissing.length ? [`NIC counters: none for queue${p.nicMissing.length > 1 ? 's' : ''} ${p.nicMissing.join(',')} (${nicMissingWhy(p)}): what the NIC drops for ${p.nicMissing.length > 1 ? 'them' : 'it'} is not in imissed`] : []),
     ];
   },
 };
@@ -368,6 +439,7 @@ export const driver = defineDriver({
       priv: {
         at, label: device.name, memory: ctx.memory, rxq: [], txq: [], rxPools: [], ringPool: undefined, slots: new Map(), nextSlot: 1,
         dmaHi: new SharedArrayBuffer(4 * 256), split: [], regs: [], windowFd: -1,
+        nicDone: new Float64Array(MAX_QUEUES * NIC_COUNTS.length), nicBase: new Float64Array(MAX_QUEUES * NIC_COUNTS.length), nicMissing: [], log: ctx.log,
       },
     });
     netdevModes(dev, { ifindex: info.ifindex, mac: [...info.mac], mtu: info.mtu, flags: info.flags });

@@ -20,14 +20,23 @@
  *                                 ok LOC | error EOPNOTSUPP|EINVAL|ENOSPC ...  (ethtool -N; masks: 1 = match; LOC -1: any)
  *     rule_ins ip4 ... LOC PROTO PROTOM
  *                                 flow-type ip4: l4proto 6/17/132 make a tcp4/udp4/sctp4 rule, none an ip4 rule
+ *     rule_ins ether 0 0 0 0 0 0 0 0 ACTION LOC ETYPE 65535
+ *                                 an EtherType filter (ETQF/ETQS): frames of EtherType ETYPE to queue ACTION
  *     rule_del LOC                ok | error EINVAL ...
+ *     qstats                      ok count=N, then per queue of the caller: Q RX_PACKETS RX_BYTES RX_DROPPED TX_PACKETS TX_BYTES
+ *                                 (QPRC, QBRC, QPRDC, QPTC, QBTC of the queue's stat index since the split), or
+ *                                 Q - when all stat indexes were in use at its split
  *     rules                       ok rings=128 count=N, then one line per rule: LOC FLOW SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION
+ *                                 (an ether rule: the same, then ETYPE)
  */
 import { Sim82599 } from './device.js';
 import { FlowDirector, RuleError, userFlowType, type FlowType, type Rule } from './ntuple.js';
 import { Pins } from './pins.js';
 import { simNative, type ChannelEvent, type ChannelServerHandle } from './native.js';
-import { BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, RETA, RNBC, RSSRK, RX_QUEUES, TX_QUEUES } from '@dpkit/ixgbe-defs/regs';
+import {
+  BAR0_SIZE, DEV_ID_82599_SFP, FDIRMATCH, FDIRMISS, GORCH, GORCL, GOTCH, GOTCL, GPRC, GPTC, INTEL_VENDOR_ID, MPC, QBRC_H, QBRC_L, QBTC_H, QBTC_L, QPRC, QPRDC,
+  QPTC, QUEUE_STAT_INDEXES, RETA, RNBC, RQSMR, RSSRK, RX_QUEUES, TQSM, TX_QUEUES,
+} from '@dpkit/ixgbe-defs/regs';
 
 /** The channel name of device IFNAME. */
 export const channelName = (ifname: string): string => `dpkit-sim-82599/${ifname}`;
@@ -37,6 +46,16 @@ interface OwnerWindow {
   fd: number;
   regs: Uint32Array;
 }
+
+/** A split queue's per-queue statistics: its stat index (RQSMR/TQSM) and what was read from it since the split. */
+interface QueueStat {
+  index: number;
+  /** rx packets, rx bytes, rx dropped, tx packets, tx bytes */
+  counts: [number, number, number, number, number];
+}
+
+/** The stat indexes split queues get: 1..15 (0 is where every other queue, the kernel's, counts). */
+const SPLIT_STAT_INDEXES = QUEUE_STAT_INDEXES - 1;
 
 interface Owner {
   pid: number;
@@ -60,6 +79,8 @@ export class ControlChannel {
   private readonly owners = new Map<number, Owner>();
   private readonly queueOwner = new Map<number, number>();
   private readonly spare: OwnerWindow[] = [];
+  /** split queues with a stat index of their own */
+  private readonly qstat = new Map<number, QueueStat>();
   private closed = false;
   /** the kernel side's ntuple rules and the flow director they are programmed into */
   readonly fdir: FlowDirector;
@@ -203,6 +224,7 @@ export class ControlChannel {
             this.queueOwner.set(q, this.connOf(owner));
             queues.push(q);
           }
+          for (const q of queues) this.mapStats(q);
           this.fdir.refresh(queues); // rules steering to these queues go into the hardware now
           return ['ok'];
         }
@@ -219,11 +241,20 @@ export class ControlChannel {
           }
           this.fdir.refresh(queues); // their traffic back to RSS and the kernel queues first
           this.nic.release(owner.window!.window, start, count);
+          for (const q of queues) this.unmapStats(q);
           return ['ok'];
         }
         case 'stats': {
           if (args.length) return ['error EINVAL usage: stats'];
           return [`ok ${this.statistics().map(([k, v]) => `${k}=${v}`).join(' ')}`];
+        }
+        case 'qstats': {
+          if (args.length) return ['error EINVAL usage: qstats'];
+          const lines = [...owner.queues].sort((a, b) => a - b).map((q) => {
+            const st = this.readStats(q);
+            return st ? [q, ...st].join(' ') : `${q} -`;
+          });
+          return [[`ok count=${lines.length}`, ...lines].join('\n')];
         }
         case 'rss': {
           if (args.length) return ['error EINVAL usage: rss'];
@@ -240,12 +271,18 @@ export class ControlChannel {
         case 'rule_ins': {
           const [flow, ...rest] = args;
           const n = rest.map(Number);
-          const ip4 = flow === 'ip4';
-          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4' && !ip4) || n.length !== (ip4 ? 12 : 10) || !n.every(Number.isInteger)) {
-            return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC, or rule_ins ip4 ... LOC PROTO PROTOM'];
+          const ip4 = flow === 'ip4', ether = flow === 'ether';
+          if ((flow !== 'tcp4' && flow !== 'udp4' && flow !== 'sctp4' && !ip4 && !ether) || n.length !== (ip4 || ether ? 12 : 10) || !n.every(Number.isInteger)) {
+            return ['error EINVAL usage: rule_ins tcp4|udp4|sctp4 SRC SRCM DST DSTM SPORT SPORTM DPORT DPORTM ACTION LOC, or rule_ins ip4 ... LOC PROTO PROTOM, or rule_ins ether 0 0 0 0 0 0 0 0 ACTION LOC ETYPE ETYPEM'];
           }
           const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, loc, proto, protoMask] = n as number[] as [number, number, number, number, number, number, number, number, number, number, number, number];
-          const rule: Rule = { flow: ip4 ? userFlowType(proto, protoMask) : flow as FlowType, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action };
+          if (ether) {
+            // ETQF compares the whole EtherType and nothing else
+            if (protoMask !== 0xFFFF || proto < 0 || proto > 0xFFFF) return ['error EINVAL an EtherType filter compares all 16 bits of the EtherType: give proto P with no mask'];
+            if (n.slice(0, 8).some((v) => v !== 0)) return ['error EINVAL an EtherType filter matches only the EtherType'];
+          }
+          const type: FlowType = ether ? 'ether' : ip4 ? userFlowType(proto, protoMask) : flow as FlowType;
+          const rule: Rule = { flow: type, src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, ...(ether ? { etype: proto } : {}) };
           return [`ok ${this.insertRule(rule, loc)}`];
         }
         case 'rule_del': {
@@ -258,7 +295,7 @@ export class ControlChannel {
         }
         case 'rules': {
           const lines = [...this.fdir.rules].sort(([a], [b]) => a - b).map(([loc, r]) =>
-            [loc, r.flow, r.src, r.srcMask, r.dst, r.dstMask, r.sport, r.sportMask, r.dport, r.dportMask, r.action].join(' '));
+            [loc, r.flow, r.src, r.srcMask, r.dst, r.dstMask, r.sport, r.sportMask, r.dport, r.dportMask, r.action, ...(r.flow === 'ether' ? [r.etype] : [])].join(' '));
           return [[`ok rings=${RX_QUEUES} count=${lines.length}`, ...lines].join('\n')];
         }
         case 'map': {
@@ -286,6 +323,48 @@ export class ControlChannel {
     }
   }
 
+  /**
+   * Gives split queue q a stat index of its own, as the kernel side programs RQSMR/TQSM (window
+   * 0), and clears that index's counters (a clear-on-read, Atomics.exchange here) so they count
+   * for the new owner only. With all 15 in use q stays at index 0 with the kernel's queues.
+   */
+  private mapStats(q: number): void {
+    const used = new Set([...this.qstat.values()].map((x) => x.index));
+    let index = 1;
+    while (index <= SPLIT_STAT_INDEXES && used.has(index)) index++;
+    if (index > SPLIT_STAT_INDEXES) return;
+    this.setStatIndex(q, index);
+    this.qstat.set(q, { index, counts: [0, 0, 0, 0, 0] });
+    this.readStats(q);
+    this.qstat.get(q)!.counts.fill(0);
+  }
+
+  private unmapStats(q: number): void {
+    if (!this.qstat.delete(q)) return;
+    this.setStatIndex(q, 0);
+  }
+
+  /** RQSMR/TQSM(q >> 2): q's 4-bit field at bits 8 * (q & 3). */
+  private setStatIndex(q: number, index: number): void {
+    const regs = this.nic.regs;
+    for (const w of [RQSMR(q >> 2) >> 2, TQSM(q >> 2) >> 2]) {
+      const shift = 8 * (q & 3);
+      Atomics.store(regs, w, ((Atomics.load(regs, w) & ~(0xF << shift)) | (index << shift)) >>> 0);
+    }
+  }
+
+  /** Reads (and so clears) the statistics registers of q's stat index into its totals; the totals, or undefined without an index. */
+  private readStats(q: number): QueueStat['counts'] | undefined {
+    const st = this.qstat.get(q);
+    if (!st) return undefined;
+    const regs = this.nic.regs, i = st.index;
+    const take = (offset: number) => Atomics.exchange(regs, offset >> 2, 0);
+    const wide = (lo: number, hi: number) => { const l = take(lo); return l + take(hi) * 2 ** 32; };
+    const read = [take(QPRC(i)), wide(QBRC_L(i), QBRC_H(i)), take(QPRDC(i)), take(QPTC(i)), wide(QBTC_L(i), QBTC_H(i))];
+    read.forEach((v, k) => { st.counts[k] += v; });
+    return st.counts;
+  }
+
   private connOf(owner: Owner): number {
     for (const [conn, o] of this.owners) if (o === owner) return conn;
     throw new Error('sim-82599: owner without a connection');
@@ -305,6 +384,7 @@ export class ControlChannel {
     this.fdir.refresh(owner.queues); // the rules steering to its queues leave the hardware: their traffic goes back to the kernel
     if (owner.window) {
       this.nic.reclaim(owner.window.window);
+      for (const q of owner.queues) this.unmapStats(q);
       owner.window.regs.fill(0);
       this.spare.push(owner.window);
     }

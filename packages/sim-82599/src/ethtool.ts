@@ -3,7 +3,8 @@
  * (device IFNAME in this network namespace). Built: -K IF ntuple on|off; -N|-U IF flow-type
  * tcp4|udp4|sctp4 [src-ip A [m M]] [dst-ip A [m M]] [src-port P [m M]] [dst-port P [m M]]
  * action N|-1 [loc L]; -N|-U IF flow-type ip4 [src-ip..] [dst-ip..] [l4proto N [m M]]
- * [l4data|spi V [m M]] action N|-1 [loc L]; -N|-U IF delete L; -n|-u IF; -S IF; -l IF; -i IF; -x IF. Masks on the
+ * [l4data|spi V [m M]] action N|-1 [loc L]; -N|-U IF flow-type ether proto P action N [loc L]
+ * (an EtherType filter: the emulated kernel side's deviation, Linux's ixgbe refuses ether); -N|-U IF delete L; -n|-u IF; -S IF; -l IF; -i IF; -x IF. Masks on the
  * command line are ethtool's: a 1 bit is ignored. Output as ethtool 6.1 prints it.
  */
 import { ChannelClient } from './client.js';
@@ -55,18 +56,14 @@ const ADDRS: Record<string, [string, Parse, number]> = { 'src-ip': ['src', ipv4,
 /** ip4's l4data and spi are the first 4 bytes of L4 (ports' place): source port in the high half */
 const USER: Record<string, [string, Parse, number]> = { ...ADDRS, ...PORTS, l4proto: ['proto', u8, 0xFF], l4data: ['l4', be32, 0xFFFFFFFF], spi: ['l4', be32, 0xFFFFFFFF] };
 
-/** `-N IF flow-type ...` after IF: the channel's rule_ins request. */
-export function ruleRequest(args: string[]): string {
-  if (args[0] !== 'flow-type' || !args[1]) throw new UsageError('Add rule, invalid syntax');
-  const flow = args[1];
-  if (!['tcp4', 'udp4', 'sctp4', 'ip4'].includes(flow)) {
-    if (['ah4', 'esp4', 'ether', 'ip6', 'tcp6', 'udp6', 'sctp6', 'ah6', 'esp6'].includes(flow)) throw new UsageError(`flow-type ${flow} is not built for this NIC yet (tcp4, udp4, sctp4, ip4 are)`);
-    throw new UsageError(`Add rule, invalid rule type[${flow}]`);
-  }
-  const f = { src: [0, 0], dst: [0, 0], sport: [0, 0], dport: [0, 0], proto: [0, 0], l4: [0, 0] } as Record<string, [number, number]>;
+/**
+ * The options after `flow-type T` (from args[2]): each field of `fields` (with ethtool's `m M`,
+ * 1 bits ignored) into `f` as [value, mask], `action`/`queue` and `loc`; `other` may refuse an
+ * option in its own words before it is "unrecognized".
+ */
+function ruleOptions(args: string[], fields: Record<string, [string, Parse, number]>, f: Record<string, [number, number]>, other: (name: string) => void): { action: number; loc: number } {
   let action: number | undefined;
   let loc = -1;
-  const fields = flow === 'ip4' ? USER : { ...ADDRS, ...PORTS };
   for (let i = 2; i < args.length; i++) {
     const name = args[i]!;
     const value = args[++i];
@@ -83,8 +80,6 @@ export function ruleRequest(args: string[]): string {
         i += 2;
       }
       f[key] = [v, mask];
-    } else if (name === 'tos') {
-      throw new UsageError('tos cannot be matched: the 82599\'s flow director has no TOS field (Linux\'s ixgbe ignores it); leave it out');
     } else if (name === 'action' || name === 'queue') {
       if (!/^-?\d+$/.test(value)) throw new UsageError(`Invalid ${name} value[${value}]`);
       action = Number(value);
@@ -92,10 +87,41 @@ export function ruleRequest(args: string[]): string {
       if (!/^\d+$/.test(value)) throw new UsageError(`Invalid loc value[${value}]`);
       loc = Number(value);
     } else {
+      other(name);
       throw new UsageError(`Add rule, unrecognized option[${name}]`);
     }
   }
   if (action === undefined) throw new UsageError('Add rule, invalid syntax: action N (a queue, or -1 to drop) is needed');
+  return { action, loc };
+}
+
+/**
+ * `-N IF flow-type ether proto P [m M] action N [loc L]`: an EtherType filter (ETQF/ETQS), which
+ * compares the whole EtherType and nothing else, so src/dst (MAC addresses) are refused here.
+ */
+function etherRequest(args: string[]): string {
+  const f: Record<string, [number, number]> = { proto: [0, 0] };
+  const { action, loc } = ruleOptions(args, { proto: ['proto', port, 0xFFFF] }, f, (name) => {
+    if (name === 'src' || name === 'dst') throw new UsageError(`${name} cannot be matched: the 82599's EtherType filters (ETQF) compare only the EtherType; leave it out`);
+  });
+  const [proto, protoMask] = f.proto!;
+  return ['rule_ins', 'ether', 0, 0, 0, 0, 0, 0, 0, 0, action, loc, proto, protoMask].join(' ');
+}
+
+/** `-N IF flow-type ...` after IF: the channel's rule_ins request. */
+export function ruleRequest(args: string[]): string {
+  if (args[0] !== 'flow-type' || !args[1]) throw new UsageError('Add rule, invalid syntax');
+  const flow = args[1];
+  if (flow === 'ether') return etherRequest(args);
+  if (!['tcp4', 'udp4', 'sctp4', 'ip4'].includes(flow)) {
+    if (['ah4', 'esp4', 'ip6', 'tcp6', 'udp6', 'sctp6', 'ah6', 'esp6'].includes(flow)) throw new UsageError(`flow-type ${flow} is not built for this NIC yet (tcp4, udp4, sctp4, ip4, ether are)`);
+    throw new UsageError(`Add rule, invalid rule type[${flow}]`);
+  }
+  const f = { src: [0, 0], dst: [0, 0], sport: [0, 0], dport: [0, 0], proto: [0, 0], l4: [0, 0] } as Record<string, [number, number]>;
+  const fields = flow === 'ip4' ? USER : { ...ADDRS, ...PORTS };
+  const { action, loc } = ruleOptions(args, fields, f, (name) => {
+    if (name === 'tos') throw new UsageError('tos cannot be matched: the 82599\'s flow director has no TOS field (Linux\'s ixgbe ignores it); leave it out');
+  });
   const [src, dst, proto, l4] = [f.src!, f.dst!, f.proto!, f.l4!];
   // l4data/spi and src-port/dst-port share the same 4 bytes, as in ethtool_usrip4_spec
   const sport = l4[1] ? [l4[0] >>> 16, l4[1] >>> 16] : f.sport!;
@@ -112,7 +138,14 @@ export function formatRules(reply: string): string {
   const type: Record<string, string> = { tcp4: 'TCP over IPv4', udp4: 'UDP over IPv4', sctp4: 'SCTP over IPv4', ip4: 'Raw IPv4' };
   for (const line of lines) {
     const [loc, flow, ...n] = line.split(' ');
-    const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
+    const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action, etype] = n.map(Number) as number[];
+    const to = action === -1 ? '\tAction: Drop\n\n' : `\tAction: Direct to queue ${action}\n\n`;
+    if (flow === 'ether') {
+      // ethtool's ETHER_FLOW lines (masks inverted: the EtherType compared, the MAC addresses not)
+      const none = '00:00:00:00:00:00 mask: FF:FF:FF:FF:FF:FF';
+      out += `Filter: ${loc}\n\tFlow Type: Raw Ethernet\n\tSrc MAC addr: ${none}\n\tDest MAC addr: ${none}\n\tEthertype: 0x${etype!.toString(16).toUpperCase()} mask: 0x0\n${to}`;
+      continue;
+    }
     out += `Filter: ${loc}\n\tRule Type: ${type[flow!]}\n`;
     out += `\tSrc IP addr: ${dotted(src! & srcMask!)} mask: ${dotted(~srcMask! >>> 0)}\n`;
     out += `\tDest IP addr: ${dotted(dst! & dstMask!)} mask: ${dotted(~dstMask! >>> 0)}\n`;
@@ -125,7 +158,7 @@ export function formatRules(reply: string): string {
       out += `\tSrc port: ${sport! & sportMask!} mask: 0x${(~sportMask! & 0xFFFF).toString(16)}\n`;
       out += `\tDest port: ${dport! & dportMask!} mask: 0x${(~dportMask! & 0xFFFF).toString(16)}\n`;
     }
-    out += action === -1 ? '\tAction: Drop\n\n' : `\tAction: Direct to queue ${action}\n\n`;
+    out += to;
   }
   return out;
 }

@@ -5,6 +5,11 @@
  * A rule whose queue is neither a kernel queue nor split to a process stays in the list but out
  * of the hardware table, so its traffic goes to RSS and the kernel queues; it is programmed when
  * a process splits that queue, and taken out again when the queue is returned or its owner dies.
+ *
+ * `flow-type ether proto P` rules go to the EtherType filters instead (ETQF/ETQS, 8 of them,
+ * ahead of every other filter in the 82599's order): a deviation from Linux's ixgbe, which
+ * refuses ETHER_FLOW ("Unrecognized flow type"), made so that frames of a non-IP EtherType
+ * can reach a split queue. They share ethtool's locations with the flow director's rules.
  */
 import type { Sim82599 } from './device.js';
 import {
@@ -12,12 +17,13 @@ import {
   FDIRCMD_CMD_QUERY_REM_FILT, FDIRCMD_CMD_REMOVE_FLOW, FDIRCMD_DROP, FDIRCMD_FILTER_UPDATE, FDIRCMD_FILTER_VALID,
   FDIRCMD_FLOW_TYPE_SHIFT, FDIRCMD_LAST, FDIRCMD_QUEUE_EN, FDIRCMD_RX_QUEUE_SHIFT, FDIRCTRL, FDIRCTRL_INIT_DONE,
   FDIRDIP4M, FDIRHASH, FDIRHASH_SIG_SW_INDEX_SHIFT, FDIRHKEY, FDIRIPDA, FDIRIPSA, FDIRM, FDIRPORT, FDIRSIP4M, FDIRSKEY,
-  FDIRM_L4P, FDIRTCPM, FDIRUDPM, FDIRVLAN, FDIR_DROP_QUEUE, RX_QUEUES, fdirPerfectFilters,
+  FDIRM_L4P, FDIRTCPM, FDIRUDPM, FDIRVLAN, FDIR_DROP_QUEUE, RX_QUEUES, fdirPerfectFilters, ETQF, ETQF_FILTERS, ETQF_FILTER_EN, ETQS,
+  ETQS_QUEUE_EN, ETQS_RX_QUEUE_SHIFT,
 } from '@dpkit/ixgbe-defs/regs';
 
-/** ip4: IPv4 of any L4 protocol (the filter's flow type IPv4 with the L4 type masked) */
-export type FlowType = 'tcp4' | 'udp4' | 'sctp4' | 'ip4';
-const ATR: Record<FlowType, number> = { udp4: ATR_FLOW_TYPE_UDPV4, tcp4: ATR_FLOW_TYPE_TCPV4, sctp4: ATR_FLOW_TYPE_SCTPV4, ip4: ATR_FLOW_TYPE_IPV4 };
+/** ip4: IPv4 of any L4 protocol (the filter's flow type IPv4 with the L4 type masked); ether: an EtherType filter */
+export type FlowType = 'tcp4' | 'udp4' | 'sctp4' | 'ip4' | 'ether';
+const ATR: Record<Exclude<FlowType, 'ether'>, number> = { udp4: ATR_FLOW_TYPE_UDPV4, tcp4: ATR_FLOW_TYPE_TCPV4, sctp4: ATR_FLOW_TYPE_SCTPV4, ip4: ATR_FLOW_TYPE_IPV4 };
 
 /** An ntuple rule; addresses are host-order numbers, masks have 1 for a bit to match (the kernel's m_u). */
 export interface Rule {
@@ -26,8 +32,10 @@ export interface Rule {
   dst: number; dstMask: number;
   sport: number; sportMask: number;
   dport: number; dportMask: number;
-  /** a queue, or -1: drop */
+  /** a queue, or -1: drop (not for ether) */
   action: number;
+  /** ether: the EtherType compared (all 16 bits) */
+  etype?: number;
 }
 
 /** 64 KB PBALLOC: (1024 << 1) - 2 = 2046 perfect filters, Linux's default */
@@ -46,7 +54,7 @@ const bitrev16 = (v: number) => { let o = 0; for (let i = 0; i < 16; i++) o |= (
 /** a host-order IPv4 number as FDIRIPSA holds it: the wire-order bytes read as a little-endian word */
 const wireLe = (a: number) => (((a >>> 24) & 0xFF) | (((a >>> 16) & 0xFF) << 8) | (((a >>> 8) & 0xFF) << 16) | ((a & 0xFF) << 24)) >>> 0;
 /** the whole input mask, the L4 type's (masked for ip4 only) included, as ixgbe compares it */
-const sameMask = (a: Rule, b: Rule) => (a.flow === 'ip4') === (b.flow === 'ip4') && a.srcMask === b.srcMask && a.dstMask === b.dstMask && a.sportMask === b.sportMask && a.dportMask === b.dportMask;
+const sameMask = (a: Rule, b: Rule): boolean => (a.flow === 'ip4') === (b.flow === 'ip4') && a.srcMask === b.srcMask && a.dstMask === b.dstMask && a.sportMask === b.sportMask && a.dportMask === b.dportMask;
 
 /**
  * ETHTOOL_SRXCLSRLINS's flow type for `flow-type ip4` (an IP_USER_FLOW spec), as Linux's
@@ -64,6 +72,8 @@ export class FlowDirector {
   enabled = false;
   readonly rules = new Map<number, Rule>();
   private readonly programmed = new Set<number>();
+  /** the ETQF/ETQS index of each programmed ether rule, by location */
+  private readonly etqf = new Map<number, number>();
 
   /** `active(queue)`: is the queue the kernel's or split to a process now? */
   constructor(private readonly nic: Sim82599, private readonly active: (queue: number) => boolean) {}
@@ -102,13 +112,20 @@ export class FlowDirector {
       while (loc >= 0 && this.rules.has(loc)) loc--;
       if (loc < 0) throw new RuleError('ENOSPC', 'no free location');
     }
-    // ixgbe_fdir_set_input_mask_82599: with the L4 type masked no port may be compared
-    if (rule.flow === 'ip4' && (rule.sportMask || rule.dportMask)) throw new RuleError('EINVAL', 'Error writing mask');
     const others = [...this.rules].filter(([l]) => l !== loc).map(([, r]) => r);
-    if (others.length && !sameMask(others[0]!, rule)) throw new RuleError('EINVAL', 'Only one mask supported per port');
+    const fdir = others.filter((r) => r.flow !== 'ether');
+    if (rule.flow === 'ether') {
+      if (rule.action === -1) throw new RuleError('EINVAL', 'the EtherType filters have no drop action (ETQS gives a queue)');
+      if (others.some((r) => r.flow === 'ether' && r.etype === rule.etype)) throw new RuleError('EINVAL', `EtherType 0x${rule.etype!.toString(16)} has a filter already`);
+      if (others.filter((r) => r.flow === 'ether').length >= ETQF_FILTERS) throw new RuleError('ENOSPC', `all ${ETQF_FILTERS} EtherType filters are in use`);
+    } else {
+      // ixgbe_fdir_set_input_mask_82599: with the L4 type masked no port may be compared
+      if (rule.flow === 'ip4' && (rule.sportMask || rule.dportMask)) throw new RuleError('EINVAL', 'Error writing mask');
+      if (fdir.length && !sameMask(fdir[0]!, rule)) throw new RuleError('EINVAL', 'Only one mask supported per port');
+    }
     if (this.programmed.has(loc)) this.unprogram(loc);
     this.rules.set(loc, rule);
-    if (!others.length) this.programMask(rule);
+    if (rule.flow !== 'ether' && !fdir.length) this.programMask(rule);
     if (this.wanted(rule)) this.program(loc);
     return loc;
   }
@@ -155,6 +172,17 @@ export class FlowDirector {
 
   private program(loc: number): void {
     const r = this.rules.get(loc)!;
+    if (r.flow === 'ether') {
+      // the lowest free filter: its queue first, then the filter's enable (insert kept at most ETQF_FILTERS)
+      const used = new Set(this.etqf.values());
+      let i = 0;
+      while (used.has(i)) i++;
+      this.set(ETQS(i), ETQS_QUEUE_EN | (r.action << ETQS_RX_QUEUE_SHIFT));
+      this.set(ETQF(i), ETQF_FILTER_EN | r.etype!);
+      this.etqf.set(loc, i);
+      this.programmed.add(loc);
+      return;
+    }
     this.set(FDIRIPSA, wireLe(r.src & r.srcMask));
     this.set(FDIRIPDA, wireLe(r.dst & r.dstMask));
     this.set(FDIRPORT, (((r.dport & r.dportMask) << 16) | (r.sport & r.sportMask)) >>> 0);
@@ -166,7 +194,12 @@ export class FlowDirector {
   }
 
   private unprogram(loc: number): void {
-    if (this.command(FDIRCMD_CMD_QUERY_REM_FILT, loc) & FDIRCMD_FILTER_VALID) this.command(FDIRCMD_CMD_REMOVE_FLOW, loc);
+    const i = this.etqf.get(loc);
+    if (i !== undefined) {
+      this.set(ETQF(i), 0);
+      this.set(ETQS(i), 0);
+      this.etqf.delete(loc);
+    } else if (this.command(FDIRCMD_CMD_QUERY_REM_FILT, loc) & FDIRCMD_FILTER_VALID) this.command(FDIRCMD_CMD_REMOVE_FLOW, loc);
     this.programmed.delete(loc);
   }
 }

@@ -7,11 +7,11 @@
  * README, "As a bifurc provider".
  */
 import { readFileSync } from 'node:fs';
-import { DpkitError, describeRule, type FlowCounters, type FlowRule, type Masked, type MaskedAddr, type Mempool } from '@dpkit/eal';
+import { DpkitError, describeRule, type FlowCounters, type FlowRule, type Masked, type MaskedAddr, type MemoryRegion, type Mempool } from '@dpkit/eal';
 import type { PciDeviceInfo } from '@dpkit/eal/driver';
 import { linux } from '@dpkit/eal/linux';
 import {
-  virtualPci, type DmaMapping, type DraProvider, type IfInfo, type NetdevId, type NicFlowSteering, type NicRings, type QueueRegisters, type SteeringOptions,
+  virtualPci, type DmaMapping, type DraProvider, type IfInfo, type NetdevId, type NicFlowSteering, type NicQueueStats, type NicRings, type QueueRegisters, type SteeringOptions,
 } from '@dpkit/bifurc';
 import { channelName } from './channel.js';
 import { ChannelClient } from './client.js';
@@ -77,6 +77,11 @@ export function isSim82599(netdev: NetdevId): boolean {
     ch.close();
   }
 }
+
+/** A mempool, not a plain region (by shape: an application may hold another copy of @dpkit/eal's classes). */
+const isPool = (m: Mempool | MemoryRegion): m is Mempool => 'region' in m;
+/** How a line names registered memory: mempool 'NAME' or memory region 'NAME'. */
+const memoryName = (m: Mempool | MemoryRegion) => (isPool(m) ? `mempool '${m.name}'` : `memory region '${m.name}'`);
 
 /** Queues split by handles of this process, by `ifindex/queue`: the owner (a port's name). */
 const splitHere = new Map<string, string>();
@@ -199,23 +204,25 @@ class Sim82599Rings implements NicRings {
     }
   }
 
-  async mapUmem(pool: Mempool, iova: number): Promise<DmaMapping> {
-    const had = this.dma.find((m) => m.pool === pool && m.iova === iova);
+  /** Registers a mempool's region or a plain memfd memory region as DMA memory at `iova`. */
+  async mapUmem(memory: Mempool | MemoryRegion, iova: number): Promise<DmaMapping> {
+    const had = this.dma.find((m) => m.pool === memory && m.iova === iova);
     if (had) return had; // registered already (a restart): the channel has no unmap_umem
-    if (pool.region.kind !== 'memfd' || pool.region.fd < 0) {
-      throw new DpkitError(`${this.iface}: mempool '${pool.name}' cannot be DMA memory of the emulated 82599: create it in memfd memory (memory: 'memfd')`, 'EINVAL');
+    const region = isPool(memory) ? memory.region : memory;
+    if (region.kind !== 'memfd' || region.fd < 0) {
+      throw new DpkitError(`${this.iface}: ${memoryName(memory)} cannot be DMA memory of the emulated 82599: ${isPool(memory) ? 'create it in memfd memory (memory: \'memfd\')' : 'reserve it as memfd memory'}`, 'EINVAL');
     }
     if (!Number.isSafeInteger(iova) || iova < 0 || iova % 4096 !== 0) throw new DpkitError(`${this.iface}: map_umem: IOVA ${iova} is not 4 KiB aligned`, 'EINVAL');
-    const length = pool.region.size;
-    this.ask(`map_umem ${iova} ${length}`, [pool.region.fd]);
-    const m: DmaMapping = { pool, iova, length };
+    const length = region.size;
+    this.ask(`map_umem ${iova} ${length}`, [region.fd]);
+    const m: DmaMapping = { pool: memory, iova, length };
     this.dma.push(m);
     return m;
   }
 
   /** The control channel has no unmap_umem (not built): the memory stays registered until close. */
   async unmapUmem(m: DmaMapping): Promise<void> {
-    throw new DpkitError(`${this.iface}: the emulated 82599's control channel has no unmap_umem (not built): mempool '${m.pool.name}' stays registered at IOVA 0x${m.iova.toString(16)} until the handle closes`, 'ENOTSUP');
+    throw new DpkitError(`${this.iface}: the emulated 82599's control channel has no unmap_umem (not built): ${memoryName(m.pool)} stays registered at IOVA 0x${m.iova.toString(16)} until the handle closes`, 'ENOTSUP');
   }
 
   async map(queue: number): Promise<QueueRegisters> {
@@ -233,6 +240,25 @@ class Sim82599Rings implements NicRings {
       this.windowFd = r.fds[0]!;
     }
     return { queue, regs: this.window, rx: RDBAL(queue) >> 2, tx: TDBAL(queue) >> 2, fd: this.windowFd };
+  }
+
+  /**
+   * The NIC's per-queue statistics registers of this handle's split queues (the control
+   * channel's `qstats`: the kernel side gives each split queue a stat index of its own and reads
+   * QPRC, QBRC, QPRDC, QPTC, QBTC for it). Undefined for a queue that got no index (all 15 in use).
+   */
+  queueStats(queues: readonly number[]): (NicQueueStats | undefined)[] {
+    const [, ...lines] = this.ask('qstats').split('\n');
+    const byQueue = new Map(lines.map((line) => {
+      const [q, ...n] = line.split(' ');
+      return [Number(q), n[0] === '-' ? undefined : n.map(Number)] as const;
+    }));
+    return queues.map((queue) => {
+      const n = byQueue.get(queue);
+      if (!n) return undefined;
+      const [rxPackets, rxBytes, rxDropped, txPackets, txBytes] = n as [number, number, number, number, number];
+      return { queue, rxPackets, rxBytes, rxDropped, txPackets, txBytes };
+    });
   }
 
   /** The window stays mapped for the handle's other queues; it goes at close. */
@@ -338,10 +364,14 @@ class Sim82599FlowDirector implements NicFlowSteering {
     if (!on) throw new DpkitError(`${this.o.label}: flow isolate off is not built for the emulated 82599: what no rule steers follows RSS over the kernel's queues`, 'ENOTSUP');
   }
 
-  /** The device's rules (the port's and those added with dpkit-ethtool -N), in the port's terms. */
+  /**
+   * The device's flow director rules (the port's and those added with dpkit-ethtool -N), in the
+   * port's terms. EtherType filters (`flow-type ether`) are left out: an rte_flow match here has
+   * no EtherType field; the port's describe shows them.
+   */
   private listed(): { id: number; rule: FlowRule }[] {
     const [, ...lines] = this.rings.ask('rules').split('\n');
-    return lines.map((line) => {
+    return lines.filter((line) => line.split(' ')[1] !== 'ether').map((line) => {
       const [loc, flow, ...n] = line.split(' ');
       const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
       const rule: FlowRule = {
@@ -358,6 +388,23 @@ class Sim82599FlowDirector implements NicFlowSteering {
 
   list(): { id: number; rule: FlowRule }[] {
     return this.listed();
+  }
+
+  /**
+   * Every rule of the device's kernel side (flow director and EtherType filters, the port's and
+   * those added with dpkit-ethtool -N), one line each: location, match, where it sends.
+   */
+  describe(): string[] {
+    const [, ...lines] = this.rings.ask('rules').split('\n');
+    const fdir = new Map(this.listed().map(({ id, rule }) => [id, rule]));
+    const { qoff, queues } = this.o, iface = this.rings.iface;
+    return lines.map((line) => {
+      const f = line.split(' ');
+      const loc = Number(f[0]), action = Number(f[10]);
+      const what = f[1] === 'ether' ? `EtherType 0x${Number(f[11]).toString(16)}` : describeRule(fdir.get(loc)!).split(' => ')[0];
+      const to = action === -1 ? 'drop' : action >= qoff && action < qoff + queues ? `queue ${action - qoff} (${iface} queue ${action})` : `${iface} queue ${action} (not this port's)`;
+      return `filter ${loc}: ${what} => ${to}`;
+    });
   }
 
   /** The port's rules leave the device's table. */

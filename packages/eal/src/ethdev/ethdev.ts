@@ -174,7 +174,7 @@ export class EthDev extends EventEmitter<EthDevEvents> {
     this.checkQueueIndex('tx', queue);
     const info = this.info();
     this.checkDesc('tx', nbDesc, info);
-    if (conf.rsThresh !== undefined && conf.freeThresh !== undefined && conf.rsThresh > conf.freeThresh && conf.freeThresh > 0) {
+    if (!this.#drv.has('checksTxThresholds') && conf.rsThresh !== undefined && conf.freeThresh !== undefined && conf.rsThresh > conf.freeThresh && conf.freeThresh > 0) {
       this.fail(`tx_rs_thresh (${conf.rsThresh}) must not exceed tx_free_thresh (${conf.freeThresh})`);
     }
     if (this.#drv.txSetup[queue]) this.#drv.queueRelease('tx', queue);

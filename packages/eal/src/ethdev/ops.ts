@@ -154,6 +154,12 @@ export interface EthDevOps<Priv = unknown, RxData = unknown, TxData = unknown> {
   describe?: (port: DriverPort<Priv>) => string[];
   /** The port's flow rules (rte_flow_ops), if it takes any; absent or undefined: ENOTSUP. */
   flowOps?: (port: DriverPort<Priv>) => FlowOps | undefined;
+  /**
+   * true: txQueueSetup checks the tx thresholds itself, with its own messages (net_ixgbe:
+   * DPDK's ixgbe lines), so ethdev leaves `rsThresh > freeThresh` to it. Absent: ethdev
+   * refuses that before the driver is called.
+   */
+  checksTxThresholds?: true;
 }
 
 /** The optional ops (absent: the API call fails with ENOTSUP). */

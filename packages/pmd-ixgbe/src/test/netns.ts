@@ -28,13 +28,14 @@ export async function loopbackNic(t: { teardown(fn: () => void): void }) {
   });
   if (!ready.includes('ready')) throw new Error(`dpkit-sim-82599 did not start: ${ready}`);
   sh(['ip', '-n', ns, 'link', 'set', 'bx0', 'up']);
-  /** Runs fixtures/child.js IF ...args in the namespace; resolves with its stdout (bounded in time). */
-  const run = (args: string[], env: NodeJS.ProcessEnv = {}, timeout = 120_000) => {
+  /** Runs fixtures/child.js IF ...args in the namespace; its stdout and stderr (run: its stdout), bounded in time. */
+  const runBoth = (args: string[], env: NodeJS.ProcessEnv = {}, timeout = 120_000) => {
     const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, child, 'bx0', ...args], { encoding: 'utf8', timeout, env: { ...process.env, ...env } });
     if (r.status !== 0) throw new Error(`child ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.error?.message || '').trim()}`);
-    return r.stdout;
+    return { stdout: r.stdout, stderr: r.stderr };
   };
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}, timeout = 120_000) => runBoth(args, env, timeout).stdout;
   /** dpkit-ethtool ...args in the namespace */
   const ethtool = (...args: string[]) => sh(['ip', 'netns', 'exec', ns, process.execPath, ethtoolBin, ...args]);
-  return { ns, run, ethtool };
+  return { ns, run, runBoth, ethtool };
 }

@@ -47,8 +47,10 @@ real('dpkit-testpmd --vdev=rte_bifurc,iface=bx0,qpairs=1: net_ixgbe on queue 32,
     return out.slice(from);
   };
   await until(/testpmd> /, 0);
-  const info = await say('show port info 0', /Flow rules: .*\n/);
+  const info = await say('show port info 0', /  filter 2045: .*\n/);
   t.regex(info, /Driver name: net_ixgbe\n/);
+  // the NIC's filters (the driver's describe): dpkit-ethtool's rule, where it sends
+  t.regex(info, /NIC filters of bx0:\n  filter 2045: ipv4 UDP dport 7777\/0xffff => queue 0 \(bx0 queue 32\)\n/);
   t.regex(info, /PCI device: ffff:00:00\.\d+ 8086:10fb \(kernel driver ixgbe\)\n/);
   t.regex(info, /Split queues: queue 0 <- bx0 queue 32; split off the kernel, driven on their descriptor rings\n/);
   // the port's flow ops are the NIC's flow director: dpkit-ethtool's rule, as the port's queue 0

@@ -83,3 +83,25 @@ test('split, map and map_umem from another process; one owner per queue; kill -9
   await until(() => x.nic.counters().rxNotStarted === 1);
   t.is(x.nic.counters().rxNotStarted, 1, 'the dead owner\'s queue was stopped: the next frame for queue 40 is counted, not delivered');
 });
+
+test('qstats: each split queue gets a stat index of its own (RQSMR/TQSM), 15 of them, given back when the owner goes', async (t) => {
+  const x = rig();
+  t.teardown(x.close);
+  const name = `dpkit-sim-82599-qstats/${process.pid}`;
+  const ch = new ControlChannel(x.nic, { ifname: 'sim0', kernelQueues: 32, ifinfo: () => ({ mac: '02:00:00:00:00:01', mtu: 1500 }) }, name);
+  t.teardown(() => ch.close());
+  x.nic.start();
+  const zeros = (from: number, n: number) => Array.from({ length: n }, (_, i) => `${from + i} 0 0 0 0 0`);
+  // 16 queues: the first 15 get indexes 1..15, the 16th none
+  const a = run([name, 'ask', 'split 40 16', 'qstats'], 18);
+  t.deepEqual(await a.got, ['ok', 'ok count=16', ...zeros(40, 15), '55 -']);
+  await a.exited;
+  // the owner exited: its queues and their indexes come back (RQSMR/TQSM fields of 40..55 at 0)
+  await until(() => ch.ownerOf(40) === undefined);
+  t.deepEqual([x.reg(r.RQSMR(10)), x.reg(r.TQSM(10)), x.reg(r.RQSMR(13))], [0, 0, 0]);
+  const b = run([name, 'ask', 'split 60 15', 'qstats'], 17);
+  t.deepEqual(await b.got, ['ok', 'ok count=15', ...zeros(60, 15)], 'another owner gets all 15 again');
+  await b.exited;
+  await until(() => ch.ownerOf(60) === undefined);
+  t.is(x.reg(r.RQSMR(15)), 0);
+});

@@ -10,7 +10,7 @@ import { connectFailure } from '../ethtool.js';
 import { kernelSideUp } from '../kernel.js';
 import { AddonLoadError } from '../native.js';
 import * as r from '@dpkit/ixgbe-defs/regs';
-import { ipv4, rig, until } from './rig.js';
+import { frame, ipv4, rig, until } from './rig.js';
 
 const bin = fileURLToPath(new URL('../../bin/dpkit-ethtool.js', import.meta.url));
 const child = fileURLToPath(new URL('./channel-child.js', import.meta.url));
@@ -41,9 +41,9 @@ async function device(t: ExecutionContext, IF: string) {
   kernelSideUp(x.nic, 32);
   await x.txQueue(5, 0x2000);
   let sent = 0;
-  const send = async (src: string, proto = 17) => {
+  const send = (src: string, proto = 17) => sendFrame(ipv4(proto, src, '10.0.0.2', 5000, 6000));
+  const sendFrame = async (f: Uint8Array) => {
     const before = x.nic.counters().rxQueueFrames;
-    const f = ipv4(proto, src, '10.0.0.2', 5000, 6000);
     x.bytes.set(f, 0x40000 + (sent % 32) * 0x800);
     x.txDescriptor(0x2000, sent % 32, 0x40000 + (sent % 32) * 0x800, f.length, d.TXD_DCMD_EOP | d.TXD_DCMD_RS, f.length);
     x.setReg(r.TDT(5), ++sent % 32);
@@ -51,7 +51,7 @@ async function device(t: ExecutionContext, IF: string) {
     await until(() => { const now = x.nic.counters().rxQueueFrames; moved = now.flatMap((n, q) => (n !== before[q] ? [q] : [])); return moved.length > 0; });
     return moved;
   };
-  return { x, ch, send, sent: () => sent };
+  return { x, ch, send, sendFrame, sent: () => sent };
 }
 
 test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their queue has an owner, given back on kill -9', async (t) => {
@@ -110,7 +110,7 @@ test('dpkit-ethtool: ntuple rules with ethtool\'s output, active while their que
   t.true(stats.startsWith(`NIC statistics:\n     rx_packets: ${sent}\n     tx_packets: ${sent}\n     rx_bytes: ${sent * 42}\n     tx_bytes: ${sent * 42}\n`), stats.slice(0, 200));
   t.regex(stats, /\n     fdir_match: 1\n/, 'one frame matched a programmed rule (the one to queue 32 while it had an owner)');
   t.regex(stats, /\n     rx_queue_32_packets: 1\n/);
-  t.deepEqual(await et('-N', IF, 'flow-type', 'udp6', 'action', '1'), { stdout: '', stderr: 'dpkit-ethtool: flow-type udp6 is not built for this NIC yet (tcp4, udp4, sctp4, ip4 are)\n', status: 1 });
+  t.deepEqual(await et('-N', IF, 'flow-type', 'udp6', 'action', '1'), { stdout: '', stderr: 'dpkit-ethtool: flow-type udp6 is not built for this NIC yet (tcp4, udp4, sctp4, ip4, ether are)\n', status: 1 });
 });
 
 test('dpkit-ethtool: flow-type ip4 steers IPv4 of any protocol, l4proto 17 makes a udp4 rule, and ixgbe\'s refusals', async (t) => {
@@ -147,6 +147,50 @@ test('dpkit-ethtool: flow-type ip4 steers IPv4 of any protocol, l4proto 17 makes
     '\tSrc port: 0 mask: 0xffff\n\tDest port: 0 mask: 0xffff\n\tAction: Direct to queue 21\n\n', stderr: '', status: 0 }, 'listed back as ixgbe keeps it: a udp4 rule');
   t.deepEqual(await send('10.9.9.7', 17), [21], 'UDP from 10.9.9.7: queue 21');
   t.true(kernel(await send('10.9.9.7', 1)), 'ICMP from 10.9.9.7 is not UDP: RSS');
+});
+
+test('dpkit-ethtool: flow-type ether proto P programs an EtherType filter (ETQF/ETQS), ahead of the flow director; listed and deleted as ethtool does', async (t) => {
+  const IF = `se${process.pid}`;
+  const { x, send, sendFrame } = await device(t, IF);
+  const ether = (loc: number, etype: string, queue: number) => `Filter: ${loc}\n\tFlow Type: Raw Ethernet\n` +
+    '\tSrc MAC addr: 00:00:00:00:00:00 mask: FF:FF:FF:FF:FF:FF\n\tDest MAC addr: 00:00:00:00:00:00 mask: FF:FF:FF:FF:FF:FF\n' +
+    `\tEthertype: ${etype} mask: 0x0\n\tAction: Direct to queue ${queue}\n\n`;
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x88b5', 'action', '20'),
+    { stdout: '', stderr: 'rmgr: Cannot insert RX class rule: Operation not supported\nCannot insert classification rule\n', status: 1 }, 'ntuple is off');
+  t.deepEqual(await et('-K', IF, 'ntuple', 'on'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(await sendFrame(frame(60, 0x88b5)), [0], 'no filter: a non-IP frame goes to queue 0');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x88b5', 'action', '20'), { stdout: 'Added rule with ID 2045\n', stderr: '', status: 0 });
+  t.is(x.reg(r.ETQF(0)), 0x800088B5, 'ETQF(0): FILTER_EN | the EtherType');
+  t.is(x.reg(r.ETQS(0)), 0x80140000, 'ETQS(0): QUEUE_EN | queue 20');
+  t.deepEqual(await sendFrame(frame(60, 0x88b5)), [20], 'the EtherType filter sends it to queue 20');
+  t.deepEqual(await sendFrame(frame(60, 0x88b6)), [0], 'another EtherType: queue 0');
+  // the EtherType filters go before the flow director: an IPv4 rule for the same frames loses
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ip4', 'src-ip', '10.9.9.9', 'action', '21'), { stdout: 'Added rule with ID 2044\n', stderr: '', status: 0 });
+  t.deepEqual(await send('10.9.9.9', 1), [21], 'the ip4 rule steers ICMP from 10.9.9.9 to queue 21');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x0800', 'action', '22', 'loc', '3'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(await send('10.9.9.9', 1), [22], 'an EtherType filter for IPv4 comes first: queue 22');
+  t.deepEqual(await et('-N', IF, 'delete', '3'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(await send('10.9.9.9', 1), [21], 'deleted: the flow director\'s rule again');
+  t.is(x.reg(r.ETQF(1)), 0, 'its ETQF cleared');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x88b6', 'action', '40'), { stdout: 'Added rule with ID 2043\n', stderr: '', status: 0 });
+  t.deepEqual(await sendFrame(frame(60, 0x88b6)), [0], 'queue 40 has no owner: its filter is not programmed, queue 0 gets the frame');
+  t.deepEqual(await et('-n', IF), { stdout: '128 RX rings available\nTotal 3 rules\n\n' + ether(2043, '0x88B6', 40) + 'Filter: 2044\n\tRule Type: Raw IPv4\n' +
+    '\tSrc IP addr: 10.9.9.9 mask: 0.0.0.0\n\tDest IP addr: 0.0.0.0 mask: 255.255.255.255\n\tTOS: 0x0 mask: 0xff\n' +
+    '\tProtocol: 0 mask: 0xff\n\tL4 bytes: 0x0 mask: 0xffffffff\n\tAction: Direct to queue 21\n\n' + ether(2045, '0x88B5', 20), stderr: '', status: 0 });
+  // what an EtherType filter cannot do: refused with ethtool's lines, or one line of its own
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x88b5', 'action', '23'), refused, 'the same EtherType twice');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x88b7', 'action', '-1'), refused, 'no drop action');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x88b7', 'm', '0xff', 'action', '23'), refused, 'a partial EtherType mask');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'action', '23'), refused, 'no EtherType');
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'src', '02:00:00:00:00:01', 'proto', '0x88b7', 'action', '23'),
+    { stdout: '', stderr: 'dpkit-ethtool: src cannot be matched: the 82599\'s EtherType filters (ETQF) compare only the EtherType; leave it out\n', status: 1 });
+  for (let e = 0; e < 6; e++) t.is((await et('-N', IF, 'flow-type', 'ether', 'proto', String(0x9000 + e), 'action', '1')).status, 0);
+  t.deepEqual(await et('-N', IF, 'flow-type', 'ether', 'proto', '0x9006', 'action', '1'),
+    { stdout: '', stderr: 'rmgr: Cannot insert RX class rule: No space left on device\nCannot insert classification rule\n', status: 1 }, 'eight EtherType filters');
+  t.deepEqual(await et('-N', IF, 'delete', '2045'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(await sendFrame(frame(60, 0x88b5)), [0], 'deleted: queue 0 again');
+  t.deepEqual(await et('-K', IF, 'ntuple', 'off'), { stdout: '', stderr: '', status: 0 });
+  t.deepEqual(Array.from({ length: 8 }, (_, i) => x.reg(r.ETQF(i))), [0, 0, 0, 0, 0, 0, 0, 0], 'ntuple off flushes the EtherType filters too');
 });
 
 test('dpkit-ethtool: a missing addon is its own line (how to build it), not "no emulated 82599"', (t) => {

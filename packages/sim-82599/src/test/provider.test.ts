@@ -85,6 +85,16 @@ const run = (p: ReturnType<typeof nodeProcess>, re: RegExp) => p.line(re);
 
   a.say('unmapumem');
   t.is(await run(a, /^(unmapped|error).*/m), 'error ENOTSUP bx0: the emulated 82599\'s control channel has no unmap_umem (not built): mempool \'simdma\' stays registered at IOVA 0x100000000 until the handle closes');
+  // DMA memory that is not a mempool: a plain memfd region holds the rings and buffers of a restarted queue 32
+  a.say('stop');
+  t.is(await run(a, /^(returned|error).*/m), 'returned');
+  a.say('start');
+  t.regex(await run(a, /^(split|error) .*/m), /^split 32 /);
+  a.say(`frameplain ${Buffer.from(sent).toString('hex')}`);
+  t.is(await run(a, /^(received|error) .*/m), `received dd=1 length=${sent.length} bytes=${Buffer.from(sent).toString('hex')}`,
+    'the same frame through rings in a plain memory region (mapUmem of a MemoryRegion)');
+  a.say('unmapplain');
+  t.is(await run(a, /^(unmapped|error).*/m), 'error ENOTSUP bx0: the emulated 82599\'s control channel has no unmap_umem (not built): memory region \'simdma-plain\' stays registered at IOVA 0x200000000 until the handle closes');
   a.say('unrule 2045');
   t.is(await run(a, /^(unruled|error).*/m), 'unruled');
   t.regex(sh(['ip', 'netns', 'exec', x.ns, process.execPath, ethtool, '-n', 'bx0']), /Total 0 rules/);
