@@ -116,8 +116,8 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length 
 async function consumer(ring, seconds) {
   const { linux } = await import('../packages/eal/dist/linux.js');
   const { ChannelClient } = await import('../packages/sim-82599/dist/client.js');
-  const r = await import('../packages/sim-82599/dist/regs.js');
-  const d = await import('../packages/sim-82599/dist/descriptors.js');
+  const r = await import('../packages/ixgbe-defs/dist/regs.js');
+  const d = await import('../packages/ixgbe-defs/dist/descriptors.js');
   const q = 32, IOVA = 0x1_0000_0000, BUF = 2048, ringOff = 0, bufOff = 0x10000;
   const size = bufOff + ring * BUF;
   const ch = ChannelClient.connect('bx0');
