@@ -19,15 +19,12 @@
 // on one core. Prints Mpps per second (wall time, device included), the device's share alone
 // (the same stores timed without the PMD, once at the end), and the garbage collections seen
 // after the first second.
-import { PerformanceObserver } from 'node:perf_hooks';
 import { Eal } from '../packages/eal/dist/index.js';
 import { linux } from '../packages/eal/dist/linux.js';
 import { driver as nullDriver } from '../packages/pmd-null/dist/index.js';
 import * as desc from '../packages/ixgbe-defs/dist/descriptors.js';
 import { BAR0_SIZE, RDBAL, TDBAL } from '../packages/ixgbe-defs/dist/regs.js';
-import { buildStreams } from '../packages/testpmd/dist/fwd/lcore.js';
-import { FWD_STAT_SLOTS } from '../packages/testpmd/dist/fwd/engine.js';
-import { engineTarget } from '../packages/testpmd/dist/fwd/registry.js';
+import { engineOn, perSecond } from './harness.mjs';
 
 const mode = process.argv[2] ?? 'io';
 const seconds = Number(process.argv[3] ?? 5);
@@ -78,17 +75,9 @@ const txSt = new Uint32Array(txData.state);
 txSt[fp.TX_FREE] = N - 1;
 txSt[fp.TX_CLEAN] = N - 1;
 
-const stats = new SharedArrayBuffer(FWD_STAT_SLOTS * 8);
-const [s] = await buildStreams([{
-  rx: { module, driver: 'net_ixgbe', port: 0, queue: 0, pool: pool.descriptor(), stats: qstats, data: rxData },
-  tx: { module, driver: 'net_ixgbe', port: 0, queue: 0, pool: undefined, stats: { ...qstats, index: 8 }, data: txData },
-  rxPort: 0, rxQueue: 0, txPort: 0, txQueue: 0, txPortMac: [2, 0, 0, 0, 0, 1], peerMac: [2, 0, 0, 0, 0, 2], pool: pool.descriptor(), burst: 32, txpkts: [64],
-  txonly: { ipSrc: 0xc6120001, ipDst: 0xc6120002, udpSrc: 9, udpDst: 9, multiFlow: false }, flowgenFlows: 1, lcore: 0, stats: { buffer: stats, index: 0 },
-}]);
-const t = engineTarget(mode);
-const engine = (await import(t.module))[t.export];
-engine.streamInit?.(s);
-const fwd = engine.packetFwd;
+const e = await engineOn(mode,
+  { module, driver: 'net_ixgbe', port: 0, queue: 0, pool: pool.descriptor(), stats: qstats, data: rxData },
+  { module, driver: 'net_ixgbe', port: 0, queue: 0, pool: undefined, stats: { ...qstats, index: 8 }, data: txData }, pool);
 
 // the device: rx write-back up to RDT, tx DD on RS descriptors up to TDT
 const INFO = desc.RXD_PKTTYPE_IPV4 | desc.RXD_PKTTYPE_UDP, STATUS = desc.RXD_STAT_DD | desc.RXD_STAT_EOP | desc.RXD_STAT_FLM;
@@ -123,29 +112,9 @@ function device() {
   return moved;
 }
 
-const counters = new Float64Array(stats);
-const slot = mode === 'txonly' ? 1 : 0;
-let gcs = 0, counting = false;
-new PerformanceObserver((l) => { if (counting) gcs += l.getEntries().length; }).observe({ entryTypes: ['gc'] });
-let deviceMoves = 0;
-for (let sec = 0; sec < seconds; sec++) {
-  const before = counters[slot];
-  const t0 = performance.now();
-  let calls = 0;
-  while (performance.now() - t0 < 1000) {
-    for (let i = 0; i < 16384; i++) {
-      deviceMoves += device();
-      fwd(s);
-    }
-    calls += 16384;
-  }
-  const dt = (performance.now() - t0) / 1000;
-  const pkts = counters[slot] - before;
-  console.log(`${mode}: ${(pkts / dt / 1e6).toFixed(2)} Mpps (${(pkts / calls).toFixed(1)} packets per call, ring ${N})`);
-  counting = true;
-  await new Promise((ok) => setImmediate(ok)); // let the GC observer report
-}
-console.log(`${mode}: ${gcs} garbage collections after the first second`);
+const fwd = e.fwd;
+console.log(`${mode} on net_ixgbe queues of ${N} descriptors, the device played by this thread`);
+await perSecond(mode, seconds, 16384, () => { device(); fwd(); }, e.packets);
 // the device's own cost: the same write-back stores over a full ring, without the PMD
 {
   const reps = 2000;
@@ -156,6 +125,6 @@ console.log(`${mode}: ${gcs} garbage collections after the first second`);
     device();
   }
   const ns = ((performance.now() - t0) * 1e6) / (reps * (N - 1));
-  console.log(`the benchmark's device alone: ${ns.toFixed(2)} ns per descriptor per direction used (${RX && TX ? 'rx + tx' : RX ? 'rx' : 'tx'}), device stores not counted as driver work above`);
+  console.log(`the benchmark's device alone: ${ns.toFixed(2)} ns per frame (${RX && TX ? 'rx write-back + tx completion' : RX ? 'rx write-back' : 'tx completion'}), included in the rates above`);
 }
 process.exit(0);

@@ -3,7 +3,7 @@
  * net_ixgbe (@dpkit/pmd-ixgbe) on the emulated 82599, with dpkit-testpmd (root).
  *
  *   node bench/ixgbe.mjs [SECONDS=8] [ROUNDS=3] [MODES=io,rxonly,txonly]
- *   node bench/ixgbe.mjs --wire [SECONDS=8] [ROUNDS=3]
+ *   node bench/ixgbe.mjs --wire [SECONDS=8] [ROUNDS=3] [EMULATOR_CPUS=0]
  *   node bench/ixgbe.mjs --profile MODE [SECONDS=6]
  *
  * Generator mode (the default). In a network namespace of its own: `dpkit-sim-82599 bx0
@@ -35,13 +35,14 @@
  * dut's Tx-pps (what it handed back to the wire), and its Rx-pps.
  *
  * --profile MODE: the generator set-up above, then bench/profile-ixgbe.mjs MODE (the engine in
- * the main thread, on cpu 1) under `node --cpu-prof` into bench/out/prof/.
+ * the main thread, on cpu 1), its CPU profile into bench/out/prof/ixgbe-MODE.cpuprofile.
  *
  * Raw numbers: bench/out/ixgbe.json (bench/out/ixgbe-wire.json).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { median, reader, sleep } from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const testpmd = `${root}packages/testpmd/bin/dpkit-testpmd.js`;
@@ -70,11 +71,6 @@ process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(1));
 
 const sh = (cmd, a) => execFileSync(cmd, a, { encoding: 'utf8' });
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const spread = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 
 function netns(name) {
@@ -83,29 +79,10 @@ function netns(name) {
   return name;
 }
 
-/** Waits for lines matching a pattern on the given streams. */
-function reader(...streams) {
-  let buf = '';
-  const waiters = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      const m = w.re.exec(buf);
-      if (m) { waiters.splice(waiters.indexOf(w), 1); buf = buf.slice(m.index + m[0].length); clearTimeout(w.timer); w.ok(m[0]); }
-    }
-  };
-  for (const s of streams) s.on('data', (b) => { buf += b; check(); });
-  return {
-    next: (re, ms) => new Promise((ok, fail) => {
-      const w = { re, ok, timer: setTimeout(() => fail(new Error(`no line ${re} within ${ms} ms; got: ${buf.trim().slice(-300)}`)), ms) };
-      waiters.push(w);
-      check();
-    }),
-  };
-}
 
 /** dpkit-sim-82599 bx0 MODE... in `ns`, pinned to cpu 0, the counter probe preloaded; resolves once it is ready. */
-async function startSim(ns, mode) {
-  const dev = spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', '0', process.execPath, '--import', `${root}bench/sim-probe.mjs`, simBin, 'bx0', ...mode],
+async function startSim(ns, mode, cpu = '0') {
+  const dev = spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', cpu, process.execPath, '--import', `${root}bench/sim-probe.mjs`, simBin, 'bx0', ...mode],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(dev);
   const lines = reader(dev.stdout, dev.stderr);
@@ -229,6 +206,7 @@ async function generatorBench() {
 async function wireBench() {
   const seconds = Number(args[0] ?? 8);
   const rounds = Number(args[1] ?? 3);
+  const simCpu = args[2] ?? '0';
   const dut = netns(`dpkb-ixw-d-${tag}`);
   const peer = netns(`dpkb-ixw-p-${tag}`);
   sh('ip', ['link', 'add', 'va', 'netns', dut, 'numtxqueues', '1', 'numrxqueues', '1', 'type', 'veth', 'peer', 'name', 'vb', 'netns', peer, 'numtxqueues', '1', 'numrxqueues', '1']);
@@ -242,7 +220,7 @@ async function wireBench() {
   const once = async (impl) => {
     let sim;
     if (impl === 'ixgbe') {
-      sim = await startSim(dut, ['--wire', 'va']);
+      sim = await startSim(dut, ['--wire', 'va'], simCpu);
       sim.ethtool('-K', 'bx0', 'ntuple', 'on');
       sim.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '9', 'action', '32', 'loc', '0');
     }
@@ -266,7 +244,7 @@ async function wireBench() {
     }
     return res;
   };
-  console.log(`veth va-vb, ${seconds} s per run, ${rounds} rounds; generator dpdk-testpmd txonly (net_af_xdp on vb) on cpu 0; the emulator on cpu 0; the dut's forwarding lcore on cpu 1`);
+  console.log(`veth va-vb, ${seconds} s per run, ${rounds} rounds; generator dpdk-testpmd txonly (net_af_xdp on vb) on cpu 0; the emulator on cpu ${simCpu}; the dut's forwarding lcore on cpu 1`);
   const runs = { ixgbe: [], af_xdp: [] };
   for (let r = 0; r < rounds; r++) {
     for (const impl of ['ixgbe', 'af_xdp']) {
@@ -293,12 +271,14 @@ async function profile() {
   sim.ethtool('-N', 'bx0', 'flow-type', 'udp4', 'dst-port', '1234', 'action', '32', 'loc', '0');
   mkdirSync(`${root}bench/out/prof`, { recursive: true });
   const before = await sim.snapshot();
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'taskset', '-c', '1', process.execPath, '--cpu-prof', `--cpu-prof-dir=${root}bench/out/prof`,
-    `${root}bench/profile-ixgbe.mjs`, mode, seconds], { stdio: 'inherit', timeout: 120_000 });
+  const child = spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', '1', process.execPath,
+    `${root}bench/profile-ixgbe.mjs`, mode, seconds, '1024', `${root}bench/out/prof/ixgbe-${mode}.cpuprofile`], { stdio: 'inherit' });
+  children.push(child);
+  const status = await new Promise((ok) => child.on('exit', ok));
   const after = await sim.snapshot();
   const d = (k) => after[k] - before[k];
   console.log(`emulator over the run: busy ${(d('busyNs') / d('wallNs')).toFixed(3)}, ${(d('descriptors') / (d('busyNs') / 1e9) / 1e6).toFixed(2)} M descriptors per busy s`);
-  process.exitCode = r.status ?? 1;
+  process.exitCode = status ?? 1;
 }
 
 if (kind === 'wire') await wireBench();
