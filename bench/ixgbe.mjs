@@ -3,7 +3,7 @@
  * net_ixgbe (@dpkit/pmd-ixgbe) on the emulated 82599, with dpkit-testpmd (root).
  *
  *   node bench/ixgbe.mjs [SECONDS=8] [ROUNDS=3] [MODES=io,rxonly,txonly]
- *   node bench/ixgbe.mjs --wire [SECONDS=8] [ROUNDS=3] [EMULATOR_CPUS=0]
+ *   node bench/ixgbe.mjs --wire [SECONDS=8] [ROUNDS=3] [EMULATOR_CPU=0] [GENERATOR_CPU=0]
  *   node bench/ixgbe.mjs --profile MODE [SECONDS=6]
  *
  * Generator mode (the default). In a network namespace of its own: `dpkit-sim-82599 bx0
@@ -26,9 +26,9 @@
  * cover the same interval. The table gives medians over ROUNDS, with min-max.
  *
  * --wire: two namespaces joined by a veth pair va-vb. In the peer's, DPDK's testpmd txonly on
- * vb through net_af_xdp (its forwarding lcore on cpu 0, as bench/kernel-io.mjs) sends UDP to
- * port 9. In the dut's, alternating: `dpkit-sim-82599 bx0 --wire va` (cpu 0, beside the
- * generator) with a rule `udp4 dst-port 9 action 32` and dpkit-testpmd io on
+ * vb through net_af_xdp (its lcores on GENERATOR_CPU, 0 by default, as bench/kernel-io.mjs's)
+ * sends UDP to port 9. In the dut's, alternating: `dpkit-sim-82599 bx0 --wire va` (on
+ * EMULATOR_CPU, 0 by default: beside the generator) with a rule `udp4 dst-port 9 action 32` and dpkit-testpmd io on
  * rte_bifurc,iface=bx0,qpairs=1, then dpkit-testpmd io on net_af_xdp directly on va
  * (`--vdev=net_af_xdp0,iface=va,start_queue=0,queue_count=1`). Forwarding lcore on cpu 1 in
  * both; one port, `--port-topology=loop`, so what arrives on va goes back out of it. Figure: the
@@ -207,13 +207,14 @@ async function wireBench() {
   const seconds = Number(args[0] ?? 8);
   const rounds = Number(args[1] ?? 3);
   const simCpu = args[2] ?? '0';
+  const genCpu = args[3] ?? '0';
   const dut = netns(`dpkb-ixw-d-${tag}`);
   const peer = netns(`dpkb-ixw-p-${tag}`);
   sh('ip', ['link', 'add', 'va', 'netns', dut, 'numtxqueues', '1', 'numrxqueues', '1', 'type', 'veth', 'peer', 'name', 'vb', 'netns', peer, 'numtxqueues', '1', 'numrxqueues', '1']);
   sh('ip', ['-n', dut, 'link', 'set', 'va', 'up']);
   sh('ip', ['-n', peer, 'link', 'set', 'vb', 'up']);
   const ms = seconds * 1000;
-  const generator = () => run(peer, ['dpdk-testpmd'], ['--lcores=0@1,1@0', '-n', '4', '--no-pci', '-m', '512', `--file-prefix=dpkb-ixw-g-${tag}`,
+  const generator = () => run(peer, ['dpdk-testpmd'], [`--lcores=0@${genCpu},1@${genCpu}`, '-n', '4', '--no-pci', '-m', '512', `--file-prefix=dpkb-ixw-g-${tag}`,
     '--vdev=net_af_xdp0,iface=vb,start_queue=0,queue_count=1', '--', '--forward-mode=txonly', '--burst=32', '--txpkts=64', '--stats-period=1'], ms + 3000);
   const dutArgs = (vdev) => ['-l', '0-1', '-n', '4', vdev, `--file-prefix=dpkb-ixw-${tag}`, '--', '--forward-mode=io', '--port-topology=loop',
     '--burst=32', '--txpkts=64', '--stats-period=1'];
@@ -244,7 +245,7 @@ async function wireBench() {
     }
     return res;
   };
-  console.log(`veth va-vb, ${seconds} s per run, ${rounds} rounds; generator dpdk-testpmd txonly (net_af_xdp on vb) on cpu 0; the emulator on cpu ${simCpu}; the dut's forwarding lcore on cpu 1`);
+  console.log(`veth va-vb, ${seconds} s per run, ${rounds} rounds; generator dpdk-testpmd txonly (net_af_xdp on vb) on cpu ${genCpu}; the emulator on cpu ${simCpu}; the dut's forwarding lcore on cpu 1`);
   const runs = { ixgbe: [], af_xdp: [] };
   for (let r = 0; r < rounds; r++) {
     for (const impl of ['ixgbe', 'af_xdp']) {
