@@ -26,7 +26,7 @@
  * cover the same interval. The table gives medians over ROUNDS, with min-max.
  *
  * --wire: two namespaces joined by a veth pair va-vb. In the peer's, DPDK's testpmd txonly on
- * vb through net_af_xdp (its lcores on GENERATOR_CPU, 0 by default, as bench/kernel-io.mjs's)
+ * vb through net_af_xdp (its forwarding lcore on GENERATOR_CPU, 0 by default, as kernel-io.mjs)
  * sends UDP to port 9. In the dut's, alternating: `dpkit-sim-82599 bx0 --wire va` (on
  * EMULATOR_CPU, 0 by default: beside the generator) with a rule `udp4 dst-port 9 action 32` and dpkit-testpmd io on
  * rte_bifurc,iface=bx0,qpairs=1, then dpkit-testpmd io on net_af_xdp directly on va
@@ -214,7 +214,7 @@ async function wireBench() {
   sh('ip', ['-n', dut, 'link', 'set', 'va', 'up']);
   sh('ip', ['-n', peer, 'link', 'set', 'vb', 'up']);
   const ms = seconds * 1000;
-  const generator = () => run(peer, ['dpdk-testpmd'], [`--lcores=0@${genCpu},1@${genCpu}`, '-n', '4', '--no-pci', '-m', '512', `--file-prefix=dpkb-ixw-g-${tag}`,
+  const generator = () => run(peer, ['dpdk-testpmd'], [`--lcores=0@1,1@${genCpu}`, '-n', '4', '--no-pci', '-m', '512', `--file-prefix=dpkb-ixw-g-${tag}`,
     '--vdev=net_af_xdp0,iface=vb,start_queue=0,queue_count=1', '--', '--forward-mode=txonly', '--burst=32', '--txpkts=64', '--stats-period=1'], ms + 3000);
   const dutArgs = (vdev) => ['-l', '0-1', '-n', '4', vdev, `--file-prefix=dpkb-ixw-${tag}`, '--', '--forward-mode=io', '--port-topology=loop',
     '--burst=32', '--txpkts=64', '--stats-period=1'];
