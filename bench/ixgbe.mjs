@@ -17,7 +17,9 @@
  *     --txpkts=64 --stats-period=1 --record-burst-stats
  *
  * and net_null io as bench/compare.mjs runs it (`--no-pci --vdev=net_null0 -- --forward-mode=io
- * --port-topology=loop --burst=32 --stats-period=1`). Placement: the emulator's process (its
+ * --port-topology=loop --burst=32 --stats-period=1`), and the emulator with no PMD at all:
+ * bench/sim-generator.mjs's minimal consumer on queue 32 (1024 descriptors, cpu 1; its rate over
+ * the same kind of interval, from the engine's counters). Placement: the emulator's process (its
  * engine thread included) is pinned to cpu 0 (taskset); testpmd's main lcore is cpu 0 and its
  * one forwarding lcore cpu 1 (`-l 0-1`, pinned by the EAL). A run's figure is the median of
  * its per-second `Rx-pps` (`Tx-pps` for txonly) after the first two; the engine's counters are
@@ -173,7 +175,23 @@ async function generatorBench() {
     return { mpps: median(rates(out, 'Rx-pps')) / 1e6, gcs: gcCount(out) };
   };
 
-  const runs = Object.fromEntries([...modes, 'null'].map((m) => [m, []]));
+  // the emulator with no PMD: bench/sim-generator.mjs's minimal consumer on queue 32 (1024
+  // descriptors, DD checked, re-armed, RDT every 32; no mbufs), on cpu 1 like the forwarding lcore
+  const consumer = async () => {
+    const con = spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', '1', process.execPath, `${root}bench/sim-generator.mjs`, '--consumer', '1024', String(seconds)],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(con);
+    const exited = new Promise((ok) => con.on('exit', ok));
+    await reader(con.stdout).next(/^ready$/m, 20_000);
+    await sleep(2000);
+    const a = await sim.snapshot();
+    await sleep((seconds - 3) * 1000);
+    const b = await sim.snapshot();
+    await exited;
+    const d = (k) => b[k] - a[k];
+    return { mpps: d('generated') / (d('wallNs') / 1e3), busy: d('busyNs') / d('wallNs'), capacity: d('descriptors') / (d('busyNs') / 1e9) / 1e6 };
+  };
+  const runs = Object.fromEntries([...modes, 'null', 'consumer'].map((m) => [m, []]));
   for (let r = 0; r < rounds; r++) {
     for (const mode of modes) {
       const x = await one(mode);
@@ -183,6 +201,9 @@ async function generatorBench() {
     const n = await nullIo();
     runs.null.push(n);
     console.log(`round ${r + 1} net_null io ${n.mpps.toFixed(1)} Mpps, GCs ${n.gcs}`);
+    const c = await consumer();
+    runs.consumer.push(c);
+    console.log(`round ${r + 1} minimal consumer (no PMD) ${c.mpps.toFixed(2)} Mpps, emulator busy ${c.busy.toFixed(3)}, capacity ${c.capacity.toFixed(2)} M descriptors per busy s`);
   }
   const nullMpps = median(runs.null.map((x) => x.mpps));
   const summary = modes.map((mode) => {
@@ -199,6 +220,8 @@ async function generatorBench() {
   for (const s of summary) {
     console.log(`| ${s.mode} | ${s.mpps.toFixed(2)} (${s.spread}) | ${s.ratioToNullIo.toFixed(3)} | ${s.busy.toFixed(3)} | ${s.capacity.toFixed(2)} | ${(100 * s.rxFull).toFixed(0)}% | ${s.gcs.join(', ')} |`);
   }
+  const cs = runs.consumer;
+  console.log(`| minimal consumer, no PMD (rx) | ${median(cs.map((x) => x.mpps)).toFixed(2)} (${spread(cs.map((x) => x.mpps))}) | — | ${median(cs.map((x) => x.busy)).toFixed(3)} | ${median(cs.map((x) => x.capacity)).toFixed(2)} | — | — |`);
   mkdirSync(`${root}bench/out`, { recursive: true });
   writeFileSync(`${root}bench/out/ixgbe.json`, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, node: process.version, nullMpps, summary, runs }, null, 2));
 }
