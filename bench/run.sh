@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dpkit-testpmd against DPDK's dpdk-testpmd, side by side in one run: net_null (CPU only),
-# then real packet I/O on veth pairs (net_af_xdp and net_af_packet, bench/kernel-io.mjs).
+# net_ixgbe on the emulated 82599 (generator and wire mode, bench/ixgbe.mjs), then real packet
+# I/O on veth pairs (net_af_xdp and net_af_packet, bench/kernel-io.mjs).
 # Sets up what it needs: Debian's dpdk package and 2 MB hugepages for DPDK (root needed).
 # Usage: bench/run.sh [SECONDS_PER_RUN (default 8)] [ROUNDS (default 3)]
 set -euo pipefail
@@ -16,4 +17,6 @@ fi
 mkdir -p /dev/hugepages
 mountpoint -q /dev/hugepages || mount -t hugetlbfs none /dev/hugepages
 node bench/compare.mjs "$@"
+node bench/ixgbe.mjs "$@"
+node bench/ixgbe.mjs --wire "$@"
 exec node bench/kernel-io.mjs "$@"

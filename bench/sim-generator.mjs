@@ -21,6 +21,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { median, reader, sleep } from './harness.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -89,35 +90,14 @@ async function main() {
   process.exit(0);
 }
 
-/** Waits for lines matching a pattern on the given streams. */
-function reader(...streams) {
-  let buf = '';
-  const waiters = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      const m = w.re.exec(buf);
-      if (m) { waiters.splice(waiters.indexOf(w), 1); buf = buf.slice(m.index + m[0].length); clearTimeout(w.timer); w.ok(m[0]); }
-    }
-  };
-  for (const s of streams) s.on('data', (b) => { buf += b; check(); });
-  return {
-    next: (re, ms) => new Promise((ok, fail) => {
-      const w = { re, ok, timer: setTimeout(() => fail(new Error(`no line ${re} within ${ms} ms; got: ${buf.trim().slice(-300)}`)), ms) };
-      waiters.push(w);
-      check();
-    }),
-  };
-}
 
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 /** The consumer: owner of queue 32 with a RING-descriptor ring; gives every frame back at once. */
 async function consumer(ring, seconds) {
   const { linux } = await import('../packages/eal/dist/linux.js');
   const { ChannelClient } = await import('../packages/sim-82599/dist/client.js');
-  const r = await import('../packages/sim-82599/dist/regs.js');
-  const d = await import('../packages/sim-82599/dist/descriptors.js');
+  const r = await import('../packages/ixgbe-defs/dist/regs.js');
+  const d = await import('../packages/ixgbe-defs/dist/descriptors.js');
   const q = 32, IOVA = 0x1_0000_0000, BUF = 2048, ringOff = 0, bufOff = 0x10000;
   const size = bufOff + ring * BUF;
   const ch = ChannelClient.connect('bx0');
