@@ -42,9 +42,11 @@ async function emulatedNicProviders(): Promise<readonly DraProvider[]> {
     return (await import(name) as { providers: readonly DraProvider[] }).providers;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    // the package itself is missing (not a module it imports): Node names this file as the importer
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${name}'`) && e.message.endsWith(`imported from ${fileURLToPath(import.meta.url)}`)) return [];
-    process.stderr.write(`dpkit-testpmd: ${name} is installed but does not load (${errorLine(err)}); emulated 82599 netdevs are not claimed: reinstall it, or uninstall it\n`);
+    // the package itself is missing (not a module it imports): Node names this file as the
+    // importer, on the message's first line (Node may add hints on the next)
+    const line = errorLine(err);
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && line.includes(`'${name}'`) && line.endsWith(`imported from ${fileURLToPath(import.meta.url)}`)) return [];
+    process.stderr.write(`dpkit-testpmd: ${name} is installed but does not load (${line}); emulated 82599 netdevs are not claimed: reinstall it, or uninstall it\n`);
     return [];
   }
 }
