@@ -339,21 +339,30 @@ export class BifurcLab {
    * checksums are verified (`udp.checksum.status`: 1 good, 0 bad, 2 unverified).
    */
   async tshark(filter: string, fields: string[], count: number, seconds: number): Promise<{ result(): Promise<string[]> }> {
-    const c = this.spawnIn(this.peer, ['tshark', '-i', 'vb', '-n', '-l', '-f', filter, '-c', String(count), '-a', `duration:${seconds}`,
-      '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])]);
+    const ended = await this.capturing(['tshark', '-i', 'vb', '-n', '-l', '-f', filter, '-c', String(count), '-a', `duration:${seconds}`,
+      '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], (_, err) => err.includes('Capturing on'), 'tshark');
+    return {
+      result: async () => (await ended()).trim().split('\n').filter((l) => l.length > 0),
+    };
+  }
+
+  /**
+   * Starts a capturing command in `peer`; resolves once `started(stdout, stderr)` holds (at most
+   * 15 s), with a function that waits for the command's end and gives its stdout.
+   */
+  private async capturing(args: string[], started: (out: string, err: string) => boolean, what: string): Promise<() => Promise<string>> {
+    const c = this.spawnIn(this.peer, args);
     let out = '';
     let err = '';
     c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     c.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
     const done = new Promise<void>((r) => c.on('exit', () => r()));
     const deadline = Date.now() + 15_000;
-    while (!err.includes('Capturing on') && c.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (!err.includes('Capturing on')) throw new Error(`tshark did not start: ${err.trim()}`);
-    return {
-      result: async () => {
-        await done;
-        return out.trim().split('\n').filter((l) => l.length > 0);
-      },
+    while (!started(out, err) && c.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!started(out, err)) throw new Error(`${what} did not start: ${err.trim()}`);
+    return async () => {
+      await done;
+      return out;
     };
   }
 
@@ -379,23 +388,12 @@ export class BifurcLab {
    * `count` came in; resolves once capturing, with `result()`, which waits for the end.
    */
   async capture(seconds: number, count: number): Promise<{ result(): Promise<Captured[]> }> {
-    const c = this.spawnIn(this.peer, ['python3', '-c', CAPTURE, String(seconds), String(count)]);
-    let out = '';
-    let err = '';
-    c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    c.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    const done = new Promise<void>((r) => c.on('exit', () => r()));
-    const deadline = Date.now() + 15_000;
-    while (!out.startsWith('capturing\n') && c.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (!out.startsWith('capturing\n')) throw new Error(`capture on vb did not start: ${err.trim()}`);
+    const ended = await this.capturing(['python3', '-c', CAPTURE, String(seconds), String(count)], (out) => out.startsWith('capturing\n'), 'capture on vb');
     return {
-      result: async () => {
-        await done;
-        return out.split('\n').slice(1).filter(Boolean).map((l) => {
-          const [dir, hex] = l.split(' ') as ['in' | 'out', string];
-          return { dir, hex };
-        });
-      },
+      result: async () => (await ended()).split('\n').slice(1).filter(Boolean).map((l) => {
+        const [dir, hex] = l.split(' ') as ['in' | 'out', string];
+        return { dir, hex };
+      }),
     };
   }
 
