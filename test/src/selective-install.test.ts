@@ -252,6 +252,28 @@ test.serial('where no prebuild matches, npx @dpkit/sim-82599 build-native builds
   t.is(r.code, 0);
 });
 
+test.serial('@dpkit/testpmd with @dpkit/sim-82599 installed next to it: the RFC\'s command drives the emulated NIC with net_ixgbe, no -d', async (t) => {
+  const dir = install([...TESTPMD_PACKAGES, 'sim-82599'], 'with-scripts');
+  const ns = testNetns(t, 'sel-rfc');
+  const inNs = (name: string, ...args: string[]) => ['netns', 'exec', ns, '/usr/bin/env', `PATH=${noToolchain.PATH!}`, join(dir, 'node_modules/.bin', name), ...args];
+  const dev = spawn('ip', inNs('dpkit-sim-82599', 'bx0', '--loopback'), { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void dev.kill('SIGKILL'));
+  const ready = await new Promise<string>((ok) => {
+    let out = '';
+    dev.stdout.on('data', (d) => { out += d; if (out.includes('\n')) ok(out); });
+    const timer = setTimeout(() => ok(out), 20_000);
+    dev.on('exit', () => { clearTimeout(timer); ok(out); });
+  });
+  t.regex(ready, / ready /);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'bx0', 'up'], { timeout: 10_000 });
+  const r = spawnSync('ip', inNs('dpkit-testpmd', '-c', '0x3', '-n', '4', '--vdev=rte_bifurc,iface=bx0,qpairs=1', `--file-prefix=sel-rfc-${process.pid}`, '--', '-i', '--rxfreet=32', '--txfreet=32', '--txrst=32'),
+    { input: 'show port info 0\nquit\n', encoding: 'utf8', timeout: 60_000 });
+  t.like(r, { status: 0, stderr: '' }, r.stdout);
+  t.regex(r.stdout, /^Driver name: net_ixgbe$/m);
+  t.regex(r.stdout, /^Kernel netdev: bx0 \(ifindex \d+\), provider sim-82599$/m);
+  t.regex(r.stdout, /^Split queues: queue 0 <- bx0 queue 32; split off the kernel, driven on their descriptor rings$/m);
+});
+
 // ---- @dpkit/pmd-ixgbe: the ixgbe PMD, without the emulator ----
 
 /** The `dependencies` and `peerDependencies` in the packed package.json of packages/<pkg>. */
