@@ -1,7 +1,8 @@
 /**
  * Clients for the bifurcation lab (runs in the peer namespace). Prints one JSON line:
  * { sent, fromKernel, fromUser, lost }.
- *   udp HOST PORT COUNT [gapMs]   datagrams one at a time, each waiting up to 300 ms for its answer
+ *   udp HOST PORT COUNT [gapMs [SRC]]  datagrams one at a time, each waiting up to 300 ms for its
+ *                                 answer; from address SRC (a local address) when given
  *   tcp HOST PORT COUNT           connections, each sends a line and waits for the echo
  *   tcphold HOST PORT COUNT       one connection: COUNT lines; it prints "connected LOCALPORT"
  *                                 first and reads a line on stdin before each line after the first
@@ -9,14 +10,14 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-const [kind, host, portArg, countArg, extra] = process.argv.slice(2);
+const [kind, host, portArg, countArg, extra, src] = process.argv.slice(2);
 const port = Number(portArg);
 const count = Number(countArg);
 const res = { sent: 0, fromKernel: 0, fromUser: 0, lost: 0 };
 
 async function udp(): Promise<void> {
   const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, r));
+  await new Promise<void>((r) => s.bind({ port: 0, address: src }, r));
   const gap = Number(extra ?? 0);
   for (let i = 0; i < count; i++) {
     const tag = `dpkit-${process.pid}-${i}`;

@@ -3,13 +3,18 @@
  * `host` (veth end `va`, 10.77.0.1: kernel services and dpkit-testpmd split off it) and `peer`
  * (veth end `vb`, 10.77.0.2: the clients). Traffic stays between the two. The demo
  * (scripts/demo.mjs) and the end-to-end tests use it; destroy() removes everything, and so does
- * process exit.
+ * process exit (and the next lab, for the namespaces of a process that was killed).
+ *
+ * With `emulatedNic()` the host side is the emulated 82599 instead: `dpkit-sim-82599 bx0 --wire
+ * va`, 10.77.0.1 moved to bx0 (the NIC's kernel interface), va its wire.
  *
  * Kernel services in `host` answer with a "kernel:" prefix, so a client knows who answered:
  * dpkit-testpmd in 5tswap mode sends a datagram back unchanged.
  */
 import { kernelTestStatus } from '@dpkit/eal/testing';
+import { removeStaleNetns } from '@dpkit/eal/linux';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 
@@ -17,9 +22,44 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TESTPMD = `${ROOT}packages/testpmd/dist/cli.js`;
 const SERVICES = fileURLToPath(new URL('./lab-services.js', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./lab-client.js', import.meta.url));
+const SIM = `${ROOT}packages/sim-82599/bin/dpkit-sim-82599.js`;
+const ETHTOOL = `${ROOT}packages/sim-82599/bin/dpkit-ethtool.js`;
 
 export const HOST_IP = '10.77.0.1';
 export const PEER_IP = '10.77.0.2';
+/** the source the RFC's second rule steers (`src-ip 1.1.1.1 action 32`): an address of peer's too */
+export const STEERED_IP = '1.1.1.1';
+
+/** where @dpkit/eal keeps a --file-prefix's runtime directory when root */
+const RUNTIME = '/var/run/dpkit';
+/**
+ * Runs the command after it with a runtime directory of its own: a tmpfs over /var/run/dpkit in
+ * its own mount namespace (`ip netns exec` gives each process one), so the RFC's command line
+ * runs as written (the default --file-prefix) while other dpkit processes hold that prefix.
+ */
+const PRIVATE_RUNTIME = ['sh', '-c', `mount -t tmpfs dpkit-lab ${RUNTIME} && exec "$@"`, 'sh'];
+
+/** python3: raw frames on vb (AF_PACKET, any MAC) for ARGV[1] s or until ARGV[2] came in: "in|out HEX" */
+const CAPTURE = `
+import select, socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(('vb', 0))
+print('capturing', flush=True)
+end, want, got = time.time() + float(sys.argv[1]), int(sys.argv[2]), 0
+while got < want and time.time() < end:
+    if not select.select([s], [], [], max(0, end - time.time()))[0]:
+        break
+    data, addr = s.recvfrom(65535)
+    out = addr[2] == socket.PACKET_OUTGOING
+    got += 0 if out else 1
+    print('out' if out else 'in', data.hex(), flush=True)
+`;
+
+/** A frame seen on vb: sent by peer (`out`) or received (`in`), its bytes in hex. */
+export interface Captured {
+  dir: 'in' | 'out';
+  hex: string;
+}
 
 let seq = 0;
 
@@ -133,6 +173,7 @@ export class BifurcLab {
   }
 
   static create(tag = 'lab', o: { queues?: number } = {}): BifurcLab {
+    removeStaleNetns();
     const lab = new BifurcLab(tag);
     process.once('exit', lab.onExit);
     process.once('SIGINT', lab.onSignal);
@@ -184,9 +225,53 @@ export class BifurcLab {
     };
   }
 
-  /** dpkit-testpmd (interactive) in `host` with `args` after the EAL's; resolves at the first prompt. */
-  async startTestpmd(eal: string[], app: string[] = []): Promise<TestpmdSession> {
-    const s = new TestpmdSession(this.spawnIn(this.host, [process.execPath, TESTPMD, ...eal, '--', '-i', ...app], 'pipe'));
+  /**
+   * The emulated 82599 in `host`: `dpkit-sim-82599 bx0 --wire va`; HOST_IP moves from va to bx0
+   * (va is the NIC's wire, answering no ARP), with a route to STEERED_IP through peer, which
+   * has that address on vb too. No IPv6 on bx0, va and vb (the kernel would send router
+   * solicitations of its own).
+   * Resolves with the device's ready line once it printed it (at most 20 s).
+   */
+  async emulatedNic(): Promise<string> {
+    const c = this.spawnIn(this.host, [process.execPath, SIM, 'bx0', '--wire', 'va']);
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    c.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('\n') && c.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!out.includes(' ready ')) throw new Error(`dpkit-sim-82599 bx0 --wire va did not start: ${out.trim() || 'no output in 20 s'}`);
+    // va answers no ARP for host's addresses (they are bx0's: its frames reach the kernel only through the NIC)
+    for (const [ns, set] of [[this.host, 'ipv6/conf/bx0/disable_ipv6=1'], [this.host, 'ipv6/conf/va/disable_ipv6=1'], [this.host, 'ipv4/conf/va/arp_ignore=8'], [this.peer, 'ipv6/conf/vb/disable_ipv6=1']] as const) {
+      const [key, value] = set.split('=');
+      const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `echo ${value} > /proc/sys/net/${key}`], { encoding: 'utf8', timeout: 10_000 });
+      if (r.status !== 0) throw new Error(`sysctl ${set}: ${(r.stderr || r.error?.message || '').trim()}`);
+    }
+    ip(['-n', this.host, 'addr', 'del', `${HOST_IP}/24`, 'dev', 'va']);
+    ip(['-n', this.host, 'addr', 'add', `${HOST_IP}/24`, 'dev', 'bx0']);
+    ip(['-n', this.host, 'link', 'set', 'bx0', 'up']);
+    ip(['-n', this.host, 'route', 'add', `${STEERED_IP}/32`, 'via', PEER_IP, 'dev', 'bx0']);
+    ip(['-n', this.peer, 'addr', 'add', `${STEERED_IP}/32`, 'dev', 'vb']);
+    return out.trim();
+  }
+
+  /** `dpkit-ethtool ARGS` in `host` (the emulated NIC's ethtool): exit code, stdout, stderr. */
+  ethtool(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('ip', ['netns', 'exec', this.host, process.execPath, ETHTOOL, ...args], { encoding: 'utf8', timeout: 20_000 });
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
+  }
+
+  /** dpkit-testpmd in `host`, in a runtime directory of its own with `privateRuntime` (see PRIVATE_RUNTIME). */
+  private spawnTestpmd(args: string[], privateRuntime: boolean): ChildProcess {
+    if (privateRuntime) mkdirSync(RUNTIME, { recursive: true });
+    return this.spawnIn(this.host, [...(privateRuntime ? PRIVATE_RUNTIME : []), process.execPath, TESTPMD, ...args], 'pipe');
+  }
+
+  /**
+   * dpkit-testpmd (interactive) in `host` with `args` after the EAL's; resolves at the first
+   * prompt. `privateRuntime`: a runtime directory of its own, so `eal` needs no --file-prefix.
+   */
+  async startTestpmd(eal: string[], app: string[] = [], o: { privateRuntime?: boolean } = {}): Promise<TestpmdSession> {
+    const s = new TestpmdSession(this.spawnTestpmd([...eal, '--', '-i', ...app], !!o.privateRuntime));
     await s.prompt(0, 60_000);
     return s;
   }
@@ -195,11 +280,13 @@ export class BifurcLab {
    * Runs a client in `peer`: `kind` udp sends `count` datagrams to `port` one at a time (each
    * waits up to 300 ms for its answer), tcp opens `count` connections and echoes a line. With
    * `cpu` the client runs on that CPU only, so (XPS, see create) it sends on vb's tx queue
-   * `cpu`: its packets arrive on va's rx queue `cpu`.
+   * `cpu`: its packets arrive on va's rx queue `cpu`. With `src` (udp) it sends from that
+   * address of peer's (STEERED_IP).
    */
-  client(kind: 'udp' | 'tcp', port: number, count: number, extra: string[] = [], o: { cpu?: number } = {}): Promise<ClientResult> {
+  client(kind: 'udp' | 'tcp', port: number, count: number, extra: string[] = [], o: { cpu?: number; src?: string } = {}): Promise<ClientResult> {
     const pin = o.cpu === undefined ? [] : ['taskset', '-c', String(o.cpu)];
-    const c = this.spawnIn(this.peer, [...pin, process.execPath, CLIENT, kind, HOST_IP, String(port), String(count), ...extra]);
+    const from = o.src === undefined ? [] : [extra[0] ?? '0', o.src];
+    const c = this.spawnIn(this.peer, [...pin, process.execPath, CLIENT, kind, HOST_IP, String(port), String(count), ...(from.length ? from : extra)]);
     let out = '';
     c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     c.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -252,21 +339,30 @@ export class BifurcLab {
    * checksums are verified (`udp.checksum.status`: 1 good, 0 bad, 2 unverified).
    */
   async tshark(filter: string, fields: string[], count: number, seconds: number): Promise<{ result(): Promise<string[]> }> {
-    const c = this.spawnIn(this.peer, ['tshark', '-i', 'vb', '-n', '-l', '-f', filter, '-c', String(count), '-a', `duration:${seconds}`,
-      '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])]);
+    const ended = await this.capturing(['tshark', '-i', 'vb', '-n', '-l', '-f', filter, '-c', String(count), '-a', `duration:${seconds}`,
+      '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], (_, err) => err.includes('Capturing on'), 'tshark');
+    return {
+      result: async () => (await ended()).trim().split('\n').filter((l) => l.length > 0),
+    };
+  }
+
+  /**
+   * Starts a capturing command in `peer`; resolves once `started(stdout, stderr)` holds (at most
+   * 15 s), with a function that waits for the command's end and gives its stdout.
+   */
+  private async capturing(args: string[], started: (out: string, err: string) => boolean, what: string): Promise<() => Promise<string>> {
+    const c = this.spawnIn(this.peer, args);
     let out = '';
     let err = '';
     c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     c.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
     const done = new Promise<void>((r) => c.on('exit', () => r()));
     const deadline = Date.now() + 15_000;
-    while (!err.includes('Capturing on') && c.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (!err.includes('Capturing on')) throw new Error(`tshark did not start: ${err.trim()}`);
-    return {
-      result: async () => {
-        await done;
-        return out.trim().split('\n').filter((l) => l.length > 0);
-      },
+    while (!started(out, err) && c.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!started(out, err)) throw new Error(`${what} did not start: ${err.trim()}`);
+    return async () => {
+      await done;
+      return out;
     };
   }
 
@@ -274,16 +370,37 @@ export class BifurcLab {
    * dpkit-testpmd run to its end in `host` (for arguments it must refuse): its exit code and
    * everything it printed. Killed after 60 s.
    */
-  async runTestpmd(eal: string[], app: string[] = []): Promise<{ code: number | null; output: string }> {
-    const c = this.spawnIn(this.host, [process.execPath, TESTPMD, ...eal, '--', ...app], 'pipe');
+  async runTestpmd(eal: string[], app: string[] = [], o: { privateRuntime?: boolean } = {}): Promise<{ code: number | null; output: string; stderr: string }> {
+    const c = this.spawnTestpmd([...eal, '--', ...app], !!o.privateRuntime);
     let output = '';
+    let stderr = '';
     c.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-    c.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    c.stderr!.on('data', (d: Buffer) => { output += d.toString(); stderr += d.toString(); });
     c.stdin!.end('quit\n');
     const t = setTimeout(() => c.kill('SIGKILL'), 60_000);
     const code = await new Promise<number | null>((r) => c.on('exit', (n) => r(n)));
     clearTimeout(t);
-    return { code, output };
+    return { code, output, stderr };
+  }
+
+  /**
+   * Frames on vb (in `peer`, an AF_PACKET socket: any MAC) for at most `seconds` or until
+   * `count` came in; resolves once capturing, with `result()`, which waits for the end.
+   */
+  async capture(seconds: number, count: number): Promise<{ result(): Promise<Captured[]> }> {
+    const ended = await this.capturing(['python3', '-c', CAPTURE, String(seconds), String(count)], (out) => out.startsWith('capturing\n'), 'capture on vb');
+    return {
+      result: async () => (await ended()).split('\n').slice(1).filter(Boolean).map((l) => {
+        const [dir, hex] = l.split(' ') as ['in' | 'out', string];
+        return { dir, hex };
+      }),
+    };
+  }
+
+  /** Runs `args` in `host` to its end (at most `timeoutMs`): exit code, stdout, stderr. */
+  inHost(args: string[], timeoutMs = 60_000): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('ip', ['netns', 'exec', this.host, ...args], { encoding: 'utf8', timeout: timeoutMs });
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
   }
 
   /**

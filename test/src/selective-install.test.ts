@@ -11,7 +11,7 @@
  */
 import test from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { testNetns } from '@dpkit/eal/linux';
 import { TESTPMD_PACKAGES, Tarballs } from './tarballs.js';
@@ -21,7 +21,7 @@ const { noToolchain } = packs;
 const toolchain = ['cc', 'c++', 'gcc', 'g++', 'clang', 'make', 'python', 'python3'];
 
 test.before(() => {
-  packs.pack([...TESTPMD_PACKAGES, 'ixgbe-defs', 'sim-82599', 'pmd-ixgbe']);
+  packs.pack([...TESTPMD_PACKAGES, 'sim-82599']);
 });
 
 test.after.always(() => packs.cleanup());
@@ -138,20 +138,32 @@ test.serial('where no prebuild matches, npx @dpkit/eal build-native builds the a
   t.deepEqual(runApp(dir, kernelApp, noToolchain), { loaded: 'build/Release/dpkit_linux.node', seen: [1, 2, 3, 4], lo: 1 });
 });
 
-test.serial('@dpkit/testpmd installs with its drivers and runs', (t) => {
+test.serial('@dpkit/testpmd installs with its drivers (net_ixgbe too, without the emulator) and runs', (t) => {
   // scripts allowed: an install script (or npm's implicit node-gyp rebuild) would fail here
   const dir = install([...TESTPMD_PACKAGES], 'with-scripts');
   t.false(existsSync(join(dir, 'node_modules/@dpkit/eal/build')), 'nothing built at install');
+  t.false(existsSync(join(dir, 'node_modules/@dpkit/sim-82599')), 'the emulator is an optional peer dependency: not installed');
   const bin = join(dir, 'node_modules/.bin/dpkit-testpmd');
-  const help = execFileSync(bin, ['-h'], { timeout: 30_000 }).toString();
-  t.regex(help, /net_null/);
-  t.regex(help, /net_af_xdp/);
-  t.regex(help, /net_af_packet/);
+  const help = spawnSync(bin, ['-h'], { encoding: 'utf8', timeout: 30_000 });
+  t.like(help, { status: 0, stderr: '' }, 'no @dpkit/sim-82599: not a word about it');
+  t.regex(help.stdout, /net_null/);
+  t.regex(help.stdout, /net_af_xdp/);
+  t.regex(help.stdout, /net_af_packet/);
+  t.regex(help.stdout, /^ {2}bifurc: net_ixgbe$/m);
   const out = execFileSync(bin, ['-l', '0-1', '--no-pci', '--vdev=net_ring0', '--vdev=net_ring1', `--file-prefix=sel2-${process.pid}`, '--', '-i'], {
     input: 'start tx_first\nstop\nquit\n', timeout: 30_000,
   }).toString();
   t.regex(out, /Accumulated forward statistics for all ports/);
   t.regex(out, /Bye\.\.\./);
+  // an @dpkit/sim-82599 that does not load (a module it imports is missing): one line, and the run goes on
+  const sim = join(dir, 'node_modules/@dpkit/sim-82599');
+  mkdirSync(sim);
+  writeFileSync(join(sim, 'package.json'), JSON.stringify({ name: '@dpkit/sim-82599', version: '0.1.0', type: 'module', exports: './index.js' }));
+  writeFileSync(join(sim, 'index.js'), "export { providers } from '@dpkit/not-installed';\n");
+  const broken = spawnSync(bin, ['-l', '0-1', '--no-pci', '--vdev=net_null0', `--file-prefix=sel3-${process.pid}`, '--', '-i'], { input: 'quit\n', encoding: 'utf8', timeout: 30_000 });
+  t.is(broken.status, 0, broken.stderr);
+  t.is(broken.stderr, `dpkit-testpmd: @dpkit/sim-82599 is installed but does not load (Cannot find package '@dpkit/not-installed' imported from ${join(sim, 'index.js')}); emulated 82599 netdevs are not claimed: reinstall it, or uninstall it\n`);
+  t.regex(broken.stdout, /Bye\.\.\./);
 });
 
 // ---- @dpkit/sim-82599: the emulated 82599, its engine prebuilt like @dpkit/eal's addon ----
@@ -238,6 +250,28 @@ test.serial('where no prebuild matches, npx @dpkit/sim-82599 build-native builds
   t.regex(r.ready, /^dpkit-sim-82599: bx0 ready \(8086:10FB, /, r.stderr);
   t.regex(r.ethtool, /^driver: ixgbe\n/);
   t.is(r.code, 0);
+});
+
+test.serial('@dpkit/testpmd with @dpkit/sim-82599 installed next to it: the RFC\'s command drives the emulated NIC with net_ixgbe, no -d', async (t) => {
+  const dir = install([...TESTPMD_PACKAGES, 'sim-82599'], 'with-scripts');
+  const ns = testNetns(t, 'sel-rfc');
+  const inNs = (name: string, ...args: string[]) => ['netns', 'exec', ns, '/usr/bin/env', `PATH=${noToolchain.PATH!}`, join(dir, 'node_modules/.bin', name), ...args];
+  const dev = spawn('ip', inNs('dpkit-sim-82599', 'bx0', '--loopback'), { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void dev.kill('SIGKILL'));
+  const ready = await new Promise<string>((ok) => {
+    let out = '';
+    dev.stdout.on('data', (d) => { out += d; if (out.includes('\n')) ok(out); });
+    const timer = setTimeout(() => ok(out), 20_000);
+    dev.on('exit', () => { clearTimeout(timer); ok(out); });
+  });
+  t.regex(ready, / ready /);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'bx0', 'up'], { timeout: 10_000 });
+  const r = spawnSync('ip', inNs('dpkit-testpmd', '-c', '0x3', '-n', '4', '--vdev=rte_bifurc,iface=bx0,qpairs=1', `--file-prefix=sel-rfc-${process.pid}`, '--', '-i', '--rxfreet=32', '--txfreet=32', '--txrst=32'),
+    { input: 'show port info 0\nquit\n', encoding: 'utf8', timeout: 60_000 });
+  t.like(r, { status: 0, stderr: '' }, r.stdout);
+  t.regex(r.stdout, /^Driver name: net_ixgbe$/m);
+  t.regex(r.stdout, /^Kernel netdev: bx0 \(ifindex \d+\), provider sim-82599$/m);
+  t.regex(r.stdout, /^Split queues: queue 0 <- bx0 queue 32; split off the kernel, driven on their descriptor rings$/m);
 });
 
 // ---- @dpkit/pmd-ixgbe: the ixgbe PMD, without the emulator ----

@@ -14,8 +14,11 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** dpkit-testpmd's package and every @dpkit package it depends on (packages/<name>). */
-export const TESTPMD_PACKAGES = ['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'testpmd'] as const;
+/**
+ * dpkit-testpmd's package and every @dpkit package it depends on (packages/<name>); not
+ * @dpkit/sim-82599, an optional peer dependency.
+ */
+export const TESTPMD_PACKAGES = ['eal', 'pmd-null', 'pmd-ring', 'pmd-af-xdp', 'pmd-af-packet', 'bifurc', 'ixgbe-defs', 'pmd-ixgbe', 'testpmd'] as const;
 
 /** npm's flags for every install here: quiet, cached packages first. */
 export const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];

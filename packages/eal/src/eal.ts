@@ -170,7 +170,7 @@ export class Eal {
     for (const d of o.drivers ?? []) drivers.register(d);
     const modules: DriverModule[] = [];
     for (const spec of options.drivers) modules.push(await loadDriverModule(spec));
-    for (const m of modules) for (const d of m.drivers) drivers.register(d);
+    for (const m of modules) for (const d of m.drivers) drivers.register(d, { loaded: true });
     if (options.help) {
       print(Eal.usage(o.program ?? 'dpkit', drivers));
       return null;

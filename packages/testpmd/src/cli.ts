@@ -4,10 +4,12 @@
  * print the statistics, close the ports and exit 0. A forwarding lcore that throws ends a
  * non-interactive run at once: statistics, ports closed, its error on stderr, exit 1.
  */
+import { fileURLToPath } from 'node:url';
 import { DpkitError, Eal, errorLine } from '@dpkit/eal';
-import { bifurc } from '@dpkit/bifurc';
+import { bifurc, type DraProvider } from '@dpkit/bifurc';
 import { driver as afPacketDriver } from '@dpkit/pmd-af-packet';
 import { drivers as afXdpDrivers } from '@dpkit/pmd-af-xdp';
+import { drivers as ixgbeDrivers } from '@dpkit/pmd-ixgbe';
 import { driver as nullDriver } from '@dpkit/pmd-null';
 import { driver as ringDriver } from '@dpkit/pmd-ring';
 import { runCommandFile } from './cmdline-file.js';
@@ -29,6 +31,26 @@ const out = (text: string) => {
   if (!stdoutGone) process.stdout.write(text + '\n');
 };
 
+/**
+ * The emulated 82599's bifurc provider, from @dpkit/sim-82599 when it is installed (an optional
+ * peer dependency: the emulator and its native engine are not part of every install). Not
+ * installed: none, silently. Installed but failing to load: one line on stderr, and none.
+ */
+async function emulatedNicProviders(): Promise<readonly DraProvider[]> {
+  const name = '@dpkit/sim-82599';
+  try {
+    return (await import(name) as { providers: readonly DraProvider[] }).providers;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // the package itself is missing (not a module it imports): Node names this file as the
+    // importer, on the message's first line (Node may add hints on the next)
+    const line = errorLine(err);
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && line.includes(`'${name}'`) && line.endsWith(`imported from ${fileURLToPath(import.meta.url)}`)) return [];
+    process.stderr.write(`dpkit-testpmd: ${name} is installed but does not load (${line}); emulated 82599 netdevs are not claimed: reinstall it, or uninstall it\n`);
+    return [];
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const sep = argv.indexOf('--');
   // Parse the application's arguments first so that a typo there fails before any set-up.
@@ -37,9 +59,10 @@ async function main(argv: string[]): Promise<number> {
     out('Usage: dpkit-testpmd [EAL options] -- [testpmd options]\n\n' + testpmdUsage());
     return 0;
   }
-  const b = bifurc();
+  const b = bifurc({ providers: await emulatedNicProviders() });
+  // built in; drivers loaded with -d come first (an equal id row of a -d driver wins)
   const eal = await Eal.init(sep < 0 ? argv : argv.slice(0, sep), {
-    drivers: [nullDriver, ringDriver, ...afXdpDrivers, afPacketDriver, ...b.drivers], buses: [b.bus], program: 'dpkit-testpmd',
+    drivers: [nullDriver, ringDriver, ...afXdpDrivers, afPacketDriver, ...ixgbeDrivers, ...b.drivers], buses: [b.bus], program: 'dpkit-testpmd',
   });
   if (!eal) {
     out('\n' + testpmdUsage());

@@ -9,25 +9,39 @@ import type { Bus, Driver, DriverRegistryView } from '../driver/types.js';
 
 export class DriverRegistry implements DriverRegistryView {
   private readonly drivers: Driver[] = [];
+  /** drivers loaded with `-d`: matched before the application's built-in ones */
+  private readonly loaded = new Set<Driver>();
 
-  register(driver: Driver): void {
+  /**
+   * Registers a driver. `loaded` marks one loaded with `-d`: buses try it before every
+   * built-in driver (forBus), and it replaces a built-in driver of the same name; two drivers
+   * of one name from the same side are refused (EEXIST).
+   */
+  register(driver: Driver, o: { loaded?: boolean } = {}): void {
     if (!driver || typeof driver.name !== 'string' || typeof driver.probe !== 'function') {
       throw new DpkitError('cannot register a driver: expected a descriptor with name, bus, drvFlags, params, probe and remove');
     }
     for (const name of [driver.name, ...(driver.aliases ?? [])]) {
       const other = this.find(name);
       if (other === driver) return;
+      if (other && o.loaded && !this.loaded.has(other)) {
+        this.drivers.splice(this.drivers.indexOf(other), 1);
+        continue;
+      }
       if (other) throw new DpkitError(`cannot register driver '${driver.name}': the name '${name}' is taken by '${other.name}'`, 'EEXIST');
     }
     this.drivers.push(driver);
+    if (o.loaded) this.loaded.add(driver);
   }
 
   find(name: string): Driver | undefined {
     return this.drivers.find((d) => d.name === name || (d.aliases ?? []).includes(name));
   }
 
+  /** The drivers of `bus` in the order buses match them: those loaded with `-d` first. */
   forBus(bus: string): readonly Driver[] {
-    return this.drivers.filter((d) => d.bus === bus);
+    const of = this.drivers.filter((d) => d.bus === bus);
+    return [...of.filter((d) => this.loaded.has(d)), ...of.filter((d) => !this.loaded.has(d))];
   }
 
   all(): readonly Driver[] {
