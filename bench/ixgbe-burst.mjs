@@ -6,7 +6,7 @@
 //
 // (FASTPATH: another build of packages/pmd-ixgbe/dist/fastpath.js to load instead, to compare two trees.)
 //
-// What it builds: a memfd mempool of 8192 mbufs (2 KiB buffers) for rx, a memfd mempool as the
+// What it builds: a memfd mempool of 8192 mbufs (2 KiB buffers) for rx, a memfd region as the
 // descriptor-ring memory (as the PMD's start makes one) and a memfd as the register window,
 // then net_ixgbe's rx and tx queues from QueueDescriptors made as its queue setup and start
 // make them (fastpath.js's createRxQueue/createTxQueue: the code testpmd's lcores run), then a
@@ -19,7 +19,7 @@
 // on one core. Prints Mpps per second (wall time, device included), the device's share alone
 // (the same stores timed without the PMD, once at the end), and the garbage collections seen
 // after the first second.
-import { Eal } from '../packages/eal/dist/index.js';
+import { Eal, MemoryManager } from '../packages/eal/dist/index.js';
 import { linux } from '../packages/eal/dist/linux.js';
 import { driver as nullDriver } from '../packages/pmd-null/dist/index.js';
 import * as desc from '../packages/ixgbe-defs/dist/descriptors.js';
@@ -36,11 +36,11 @@ if (!['io', 'rxonly', 'txonly'].includes(mode) || !(seconds >= 2) || ![64, 128, 
 const eal = await Eal.init(['-l', '0', '--no-pci', '--vdev=net_null0', `--file-prefix=ixgbe-burst-${process.pid}`], { drivers: [nullDriver] });
 const pool = eal.mempoolCreate('mb', { size: 8192, cacheSize: 250, memory: 'memfd' });
 const RING_BYTES = 4096 * desc.DESC_SIZE;
-const rings = eal.mempoolCreate('rings', { size: (2 * RING_BYTES) / 4096, cacheSize: 0, dataRoomSize: 4096, headroom: 0, memory: 'memfd' });
+const rings = new MemoryManager().reserve('rings', 2 * RING_BYTES, 0, 'memfd');
 const window = linux().memfdMap('ixgbe-burst-regs', BAR0_SIZE);
 const regs = new Uint32Array(window.buffer);
-const words = rings.words;
-const rxWord = rings.dataOffset >> 2, txWord = (rings.dataOffset + RING_BYTES) >> 2;
+const words = new Uint32Array(rings.buffer);
+const rxWord = 0, txWord = RING_BYTES >> 2;
 const POOL_HI = 2; // the IOVA slot the PMD would give the pool (any non-zero value: "registered")
 const rxBlock = RDBAL(32) >> 2, txBlock = TDBAL(32) >> 2;
 const qstats = { buffer: new SharedArrayBuffer(2 * 8 * 8), index: 0 };

@@ -1,8 +1,7 @@
 // Runs one forwarding engine on net_ixgbe (the emulated 82599's queue 32) in the main thread
 // and, given PROFILE, profiles it (the inspector's CPU profiler, started once the port runs and
 // written to PROFILE as a .cpuprofile): worker threads' profiles are lost when testpmd exits, and
-// `node --cpu-prof` from the start interrupts the control channel's blocking calls (SIGPROF:
-// EINTR at the provider's probe). Run it in the namespace of a running
+// `node --cpu-prof` from the start would profile the set-up too. Run it in the namespace of a running
 // `dpkit-sim-82599 bx0 --generator ...` whose flows a rule steers to queue 32 (bench/ixgbe.mjs
 // --profile MODE does all of that). Prints Mpps per second and the garbage collections seen
 // after the first second.

@@ -18,6 +18,8 @@ export {
 } from './ethdev/fastpath.js';
 export { readPciDevice, normalizePciAddress, hasVfio } from './bus/pci.js';
 export { DpkitError } from './errors.js';
+// a fast path's own memory (ctx.memory.reserve in probe or start): `MemoryRegion.attach(d)` maps it in this thread
+export { MemoryRegion, type RegionDescriptor } from './memory/region.js';
 /**
  * This thread's pools by id (`mempools[m >>> MBUF_POOL_SHIFT]` is the pool of handle `m`), for
  * burst loops that reach a pool's `h32`/`h16`/`data` without a call per packet. Read it;

@@ -1,8 +1,9 @@
 /**
  * net_ixgbe's fast path: rx and tx bursts on an 82599 queue pair's descriptor rings, rebuilt on
  * any lcore from a QueueDescriptor. Everything a burst touches is reachable from any thread:
- * the descriptor rings and the rx buffers are memfd mempools (Mempool.attach maps them by fd),
- * the register window is mapped again here from its fd (mapFd), and the software state of a
+ * the descriptor rings are a memfd region of the port's own and the rx buffers memfd mempools
+ * (MemoryRegion.attach and Mempool.attach map them by fd), the register window is mapped again
+ * here from its fd (mapFd), and the software state of a
  * queue (the mbuf at each descriptor, the next descriptor, the refill trigger...) lives in
  * SharedArrayBuffers made at queue setup, so a queue polled by the main thread and then by a
  * worker goes on where it was.
@@ -15,7 +16,9 @@
  * most, never a system call. Nothing here allocates, uses BigInt or throws per packet.
  */
 import { M16_DATA_LEN, M16_DATA_OFF, M16_NB_SEGS, M_NEXT, M_OL_FLAGS, M_PACKET_TYPE, M_PKT_LEN, M_RSS_HASH, Mempool, OlFlags, type MempoolDescriptor } from '@dpkit/eal';
-import { QueueStat, mbufFreeBulk, mbufHeaderReset, mbufRead, mempools, queueStats, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal/driver';
+import {
+  MemoryRegion, QueueStat, mbufFreeBulk, mbufHeaderReset, mbufRead, mempools, queueStats, type QueueDescriptor, type RegionDescriptor, type RxQueue, type TxQueue,
+} from '@dpkit/eal/driver';
 import { linux } from '@dpkit/eal/linux';
 import * as desc from '@dpkit/ixgbe-defs/descriptors';
 import { BAR0_SIZE } from '@dpkit/ixgbe-defs/regs';
@@ -32,8 +35,8 @@ export interface IxgbeRxData {
   /** start: the register window's fd, the word index of this queue's rx block in it */
   regsFd: number;
   block: number;
-  /** start: the ring memory (a memfd mempool), the ring's first word in it, its IOVA's high word */
-  ring: MempoolDescriptor | undefined;
+  /** start: the port's ring memory (a memfd region, its IOVA slot << 32 | byte offset), the ring's first word in it */
+  ring: RegionDescriptor | undefined;
   ringWord: number;
   /** start: the high word of the rx pool's IOVA (its low word is a byte offset in the pool's region) */
   poolHi: number;
@@ -53,7 +56,7 @@ export interface IxgbeTxData {
   counters: SharedArrayBuffer;
   regsFd: number;
   block: number;
-  ring: MempoolDescriptor | undefined;
+  ring: RegionDescriptor | undefined;
   ringWord: number;
   /** start: per pool id, the high word of its IOVA, 0 for a pool not registered for DMA (Uint32Array(256)) */
   dmaHi: SharedArrayBuffer;
@@ -142,7 +145,8 @@ abstract class RingQueue {
   constructor(d: QueueDescriptor<IxgbeRxData | IxgbeTxData>, tailWord: number) {
     this.regs = mapWindow(d.data.regsFd);
     this.tail = d.data.block + tailWord;
-    this.ring = Mempool.attach(d.data.ring!).words;
+    // this thread's mapping of the ring region (unmapped by release())
+    this.ring = new Uint32Array(MemoryRegion.attach(d.data.ring!).buffer);
     this.base = d.data.ringWord;
     this.sw = new Uint32Array(d.data.sw);
     this.st = new Uint32Array(d.data.state);
@@ -151,6 +155,7 @@ abstract class RingQueue {
 
   release(): void {
     linux().unmap(this.regs.buffer);
+    linux().unmap(this.ring.buffer);
   }
 }
 

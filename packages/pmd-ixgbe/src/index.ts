@@ -13,6 +13,7 @@
  */
 import { nicAttachment, type NicAttachment, type QueueRegisters } from '@dpkit/bifurc';
 import { DpkitError, Mempool, MemoryManager, type Xstat } from '@dpkit/eal';
+import type { MemoryRegion } from '@dpkit/eal/driver';
 import { DrvFlags, defineDriver, mbufFreeBulk, removePorts, type DriverPort, type EthDevOps } from '@dpkit/eal/driver';
 import { netdevModes, netdevModesApply, netdevModesRestore, netdevPortOps } from '@dpkit/eal/linux';
 import { DESC_SIZE } from '@dpkit/ixgbe-defs/descriptors';
@@ -62,10 +63,11 @@ interface IxgbePrivate {
   rxq: (IxgbeRxData | undefined)[];
   txq: (IxgbeTxData | undefined)[];
   rxPools: (Mempool | undefined)[];
-  /** descriptor-ring memory: a memfd mempool used as plain DMA memory, two rings per queue pair */
-  ringPool: Mempool | undefined;
-  /** IOVA slot of each region registered with the NIC (they stay registered: no unmap_umem) */
-  slots: Map<Mempool, number>;
+  /** descriptor-ring memory: a memfd region of the port's own, two rings per queue pair, and its 32-bit view */
+  rings: MemoryRegion | undefined;
+  ringWords: Uint32Array;
+  /** IOVA slot of each pool or region registered with the NIC (they stay registered: no unmap_umem) */
+  slots: Map<Mempool | MemoryRegion, number>;
   nextSlot: number;
   /** per pool id: its IOVA slot, shared with the tx fast paths */
   dmaHi: SharedArrayBuffer;
@@ -129,21 +131,22 @@ function windowFd(p: IxgbePrivate, r: QueueRegisters): number {
   return r.fd;
 }
 
-/** The IOVA slot of a region, registering it with the NIC the first time. */
-async function dmaSlot(p: IxgbePrivate, pool: Mempool): Promise<number> {
-  let slot = p.slots.get(pool);
+/** The IOVA slot of a pool's region or of a plain region, registering it with the NIC the first time. */
+async function dmaSlot(p: IxgbePrivate, memory: Mempool | MemoryRegion): Promise<number> {
+  let slot = p.slots.get(memory);
   if (slot === undefined) {
-    if (pool.region.size >= SLOT) throw new DpkitError(`${p.label}: mempool '${pool.name}' has ${pool.region.size} bytes; net_ixgbe registers pools of less than 4 GiB: create a smaller one`, 'EINVAL');
+    // (the ring region is 2 x 64 KiB per queue pair, at most 16 MiB)
+    if ('region' in memory && memory.region.size >= SLOT) throw new DpkitError(`${p.label}: mempool '${memory.name}' has ${memory.region.size} bytes; net_ixgbe registers pools of less than 4 GiB: create a smaller one`, 'EINVAL');
     slot = p.nextSlot++;
-    p.slots.set(pool, slot);
+    p.slots.set(memory, slot);
   }
-  await p.at.rings.mapUmem(pool, slot * SLOT);
+  await p.at.rings.mapUmem(memory, slot * SLOT);
   return slot;
 }
 
-/** Two rings per queue pair: rx queue q's at ring 2q, tx queue q's at 2q + 1. */
-function ringWord(pool: Mempool, ring: number): number {
-  return (pool.dataOffset + ring * RING_BYTES) >> 2;
+/** Two rings per queue pair: rx queue q's at ring 2q, tx queue q's at 2q + 1 (the first word of each in the ring region). */
+function ringWord(ring: number): number {
+  return (ring * RING_BYTES) >> 2;
 }
 
 function dpdkTxCheck(p: IxgbePrivate, port: number, q: number, nbDesc: number, rs: number, free: number): void {
@@ -165,8 +168,8 @@ function checkDesc(p: IxgbePrivate, kind: 'rx' | 'tx', nbDesc: number): void {
 
 /** §4.6.7 receive initialization of one split queue (its block in `qr`), with `d`'s ring filled from `pool`. */
 async function enableRx(p: IxgbePrivate, q: number, d: IxgbeRxData, pool: Mempool, qr: QueueRegisters, poolSlot: number): Promise<void> {
-  const R = qr.regs, w = qr.rx, ring = p.ringPool!;
-  const words = ring.words, base = d.ringWord, n = d.nbDesc;
+  const R = qr.regs, w = qr.rx;
+  const words = p.ringWords, base = d.ringWord, n = d.nbDesc;
   const sw = new Uint32Array(d.sw);
   const mbufs = new Uint32Array(n);
   if (!pool.getBulk(mbufs, 0, n)) {
@@ -184,7 +187,7 @@ async function enableRx(p: IxgbePrivate, q: number, d: IxgbeRxData, pool: Mempoo
   new Uint32Array(d.state).fill(0).fill(NONE, RX_FIRST, RX_SLOTS);
   // 2. ring base and length (§8.2.3.8.1-3)
   R[w + RDBAL_W] = (base << 2) >>> 0;
-  R[w + RDBAH_W] = p.slots.get(ring)!;
+  R[w + RDBAH_W] = p.slots.get(p.rings!)!;
   R[w + RDLEN_W] = n * DESC_SIZE;
   // 3. SRRCTL (§8.2.3.8.7), in the queue's block: advanced one-buffer, drop when no descriptor, buffer size in KB
   R[w + SRRCTL_W] = (SRRCTL_DESCTYPE_ADV_ONEBUF | SRRCTL_DROP_EN | ((pool.eltSize - pool.headroom) >> SRRCTL_BSIZEPKT_SHIFT)) >>> 0;
@@ -201,15 +204,15 @@ async function enableRx(p: IxgbePrivate, q: number, d: IxgbeRxData, pool: Mempoo
 
 /** §4.6.8 transmit initialization of one split queue. */
 async function enableTx(p: IxgbePrivate, d: IxgbeTxData, qr: QueueRegisters): Promise<void> {
-  const R = qr.regs, t = qr.tx, ring = p.ringPool!;
-  ring.words.fill(0, d.ringWord, d.ringWord + 4 * d.nbDesc);
+  const R = qr.regs, t = qr.tx;
+  p.ringWords.fill(0, d.ringWord, d.ringWord + 4 * d.nbDesc);
   new Uint32Array(d.sw).fill(NONE);
   const st = new Uint32Array(d.state).fill(0);
   // one descriptor stays unused, so the tail never catches up with the head (DPDK's nb_tx_free = N - 1)
   st[TX_FREE] = d.nbDesc - 1;
   st[TX_CLEAN] = d.nbDesc - 1;
   R[t + TDBAL_W] = (d.ringWord << 2) >>> 0;
-  R[t + TDBAH_W] = p.slots.get(ring)!;
+  R[t + TDBAH_W] = p.slots.get(p.rings!)!;
   R[t + TDLEN_W] = d.nbDesc * DESC_SIZE;
   R[t + TDH_W] = 0; // the head is writable only while the queue is disabled
   R[t + TDT_W] = 0;
@@ -341,26 +344,26 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
       for (const q of p.nicMissing) {
         p.log.warn(`${p.label}: ${p.at.iface} keeps no statistics counters of its own for queue ${p.split[q]} (${nicMissingWhy(p)}): what the NIC drops for it is not in imissed; dpkit-ethtool -S ${p.at.iface} counts it (rx_no_descriptors)`);
       }
-      if (!p.ringPool || p.ringPool.size * p.ringPool.eltSize < 2 * n * RING_BYTES) {
-        p.ringPool = Mempool.create(p.memory, `${p.label}_rings${p.nextSlot}`, {
-          size: (2 * n * RING_BYTES) / 4096, cacheSize: 0, dataRoomSize: 4096, headroom: 0, memory: 'memfd',
-        });
+      if (!p.rings || p.rings.size < 2 * n * RING_BYTES) {
+        // a larger port: new ring memory (the smaller region stays registered with the NIC: no unmap_umem)
+        p.rings = p.memory.reserve(`${p.label}_rings${p.nextSlot}`, 2 * n * RING_BYTES, 0, 'memfd');
+        p.ringWords = new Uint32Array(p.rings.buffer);
       }
-      const ring = p.ringPool;
-      await dmaSlot(p, ring);
+      const ring = p.rings.descriptor();
+      await dmaSlot(p, p.rings);
       const dmaHi = new Uint32Array(p.dmaHi).fill(0);
       for (const pool of new Set(p.rxPools.filter((x): x is Mempool => x !== undefined))) dmaHi[pool.id] = await dmaSlot(p, pool);
       for (let q = 0; q < n; q++) p.regs.push(await p.at.rings.map(p.split[q]!));
       p.windowFd = windowFd(p, p.regs[0]!);
       for (let q = 0; q < dev.nbTxQueues; q++) {
         const d = p.txq[q]!;
-        Object.assign(d, { regsFd: p.windowFd, block: p.regs[q]!.tx, ring: ring.descriptor(), ringWord: ringWord(ring, 2 * q + 1) });
+        Object.assign(d, { regsFd: p.windowFd, block: p.regs[q]!.tx, ring, ringWord: ringWord(2 * q + 1) });
         d.bounce = (p.rxPools[q] ?? p.rxPools[0])?.descriptor();
         await enableTx(p, d, p.regs[q]!);
       }
       for (let q = 0; q < dev.nbRxQueues; q++) {
         const d = p.rxq[q]!, pool = p.rxPools[q]!;
-        Object.assign(d, { regsFd: p.windowFd, block: p.regs[q]!.rx, ring: ring.descriptor(), ringWord: ringWord(ring, 2 * q), poolHi: dmaHi[pool.id]! });
+        Object.assign(d, { regsFd: p.windowFd, block: p.regs[q]!.rx, ring, ringWord: ringWord(2 * q), poolHi: dmaHi[pool.id]! });
         await enableRx(p, q, d, pool, p.regs[q]!, dmaHi[pool.id]!);
       }
       // the port's promiscuous/all-multicast modes on the kernel interface (what it changes is undone at stop)
@@ -375,8 +378,9 @@ const ops: EthDevOps<IxgbePrivate, IxgbeRxData, IxgbeTxData> = {
     const p = dev.priv;
     p.windowFd = -1; // the provider's handle owns the fd
     // the NIC keeps its mapping of the ring memory until the provider's handle closes (no unmap_umem)
-    p.ringPool?.release(p.memory);
-    p.ringPool = undefined;
+    if (p.rings) p.memory.free(p.rings);
+    p.rings = undefined;
+    p.ringWords = new Uint32Array(0);
     p.rxq = [];
     p.txq = [];
     p.rxPools = [];
@@ -437,7 +441,7 @@ export const driver = defineDriver({
       fastPath: { module: new URL('./fastpath.js', import.meta.url).href, impl: fastPath },
       mac: Uint8Array.from(info.mac), mtu: info.mtu,
       priv: {
-        at, label: device.name, memory: ctx.memory, rxq: [], txq: [], rxPools: [], ringPool: undefined, slots: new Map(), nextSlot: 1,
+        at, label: device.name, memory: ctx.memory, rxq: [], txq: [], rxPools: [], rings: undefined, ringWords: new Uint32Array(0), slots: new Map(), nextSlot: 1,
         dmaHi: new SharedArrayBuffer(4 * 256), split: [], regs: [], windowFd: -1,
         nicDone: new Float64Array(MAX_QUEUES * NIC_COUNTS.length), nicBase: new Float64Array(MAX_QUEUES * NIC_COUNTS.length), nicMissing: [], log: ctx.log,
       },

@@ -4,11 +4,17 @@
 // with SO_PEERCRED. The server side runs a poll thread that hands each event (a connection
 // opened, a message, a connection closed) to JavaScript through a thread-safe function; the
 // verbs themselves are JavaScript's (src/channel.ts). The client side is synchronous.
+//
+// Every system call here is retried when a signal interrupts it (EINTR): a profiler's SIGPROF
+// (node --cpu-prof), a JavaScript signal listener's handler or a timer signal must not fail a
+// request. poll(2) returns EINTR whatever SA_RESTART says, so the client's wait for a reply
+// goes on with what is left of its time bound.
 #include <napi.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <atomic>
 #include <cerrno>
@@ -48,7 +54,9 @@ static ssize_t Receive(int fd, char* buf, std::vector<int>* fds) {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  ssize_t n;
+  do n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -82,7 +90,31 @@ static int Send(int fd, const std::string& text, const std::vector<int>& fds) {
     c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
     std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
   }
-  return sendmsg(fd, &msg, MSG_NOSIGNAL) == ssize_t(text.size()) ? 0 : errno ? errno : EIO;
+  ssize_t n;
+  // a SOCK_SEQPACKET message goes whole or not at all: EINTR means nothing was sent
+  do n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == ssize_t(text.size()) ? 0 : n < 0 ? errno : EIO;
+}
+
+static int64_t NowMs() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return int64_t(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
+}
+
+// poll(2) of one descriptor for `timeoutMs` in all (-1: no bound), resumed after a signal with
+// the time left; poll's result (-1 with errno on an error other than EINTR).
+static int PollFor(pollfd* p, int timeoutMs) {
+  const int64_t end = NowMs() + timeoutMs;
+  for (;;) {
+    int r = poll(p, 1, timeoutMs);
+    if (r >= 0 || errno != EINTR) return r;
+    if (timeoutMs > 0) {
+      const int64_t left = end - NowMs();
+      timeoutMs = left > 0 ? int(left) : 0;
+    }
+  }
 }
 
 struct Event {
@@ -252,7 +284,11 @@ static Napi::Value ChannelConnect(const Napi::CallbackInfo& info) {
   if (fd < 0) throw ChannelErrno(env, "socket", errno);
   sockaddr_un sun;
   socklen_t len = Address(name, &sun);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&sun), len) != 0) {
+  // an AF_UNIX connect interrupted while it waited for room in the backlog left the socket unconnected: again
+  int c;
+  do c = connect(fd, reinterpret_cast<sockaddr*>(&sun), len);
+  while (c != 0 && errno == EINTR);
+  if (c != 0) {
     int err = errno;
     close(fd);
     throw ChannelErrno(env, "the control socket @" + name, err);
@@ -273,8 +309,8 @@ static Napi::Value ChannelRequest(const Napi::CallbackInfo& info) {
   // refusal is its reply, so a failed send is reported only when there is nothing to read
   int sendErr = Send(fd, text, fds);
   pollfd p{fd, POLLIN, 0};
-  if (sendErr && poll(&p, 1, 0) <= 0) throw ChannelErrno(env, "sending to the control socket", sendErr);
-  int r = poll(&p, 1, timeout);
+  if (sendErr && PollFor(&p, 0) <= 0) throw ChannelErrno(env, "sending to the control socket", sendErr);
+  int r = PollFor(&p, timeout);
   if (r == 0) throw ChannelErrno(env, "no reply from the control socket", ETIMEDOUT);
   std::vector<char> space(kMaxMessage);
   char* buf = space.data();

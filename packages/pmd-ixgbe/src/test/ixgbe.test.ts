@@ -136,13 +136,13 @@ real('queue registers as the driver leaves them after start and stop (datasheet 
   const [started, stopped] = x.run(['regs']).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   t.deepEqual(started, {
     queue: 32,
-    // the port's ring memory at IOVA slot 1 (0x1_0000_0000), rx ring 0 and tx ring 1 of it
-    RDBAL: '0x000c1000', RDBAH: '0x00000001', RDLEN: 512 * 16,
+    // the port's ring region at IOVA slot 1 (0x1_0000_0000): rx ring 0 at its start, tx ring 1 64 KiB in
+    RDBAL: '0x00000000', RDBAH: '0x00000001', RDLEN: 512 * 16,
     // SRRCTL: DESCTYPE advanced one-buffer (0x02000000) | DROP_EN (0x10000000) | BSIZEPACKET 2 (2 KB buffers)
     SRRCTL: '0x12000002',
     RXDCTL: '0x02000000', // ENABLE
     RDT: 511, // N - 1, written after ENABLE read back
-    TDBAL: '0x000d1000', TDBAH: '0x00000001', TDLEN: 256 * 16,
+    TDBAL: '0x00010000', TDBAH: '0x00000001', TDLEN: 256 * 16,
     TXDCTL: '0x02000020', // ENABLE | PTHRESH 32, WTHRESH 0
     TDT: 0, TDWBAL: 0, // nothing queued; no head write-back
     inUse: 512, // the rx ring's mbufs
