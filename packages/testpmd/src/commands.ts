@@ -89,6 +89,9 @@ set burst (num)
 set nbcore (num)
     Set number of cores.
 
+set verbose (level)
+    Set the debug verbosity level.
+
 set nbport (num)
     Set number of forwarding ports.
 
@@ -211,6 +214,7 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       if (b === 'fwd') app.setFwd(c!);
       else if (b === 'burst') app.setBurst(Number(c));
       else if (b === 'nbcore') app.setNbCore(Number(c));
+      else if (b === 'verbose') setVerbose(app, c!, out);
       else throw new Error('Bad arguments');
       return true;
     case 'flow':
@@ -241,6 +245,13 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
     default:
       throw new Error('Command not found');
   }
+}
+
+/** set verbose N (a uint16, as DPDK's cmdline parses it): dumps on the forwarding lcores from their next burst */
+function setVerbose(app: Testpmd, level: string, out: Output): void {
+  if (!/^\d+$/.test(level) || Number(level) > 0xffff) throw new Error('Bad arguments');
+  if (!app.observers) throw new DpkitError('set verbose: the ports are not set up yet');
+  out(app.observers.setVerbose(Number(level)));
 }
 
 /** The open port named by `which`, or DPDK's `Invalid port N` (port_id_is_invalid). */
@@ -467,6 +478,7 @@ const GRAMMAR = (): string[][] => [
   'show config fwd|rxtx|cores|txpkts', 'show device info all', 'show rxq|txq info', 'show fwd stats all', 'clear port stats|xstats all', 'clear fwd stats all',
   `set fwd ${engineNames().join('|')}`, 'set burst|nbcore|nbport|portmask|txpkts|eth-peer', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
+  'set verbose <level>',
   'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd|max-pkt-len', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
   'flow validate|create|destroy|flush|query|list|isolate|ntuple',
 ].map((l) => l.split(' '));

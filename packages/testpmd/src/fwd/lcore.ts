@@ -7,6 +7,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { DpkitError, Mempool, errorLine, type FastPathModule, type LaunchTarget, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 import { BURST_SPREAD, FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
+import { ObservedRxQueue, ObservedTxQueue } from './observe.js';
 
 export interface ForwardLoopArg {
   engine: LaunchTarget;
@@ -64,6 +65,10 @@ export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]
       const b = cfg.bursts;
       rxq = new RecordingRxQueue(rxq, new Float64Array(b.buffer, b.index * 8, BURST_SPREAD));
       txq = new RecordingTxQueue(txq, new Float64Array(b.buffer, (b.index + BURST_SPREAD) * 8, BURST_SPREAD));
+    }
+    if (cfg.observe) {
+      rxq = new ObservedRxQueue(rxq, cfg.observe, cfg.rxPort, cfg.rxQueue, cfg.lcore);
+      txq = new ObservedTxQueue(txq, cfg.observe, cfg.txPort, cfg.txQueue, cfg.lcore);
     }
     out.push({
       cfg,
@@ -165,7 +170,8 @@ export function releaseStreams(streams: FwdStream[]): void {
   const done = new Set<object>();
   for (const s of streams) {
     for (const w of [s.rxq, s.txq]) {
-      const q = w instanceof RecordingRxQueue || w instanceof RecordingTxQueue ? w.inner : w;
+      let q: RxQueue | TxQueue = w;
+      while (q instanceof RecordingRxQueue || q instanceof RecordingTxQueue || q instanceof ObservedRxQueue || q instanceof ObservedTxQueue) q = q.inner;
       if (done.has(q)) continue;
       done.add(q);
       q.release?.();
