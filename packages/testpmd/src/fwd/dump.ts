@@ -6,9 +6,9 @@
  * queue, and the rx or tx ol_flags names. Runs on the forwarding lcore and only while verbose
  * is on (it builds strings); the text goes straight to the process's stdout, as DPDK's printf.
  *
- * The software packet type knows Ethernet, VLAN and QinQ, IPv4 (with options), IPv6 (without
- * extension headers: those are reported as L3_IPV6_EXT with the fixed header's length), TCP,
- * UDP, SCTP and IPv4 fragments; tunnels are not decoded.
+ * The software packet type knows Ethernet, VLAN and QinQ, IPv4 (with options), IPv6 (with
+ * hop-by-hop, routing, fragment and destination-options headers), TCP, UDP, SCTP and
+ * fragments, as rte_net_get_ptype; MPLS and tunnels (GRE, IPIP, VXLAN...) are not decoded.
  */
 import { writeSync } from 'node:fs';
 import {
@@ -135,11 +135,32 @@ export function swPtype(p: Uint8Array, len: number): { type: number; l2: number;
     off += out.l3;
   } else if (proto === 0x86dd && len >= off + 40) {
     l4proto = p[off + 6]!;
-    // extension headers (hop-by-hop, routing, fragment, ESP, AH, destination options)
-    out.type |= [0, 43, 44, 50, 51, 60].includes(l4proto) ? 0xc0 : 0x40;
     out.l3 = 40;
     off += 40;
-    if ((out.type & 0xf0) === 0xc0) return out;
+    // extension headers (hop-by-hop, routing, fragment, ESP, AH, destination options) make it
+    // L3_IPV6_EXT; hop-by-hop, routing, destination options and fragment are skipped (at most
+    // 5), as rte_net_skip_ip6_ext
+    if (![0, 43, 44, 50, 51, 60].includes(l4proto)) out.type |= 0x40;
+    else {
+      out.type |= 0xc0;
+      let frag = false;
+      for (let i = 0; i < 5 && [0, 43, 44, 60].includes(l4proto) && len >= off + 8; i++) {
+        const next = p[off]!;
+        if (l4proto === 44) {
+          frag = true;
+          off += 8;
+        } else {
+          off += (p[off + 1]! + 1) * 8;
+        }
+        l4proto = next;
+      }
+      out.l3 = off - out.l2;
+      if (l4proto === 59) return out; // no next header
+      if (frag) {
+        out.type |= 0x300;
+        return out;
+      }
+    }
   } else {
     return out;
   }
