@@ -74,6 +74,8 @@ export const DEFAULT_RING_BYTES = 8 << 20;
 
 /** What an lcore (or the capturing process) needs to map the region. */
 export interface PdumpDescriptor {
+  /** tells this region from an earlier one that had the same fd number */
+  id: string;
   fd: number;
   size: number;
   rings: number;

@@ -13,6 +13,7 @@
  * Any failure is `{"error":"one line"}`. One capture at a time; it ends with `disable` or
  * when its connection closes (a killed dumpcap stops capturing at once).
  */
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { DpkitError, errorLine } from '../errors.js';
@@ -104,7 +105,7 @@ export class Pdump {
     const size = regionSize(rings, ringBytes);
     const k = linux('packet capture');
     const region = k.memfdMap('dpkit:pdump', size);
-    const p = new Pdump(o, region, { fd: region.fd, size, rings, ringBytes });
+    const p = new Pdump(o, region, { id: `${process.pid}:${randomUUID()}`, fd: region.fd, size, rings, ringBytes });
     try {
       await p.listen();
     } catch (err) {

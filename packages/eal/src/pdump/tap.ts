@@ -31,14 +31,14 @@ const TAIL = R_TAIL;
 const TAIL_COUNT = R_TAIL_COUNT;
 const ALL = ALL_QUEUES;
 
-/** This thread's mapping of each capture region, by fd (one mapping per thread). */
-const mapped = new Map<number, ArrayBuffer>();
+/** This thread's mapping of each capture region, by id (one mapping per thread). */
+const mapped = new Map<string, ArrayBuffer>();
 
 function regionOf(d: PdumpDescriptor): ArrayBuffer {
-  let b = mapped.get(d.fd);
+  let b = mapped.get(d.id);
   if (!b) {
     b = linux('packet capture').mapFd(d.fd, d.size);
-    mapped.set(d.fd, b);
+    mapped.set(d.id, b);
   }
   return b;
 }
