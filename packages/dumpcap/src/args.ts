@@ -69,34 +69,45 @@ export function parseDumpcapArgs(argv: readonly string[]): DumpcapOptions {
     interface: undefined, output: undefined, snaplen: DEFAULT_SNAPLEN, ringSize: DEFAULT_RECORDS, comment: undefined,
     ifname: undefined, ifdescr: undefined, queue: -1, rx: true, tx: true, stop: { packets: 0, durationMs: 0, sizeBytes: 0 },
   };
+  // getopt: long options, and clusters of short ones (`-pq`, `-c5`, `-pc 5`)
+  const items: [opt: string, value: string | undefined][] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    let opt: string;
-    let value: string | undefined;
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = a.slice(2, eq < 0 ? undefined : eq);
-      const o2 = LONG[name];
-      if (!o2) throw new DpkitError(`Invalid option: ${a} (dpkit-dumpcap --help lists the options)`);
-      opt = o2;
+      const opt = LONG[name];
+      if (!opt) throw new DpkitError(`Invalid option: ${a} (dpkit-dumpcap --help lists the options)`);
+      let value: string | undefined;
       if (eq >= 0) {
         if (!WITH_VALUE.has(opt)) throw new DpkitError(`option '--${name}' doesn't allow an argument`);
         value = a.slice(eq + 1);
+      } else if (WITH_VALUE.has(opt)) {
+        value = argv[++i];
+        if (value === undefined) throw new DpkitError(`option '${a}' requires an argument`);
       }
+      items.push([opt, value]);
     } else if (a.startsWith('-') && a.length > 1) {
-      opt = a[1]!;
-      if (!WITH_VALUE.has(opt) && !FLAGS.has(opt)) throw new DpkitError(`Invalid option: ${a} (dpkit-dumpcap --help lists the options)`);
-      if (a.length > 2) {
-        if (WITH_VALUE.has(opt)) value = a.slice(2);
-        else throw new DpkitError(`Invalid option: ${a} (give each flag on its own: -${a.slice(1).split('').join(' -')})`);
+      for (let k = 1; k < a.length; k++) {
+        const opt = a[k]!;
+        if (FLAGS.has(opt)) {
+          items.push([opt, undefined]);
+          continue;
+        }
+        if (!WITH_VALUE.has(opt)) throw new DpkitError(`Invalid option: -${opt} (dpkit-dumpcap --help lists the options)`);
+        let value: string | undefined = a.slice(k + 1);
+        if (value === '') {
+          value = argv[++i];
+          if (value === undefined) throw new DpkitError(`option '-${opt}' requires an argument`);
+        }
+        items.push([opt, value]);
+        break;
       }
     } else {
       throw new DpkitError(`unexpected argument '${a}': dpkit-dumpcap takes options only (dpkit-dumpcap --help lists them)`);
     }
-    if (WITH_VALUE.has(opt) && value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new DpkitError(`option '${a}' requires an argument`);
-    }
+  }
+  for (const [opt, value] of items) {
     const v = value!;
     switch (opt) {
       case 'a': autoStop(o, v); break;
