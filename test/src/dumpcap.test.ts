@@ -6,7 +6,7 @@
  * capturing; bad arguments are one line.
  */
 import test, { type ExecutionContext } from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,10 @@ const DUMPCAP = fileURLToPath(new URL('../../packages/dumpcap/dist/cli.js', impo
 const WARMUP_PACKETS = 2 * 65536 * 32;
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 
-/** Runs dpkit-dumpcap to its end (killed after 60 s). */
-function dumpcap(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs dpkit-dumpcap to its end (killed after 60 s); `started` gets the child. */
+function dumpcap(args: string[], started?: (c: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const c = spawn(process.execPath, [DUMPCAP, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started?.(c);
   let stdout = '';
   let stderr = '';
   c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -170,5 +171,22 @@ test('bad arguments and a missing application are one line and exit 1', async (t
   }
   const list = await dumpcap([pre, '-D']);
   t.is(list.stdout, '0. net_null0\n');
+  await p.command('quit').catch(() => undefined);
+});
+
+test('one capture at a time: a second dpkit-dumpcap is refused in one line; a killed one frees the application at once', async (t) => {
+  const { p, pre } = await forwarding(t, []);
+  let first: ChildProcess | undefined;
+  const done = dumpcap([pre, '-q', '-w', '/dev/null'], (c) => { first = c; });
+  t.teardown(() => first?.kill('SIGKILL'));
+  let second = await dumpcap([pre, '-c', '1', '-w', '/dev/null']);
+  for (let i = 0; i < 100 && second.code === 0; i++) second = await dumpcap([pre, '-c', '1', '-w', '/dev/null']); // the first may not have enabled yet
+  t.is(second.code, 1);
+  t.regex(second.stderr, /\ndpkit-dumpcap: another capture is running on this application \(pid \d+\): one at a time; stop it first\n$/);
+  first!.kill('SIGKILL');
+  await done;
+  const third = await dumpcap([pre, '-c', '5', '-w', '/dev/null']);
+  t.is(third.code, 0, third.stderr);
+  t.regex(third.stderr, /Packets captured: 5 /);
   await p.command('quit').catch(() => undefined);
 });

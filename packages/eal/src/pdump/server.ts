@@ -160,7 +160,7 @@ export class Pdump {
       const req = JSON.parse(line) as { op?: string } & Partial<PdumpEnable>;
       if (req.op === 'ports') return { ports: this.ports() };
       if (req.op === 'enable') {
-        if (this.owner && this.owner !== s) throw new DpkitError(`a capture is already running on this process (pid ${process.pid}); stop it first`, 'EBUSY');
+        if (this.owner && this.owner !== s) throw new DpkitError(`another capture is running on this application (pid ${process.pid}): one at a time; stop it first`, 'EBUSY');
         const base = await this.enable(req as PdumpEnable);
         this.owner = s;
         return { pid: process.pid, ...this.d, base };
