@@ -153,6 +153,9 @@ export class PdumpReader {
           tail = (tail + (this.s.ringBytes - (tail & mask))) | 0;
           continue;
         }
+        if (len < RECORD_HEADER_BYTES || (len & 7) !== 0 || len > this.s.ringBytes - (tail & mask)) {
+          throw new DpkitError(`capture ring ${ring} holds a record of ${len} bytes at ${tail & mask}: the region is not what this dpkit-dumpcap expects (use the application's own dpkit version)`);
+        }
         const pq = w[(at >> 2) + 1]!;
         each({
           port: pq & 0xffff, queue: pq >>> 16, dir: w[(at >> 2) + 6]!, timestampUs: this.f64[(at + 8) >> 3]!,
