@@ -25,12 +25,19 @@ export function verboseWords(level: number): [number, number] {
   return [level === 1 || level > 2 ? 1 : 0, level >= 2 ? 1 : 0];
 }
 
-export class ObservedRxQueue implements RxQueue {
-  private readonly verbose: Int32Array;
-  private readonly tap: PdumpTap;
-  constructor(readonly inner: RxQueue, o: ObserveConfig, private readonly port: number, private readonly queue: number, lcore: number) {
+/** What both wrappers hold: the verbose words and the queue's capture tap. */
+abstract class Observed<Q> {
+  protected readonly verbose: Int32Array;
+  protected readonly tap: PdumpTap;
+  constructor(readonly inner: Q, o: ObserveConfig, protected readonly port: number, protected readonly queue: number, lcore: number, dir: 'rx' | 'tx') {
     this.verbose = new Int32Array(o.verbose);
-    this.tap = new PdumpTap(o.pdump, lcore, port, queue, 'rx');
+    this.tap = new PdumpTap(o.pdump, lcore, port, queue, dir);
+  }
+}
+
+export class ObservedRxQueue extends Observed<RxQueue> implements RxQueue {
+  constructor(inner: RxQueue, o: ObserveConfig, port: number, queue: number, lcore: number) {
+    super(inner, o, port, queue, lcore, 'rx');
   }
   rxBurst(pkts: Uint32Array, start: number, n: number): number {
     const nb = this.inner.rxBurst(pkts, start, n);
@@ -42,12 +49,9 @@ export class ObservedRxQueue implements RxQueue {
   }
 }
 
-export class ObservedTxQueue implements TxQueue {
-  private readonly verbose: Int32Array;
-  private readonly tap: PdumpTap;
-  constructor(readonly inner: TxQueue, o: ObserveConfig, private readonly port: number, private readonly queue: number, lcore: number) {
-    this.verbose = new Int32Array(o.verbose);
-    this.tap = new PdumpTap(o.pdump, lcore, port, queue, 'tx');
+export class ObservedTxQueue extends Observed<TxQueue> implements TxQueue {
+  constructor(inner: TxQueue, o: ObserveConfig, port: number, queue: number, lcore: number) {
+    super(inner, o, port, queue, lcore, 'tx');
   }
   txBurst(pkts: Uint32Array, start: number, n: number): number {
     if (n !== 0) {
