@@ -7,7 +7,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,4 +189,19 @@ test('one capture at a time: a second dpkit-dumpcap is refused in one line; a ki
   t.is(third.code, 0, third.stderr);
   t.regex(third.stderr, /Packets captured: 5 /);
   await p.command('quit').catch(() => undefined);
+});
+
+test('capture works without telemetry (--no-telemetry), and the runtime directory goes with the application', async (t) => {
+  const pre = prefix();
+  const dir = `/var/run/dpdk/${pre.slice('--file-prefix='.length)}`;
+  const p = new TestpmdProcess(['-l', '0-1', '--no-pci', '--vdev=net_null0', pre, '--no-telemetry', '--', '-i', '--port-topology=loop']);
+  t.teardown(() => p.kill());
+  await p.until((out) => out.includes('testpmd> '), 20_000, 'the prompt');
+  await p.command('start');
+  const r = await dumpcap([pre, '-c', '3', '-w', '/dev/null']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /Packets captured: 3 /);
+  p.child.stdin.write('quit\n');
+  t.is((await p.exit()).code, 0);
+  t.false(existsSync(dir), `${dir} is left behind`);
 });

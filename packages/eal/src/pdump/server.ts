@@ -14,7 +14,8 @@
  * when its connection closes (a killed dumpcap stops capturing at once).
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { DpkitError, errorLine } from '../errors.js';
 import type { EthDev, EthDevRegistry } from '../ethdev/ethdev.js';
@@ -116,6 +117,7 @@ export class Pdump {
   }
 
   private listen(): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true }); // there without telemetry too (--no-telemetry)
     rmSync(this.path, { force: true }); // left by a dead process with this prefix (the EAL's lock says none is alive)
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -250,6 +252,11 @@ export class Pdump {
     this.owner?.destroy();
     this.server.close();
     rmSync(this.path, { force: true });
+    try {
+      rmdirSync(dirname(this.path)); // only when empty: the telemetry socket or another DPDK process may be there
+    } catch {
+      // not empty or gone
+    }
     try {
       linux().close(this.region.fd);
     } catch {
