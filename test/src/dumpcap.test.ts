@@ -7,7 +7,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +18,18 @@ const WARMUP_PACKETS = 2 * 65536 * 32;
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 
 /** Runs dpkit-dumpcap to its end (killed after 60 s); `started` gets the child. */
-function dumpcap(args: string[], started?: (c: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function dumpcap(args: string[], started?: (c: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string; raw: Buffer }> {
   const c = spawn(process.execPath, [DUMPCAP, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   started?.(c);
-  let stdout = '';
+  const chunks: Buffer[] = [];
   let stderr = '';
-  c.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  c.stdout.on('data', (d: Buffer) => { chunks.push(d); });
   c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const timer = setTimeout(() => c.kill('SIGKILL'), 60_000);
   return new Promise((resolve) => c.once('close', (code) => {
     clearTimeout(timer);
-    resolve({ code, stdout, stderr });
+    const raw = Buffer.concat(chunks);
+    resolve({ code, stdout: raw.toString(), stderr, raw });
   }));
 }
 
@@ -185,9 +186,15 @@ test('one capture at a time: a second dpkit-dumpcap is refused in one line; a ki
   t.regex(second.stderr, /\ndpkit-dumpcap: another capture is running on this application \(pid \d+\): one at a time; stop it first\n$/);
   first!.kill('SIGKILL');
   await done;
-  const third = await dumpcap([pre, '-c', '5', '-w', '/dev/null']);
+  // the file on stdout: nothing else goes there
+  const third = await dumpcap([pre, '-c', '5', '-w', '-']);
   t.is(third.code, 0, third.stderr);
-  t.regex(third.stderr, /Packets captured: 5 /);
+  t.true(third.stderr.startsWith("Capturing on 'net_null0'\nPackets captured: 5 \n"), third.stderr);
+  if (hasTshark) {
+    const file = tempFile(t, 'stdout.pcapng');
+    writeFileSync(file, third.raw);
+    t.is(tshark(file, ['frame.len']).length, 5);
+  }
   await p.command('quit').catch(() => undefined);
 });
 

@@ -58,7 +58,8 @@ export async function dumpcap(o: DumpcapOptions, out: Print, err: (text: string)
       for (const p of ports) out(`${p.port}. ${p.name}`);
       return 0;
     }
-    const chosen = selectInterfaces(ports, o.interface, out);
+    // with the file on stdout (-w -), the interface lines go to stderr (dpdk-dumpcap prints them into the file)
+    const chosen = selectInterfaces(ports, o.interface, o.output === '-' ? (line) => err(`${line}\n`) : out);
     let records = 1;
     while (records < o.ringSize) records *= 2;
     if (records !== o.ringSize) err(`Ring size ${o.ringSize} rounded up to ${records}\n`);
