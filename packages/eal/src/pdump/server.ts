@@ -162,6 +162,9 @@ export class Pdump {
       const req = JSON.parse(line) as { op?: string } & Partial<PdumpEnable>;
       if (req.op === 'ports') return { ports: this.ports() };
       if (req.op === 'enable') {
+        // a capture whose process just died may not have had its close handled yet: give it a moment
+        const prev = this.owner;
+        if (prev && prev !== s) await new Promise<void>((resolve) => { prev.once('close', () => resolve()); setTimeout(resolve, 200).unref(); });
         if (this.owner && this.owner !== s) throw new DpkitError(`another capture is running on this application (pid ${process.pid}): one at a time; stop it first`, 'EBUSY');
         const base = await this.enable(req as PdumpEnable);
         this.owner = s;
