@@ -28,4 +28,5 @@ mkdir -p node_modules/.bin
 for cmd in dpkit-sim-82599 dpkit-ethtool; do
   ln -sfn "../../packages/sim-82599/bin/$cmd.js" "node_modules/.bin/$cmd"
 done
+ln -sfn ../../packages/dumpcap/bin/dpkit-dumpcap.js node_modules/.bin/dpkit-dumpcap
 pnpm exec tsc -b >&2

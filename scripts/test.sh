@@ -23,7 +23,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for dir in packages/eal packages/pmd-null packages/pmd-ring packages/pmd-af-xdp packages/pmd-af-packet packages/bifurc packages/ixgbe-defs packages/sim-82599 packages/pmd-ixgbe packages/testpmd test; do
+for dir in packages/eal packages/pmd-null packages/pmd-ring packages/pmd-af-xdp packages/pmd-af-packet packages/bifurc packages/ixgbe-defs packages/sim-82599 packages/pmd-ixgbe packages/testpmd packages/dumpcap test; do
   echo "== $dir"
   (cd "$dir" && ./node_modules/.bin/ava) 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const sources = ['packages/eal', 'packages/pmd-null', 'packages/pmd-ring', 'packages/pmd-af-xdp', 'packages/pmd-af-packet', 'packages/bifurc', 'packages/testpmd', 'packages/ixgbe-defs', 'packages/sim-82599', 'packages/pmd-ixgbe', 'test'];
+const sources = ['packages/eal', 'packages/pmd-null', 'packages/pmd-ring', 'packages/pmd-af-xdp', 'packages/pmd-af-packet', 'packages/bifurc', 'packages/testpmd', 'packages/ixgbe-defs', 'packages/sim-82599', 'packages/pmd-ixgbe', 'packages/dumpcap', 'test'];
 
 type Graph = Record<string, string[]>;
 

@@ -111,6 +111,9 @@ set burst (num)
 set nbcore (num)
     Set number of cores.
 
+set verbose (level)
+    Set the debug verbosity level.
+
 set nbport (num)
     Set number of forwarding ports.
 
@@ -237,6 +240,7 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
       if (b === 'fwd') app.setFwd(c!);
       else if (b === 'burst') app.setBurst(Number(c));
       else if (b === 'nbcore') app.setNbCore(Number(c));
+      else if (b === 'verbose') setVerbose(app, c!, out);
       else throw new Error('Bad arguments');
       return true;
     case 'flow':
@@ -267,6 +271,13 @@ export async function runCommand(app: Testpmd, line: string, out: Output): Promi
     default:
       throw new Error('Command not found');
   }
+}
+
+/** set verbose N (a uint16, as DPDK's cmdline parses it): dumps on the forwarding lcores from their next burst */
+function setVerbose(app: Testpmd, level: string, out: Output): void {
+  if (!/^\d+$/.test(level) || Number(level) > 0xffff) throw new Error('Bad arguments');
+  if (!app.observers) throw new DpkitError('set verbose: the ports are not set up yet');
+  out(app.observers.setVerbose(Number(level)));
 }
 
 /** The open port named by `which`, or DPDK's `Invalid port N` (port_id_is_invalid). */
@@ -494,6 +505,7 @@ const GRAMMAR = (): string[][] => [
   `set fwd ${engineNames().join('|')}`, `set fwd ${retryEngineNames().join('|')} retry`, 'set burst tx delay <us> retry', 'set burst|nbcore|nbport|portmask|portlist|corelist|coremask|txpkts|eth-peer',
   'csum set ip|udp|tcp|sctp|outer-ip|outer-udp hw|sw', 'csum show|parse-tunnel', 'set promisc|allmulti all on|off',
   'set promisc|allmulti <port> on|off', 'set link-up|link-down port', 'set xstats-hide-zero on|off',
+  'set verbose <level>',
   'port start|stop|close|reset all', 'port attach|detach', 'port config all rxq|txq|rxd|txd|max-pkt-len', 'port config mtu', 'load', 'port <port> rxq|txq <queue> start|stop', 'mac_addr add|remove|set',
   'flow validate|create|destroy|flush|query|list|isolate|ntuple',
 ].map((l) => l.split(' '));

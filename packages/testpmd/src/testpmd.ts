@@ -9,6 +9,7 @@ import { BURST_SPREAD, BURST_STAT_SLOTS, FWD_STAT_SLOTS, FwdStat, type FwdStream
 import { engineBegin, engineTarget, noisyConfig } from './fwd/registry.js';
 import type { ForwardLoopArg, ForwardLoopResult } from './fwd/lcore.js';
 import type { TestpmdParams } from './params.js';
+import { Observers } from './observers.js';
 
 /** RTE_TEST_RX_DESC_MAX + RTE_TEST_TX_DESC_MAX + MAX_PKT_BURST, per port, as testpmd sizes its pool */
 const MBUFS_PER_PORT = 2048 + 2048 + 512;
@@ -58,6 +59,8 @@ export class Testpmd {
   private nbFwdPorts = 0;
   private base = new Map<number, PortBase>();
   private lastShow = new Map<number, LastShow>();
+  /** set verbose and the packet capture server (created by init) */
+  observers: Observers | undefined;
 
   constructor(
     readonly eal: Eal,
@@ -99,6 +102,7 @@ export class Testpmd {
 
   /** Creates the mbuf pool and configures and starts every port (testpmd's init_config + start_port). */
   async init(): Promise<void> {
+    this.observers = await Observers.init(this.eal);
     const ports = this.openPorts();
     if (ports.length === 0) this.out('Warning: No probed ethernet devices');
     // as DPDK's set_fwd_ports_list, when --portmask or --portlist changes the forwarding ports
@@ -288,6 +292,7 @@ export class Testpmd {
         ...(this.params.forwardMode === 'noisy' ? { noisy: noisyConfig(this.params) } : {}),
         stats: { buffer: stats, index: streams.length * FWD_STAT_SLOTS },
         ...(bursts ? { bursts: { buffer: bursts, index: streams.length * BURST_STAT_SLOTS } } : {}),
+        ...(this.observers ? { observe: this.observers.config() } : {}),
       });
     }
     const cfgLcores = this.params.fwdLcores ?? this.eal.lcores.workerIds();
@@ -793,6 +798,7 @@ export class Testpmd {
       this.out(`Port ${d.portId} is closed`);
       this.out('Done');
     }
+    this.observers?.close();
     this.out('\nBye...');
   }
 }

@@ -21,7 +21,7 @@ function documented(entry: string): string[] {
 // a string, so the compiler does not resolve the package's own name: node does, through `exports`
 const load = (entry: string): Promise<Record<string, unknown>> => import(entry) as Promise<Record<string, unknown>>;
 
-for (const entry of ['@dpkit/eal', '@dpkit/eal/driver', '@dpkit/eal/testing', '@dpkit/eal/linux']) {
+for (const entry of ['@dpkit/eal', '@dpkit/eal/driver', '@dpkit/eal/testing', '@dpkit/eal/linux', '@dpkit/eal/pdump']) {
   test(`${entry} exports exactly what the README lists`, async (t) => {
     const actual = Object.keys(await load(entry)).sort();
     const listed = documented(entry);

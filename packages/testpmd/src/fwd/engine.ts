@@ -6,6 +6,7 @@
  */
 import { MBUF_INDEX_MASK, M16_DATA_OFF, mbufFreeBulk, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 import { mempools } from '@dpkit/eal/driver';
+import type { ObserveConfig } from './observe.js';
 
 /**
  * Slots of a stream's counters (Float64Array in shared memory); the csum engine's four
@@ -52,6 +53,8 @@ export interface FwdStreamConfig {
   stats: { buffer: SharedArrayBuffer; index: number };
   /** --record-burst-stats: where this stream's spread lives (BURST_STAT_SLOTS slots); the queues are wrapped to count it */
   bursts?: { buffer: SharedArrayBuffer; index: number };
+  /** set verbose and packet capture: the queues are wrapped to watch them (observe.ts) */
+  observe?: ObserveConfig;
 }
 
 /** A stream as an engine sees it on its lcore. */

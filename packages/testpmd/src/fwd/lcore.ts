@@ -8,6 +8,7 @@ import { DpkitError, Mempool, errorLine, type FastPathModule, type LaunchTarget,
 import { BURST_SPREAD, FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
 import { RetryTxQueue } from './engines/retry.js';
+import { ObservedRxQueue, ObservedTxQueue } from './observe.js';
 
 export interface ForwardLoopArg {
   engine: LaunchTarget;
@@ -67,6 +68,10 @@ export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]
       const b = cfg.bursts;
       rxq = new RecordingRxQueue(rxq, new Float64Array(b.buffer, b.index * 8, BURST_SPREAD));
       txq = new RecordingTxQueue(txq, new Float64Array(b.buffer, (b.index + BURST_SPREAD) * 8, BURST_SPREAD));
+    }
+    if (cfg.observe) {
+      rxq = new ObservedRxQueue(rxq, cfg.observe, cfg.rxPort, cfg.rxQueue, cfg.lcore);
+      txq = new ObservedTxQueue(txq, cfg.observe, cfg.txPort, cfg.txQueue, cfg.lcore);
     }
     out.push({
       cfg,
@@ -170,7 +175,7 @@ export function releaseStreams(streams: FwdStream[]): void {
   for (const s of streams) {
     for (const w of [s.rxq, s.txq]) {
       let q: RxQueue | TxQueue = w;
-      while (q instanceof RecordingRxQueue || q instanceof RecordingTxQueue || q instanceof RetryTxQueue) q = q.inner;
+      while (q instanceof RecordingRxQueue || q instanceof RecordingTxQueue || q instanceof RetryTxQueue || q instanceof ObservedRxQueue || q instanceof ObservedTxQueue) q = q.inner;
       if (done.has(q)) continue;
       done.add(q);
       q.release?.();
