@@ -299,7 +299,7 @@ export class Mempool {
     const cache = this.caches;
     const cb = this.cacheBase;
     const cached = cache[cb]!;
-    const top = cb + cached - start; // pkts[start + i] takes cache[cb + cached - i], the top first
+    const top = cb + cached + start; // pkts[start + k] takes cache[cb + cached - k]: the top first
     const h32 = this.h32;
     const h64 = this.h64;
     const lenOff = ((this.headroom << 16) | len) >>> 0;
