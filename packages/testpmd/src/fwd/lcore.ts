@@ -143,6 +143,8 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
     }
   }
   for (const s of streams) engine.streamInit?.(s);
+  // every pool's specialised fast path in this thread, before anything is compiled (Mempool.specialise)
+  await Mempool.specialiseAttached();
   const control = new Int32Array(arg.control);
   const iterations = new Float64Array(arg.iterations.buffer, arg.iterations.index * 8, 1);
   await new Promise((r) => setTimeout(r, 50)); // start-up garbage is collected before counting
