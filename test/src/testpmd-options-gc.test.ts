@@ -6,7 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { TestpmdProcess, prefix } from './testpmd-process.js';
 
-const WARMUP_PACKETS = 2 * 65536 * 32; // WARMUP_CHUNKS of CHUNK iterations, 32 packets a burst
+const WARMUP_PACKETS = 2 * 65536 * 32; // WARMUP_ROUNDS of WARMUP_BURSTS bursts (fwd/lcore.ts), 32 packets a burst
 
 /**
  * Forwards on net_null0 with `opts` until twice the warm-up's packets have gone by the port's

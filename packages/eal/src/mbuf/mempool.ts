@@ -17,23 +17,19 @@ import { alignUp, MemoryRegion, type MemoryManager, type RegionDescriptor, type 
 import { Ring } from '../ring/ring.js';
 import {
   MBUF_DEFAULT_BUF_SIZE, MBUF_DEFAULT_HEADROOM, MBUF_HEADER_WORDS, MBUF_INDEX_MASK, MBUF_MAX_POOLS,
-  MBUF_POOL_SHIFT, MBUF_PORT_INVALID, M16_REFCNT, M_LEN_OFF, M_NEXT, M_PKT_LEN, M_PORT_SEGS, M_REFCNT_POOL,
-  assertLittleEndian, mbufHeaderReset,
+  MBUF_POOL_SHIFT, MBUF_PORT_INVALID, M_REFCNT_POOL, assertLittleEndian, mbufHeaderReset,
 } from './layout.js';
+import { freeIntoCache, popAndReset } from './burst.js';
 
 // Imported constants are live bindings that V8 re-checks on every use; module-local
 // copies fold into the code (2.4x faster allocBulk, see bench/README.md).
 const _MBUF_INDEX_MASK = MBUF_INDEX_MASK;
-const _M_NEXT = M_NEXT;
-const _M_PKT_LEN = M_PKT_LEN;
-const _M_LEN_OFF = M_LEN_OFF;
-const _M_PORT_SEGS = M_PORT_SEGS;
-const _M16_REFCNT = M16_REFCNT;
 const _MBUF_POOL_SHIFT = MBUF_POOL_SHIFT;
 
 /** RTE_MEMPOOL_CACHE_MAX_SIZE */
 export const MEMPOOL_CACHE_MAX_SIZE = 512;
-// a cache holds up to 1.5 × its size before a put, plus the put itself (at most 1.5 × size)
+// a cache holds up to 1.5 × its size before a put, plus the put itself (at most 1.5 × size):
+// the length word, then the handles
 const CACHE_WORDS = 1 + MEMPOOL_CACHE_MAX_SIZE * 3;
 
 /** What a worker needs to attach a pool (`Mempool.attach`): structured-cloneable. */
@@ -121,6 +117,8 @@ export class Mempool {
   private readonly cacheBase: number;
   private readonly flushThreshold: number;
   private readonly idBits: number;
+  /** word M_REFCNT_POOL of an mbuf of this pool with one reference: `id << 16 | 1` */
+  private readonly plainRefcntPool: number;
 
   private constructor(d: MempoolDescriptor, init: boolean) {
     assertLittleEndian();
@@ -145,6 +143,7 @@ export class Mempool {
     this.cacheBase = d.cacheSize > 0 && lcore >= 0 && lcore < MAX_LCORE ? lcore * CACHE_WORDS : -1;
     this.flushThreshold = Math.floor(d.cacheSize * 1.5);
     this.idBits = (d.id << _MBUF_POOL_SHIFT) >>> 0;
+    this.plainRefcntPool = ((d.id << 16) | 1) >>> 0;
     if (init) this.populate();
     mempools[d.id] = this;
   }
@@ -206,7 +205,7 @@ export class Mempool {
     const all = new Uint32Array(this.size);
     for (let i = 0; i < this.size; i++) {
       const b = i * MBUF_HEADER_WORDS;
-      h32[b + M_REFCNT_POOL] = 1 | (this.id << 16);
+      h32[b + M_REFCNT_POOL] = this.plainRefcntPool;
       this.reset(b);
       all[i] = (this.idBits | i) >>> 0;
     }
@@ -220,20 +219,30 @@ export class Mempool {
 
   /** rte_mempool_get_bulk: `n` handles into objs[start..], all or none. No header reset. */
   getBulk(objs: Uint32Array, start: number, n: number): boolean {
-    const cb = this.cacheBase;
-    if (cb < 0 || n > this.cacheSize) return this.ring.dequeueBulk(objs, start, n) === n;
+    if (!this.cacheHolds(n)) return this.ring.dequeueBulk(objs, start, n) === n;
     const cache = this.caches;
-    let len = cache[cb]!;
-    if (len < n) {
-      // refill to cacheSize above what is asked for, as DPDK does
-      const want = n + this.cacheSize - len;
-      const got = this.ring.dequeueBulk(cache, cb + 1 + len, want);
-      if (got === 0) return this.ring.dequeueBulk(objs, start, n) === n;
-      len += got;
-    }
+    const cb = this.cacheBase;
+    const len = cache[cb]!;
     const top = cb + len;
     for (let i = 0; i < n; i++) objs[start + i] = cache[top - i]!;
     cache[cb] = len - n;
+    return true;
+  }
+
+  /**
+   * True when this lcore's cache holds `n` handles, refilling it from the ring if needed (to
+   * `cacheSize` above what is asked for, as DPDK does); false when the caller must take them
+   * from the ring: no cache, `n` above the cache size, or a ring too short to refill from.
+   */
+  private cacheHolds(n: number): boolean {
+    const cb = this.cacheBase;
+    if (cb < 0 || n > this.cacheSize) return false;
+    const cache = this.caches;
+    const len = cache[cb]!;
+    if (len >= n) return true;
+    const got = this.ring.dequeueBulk(cache, cb + 1 + len, n + this.cacheSize - len);
+    if (got === 0) return false;
+    cache[cb] = len + got;
     return true;
   }
 
@@ -264,26 +273,29 @@ export class Mempool {
 
   /**
    * rte_pktmbuf_alloc_bulk followed by setting every mbuf's pkt_len and data_len to `len` and
-   * its port to `port` (what an rx burst that fills fresh mbufs does), in one pass: the same
-   * headers, half the stores. rte_pktmbuf_reset written out with the views in locals (a helper
-   * method reloading them per store ran 3x slower), the cleared fields as 64-bit stores.
+   * its port to `port` (what an rx burst that fills fresh mbufs does), in one pass: each handle
+   * popped from the cache is stored in `pkts` and its header reset in the same iteration
+   * (`popAndReset`). Runs the pool's specialised fast path when this thread has loaded one
+   * (`specialise`).
    */
   allocBulkLen(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
-    if (!this.getBulk(pkts, start, n)) return false;
-    const h32 = this.h32;
-    const h64 = this.h64;
-    const lenOff = ((this.headroom << 16) | len) >>> 0;
-    const portSegs = ((1 << 16) | port) >>> 0;
+    const f = this.fast;
+    if (f !== undefined) return f.allocBulkLen(pkts, start, n, len, port);
+    const cb = this.cacheBase;
+    if (cb < 0 || n > this.cacheSize || this.caches[cb]! < n) return this.allocBulkLenRefill(pkts, start, n, len, port);
+    popAndReset(this.caches, cb, this.h32, this.h64, this.headroom, pkts, start, n, len, port);
+    return true;
+  }
+
+  /** @internal allocBulkLen when the cache does not hold `n`: a refill, or the ring */
+  allocBulkLenRefill(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
+    if (this.cacheHolds(n)) {
+      popAndReset(this.caches, this.cacheBase, this.h32, this.h64, this.headroom, pkts, start, n, len, port);
+      return true;
+    }
+    if (this.ring.dequeueBulk(pkts, start, n) !== n) return false;
     for (let i = start, end = start + n; i < end; i++) {
-      const b = (pkts[i]! & _MBUF_INDEX_MASK) << 4;
-      const q = b >> 1;
-      h32[b + _M_NEXT] = 0;
-      h32[b + _M_PKT_LEN] = len;
-      h32[b + _M_LEN_OFF] = lenOff;
-      h32[b + _M_PORT_SEGS] = portSegs;
-      h64[q + 3] = 0; // ol_flags
-      h64[q + 4] = 0; // packet_type, vlan
-      h64[q + 5] = 0; // tx_offload
+      mbufHeaderReset(this.h32, this.h64, (pkts[i]! & _MBUF_INDEX_MASK) << 4, this.headroom, len, port);
     }
     return true;
   }
@@ -291,35 +303,50 @@ export class Mempool {
   /**
    * The common case of rte_pktmbuf_free_bulk: frees pkts[i..end) straight into this lcore's
    * cache while they are plain — of this pool, one reference, one segment — and returns the
-   * index of the first one that is not (or `end`). Adds their pkt_len to `freedBytes`.
+   * index of the first one that is not (or `end`). Adds their pkt_len to `freedBytes`. Per
+   * mbuf: the handle's pool id, then refcnt and the header's pool id in one 32-bit compare,
+   * then `next`; the flush test is between passes, not per mbuf (`freeIntoCache`).
    */
   freeRun(pkts: Uint32Array, i: number, end: number): number {
+    const f = this.fast;
+    if (f !== undefined) return f.freeRun(pkts, i, end);
     const cb = this.cacheBase;
     if (cb < 0) return i;
-    const h32 = this.h32;
-    const h16 = this.h16;
-    const id = this.id;
-    const cache = this.caches;
-    const base = cb + 1;
-    const flush = this.flushThreshold;
-    let len = cache[cb]!;
-    let bytes = 0;
-    for (; i < end; i++) {
-      const m = pkts[i]!;
-      if (m >>> _MBUF_POOL_SHIFT !== id) break;
-      const b = (m & _MBUF_INDEX_MASK) << 4;
-      if (h16[(b << 1) + _M16_REFCNT] !== 1 || h32[b + _M_NEXT] !== 0) break;
-      bytes += h32[b + _M_PKT_LEN]!;
-      cache[base + len++] = m;
-      if (len >= flush) {
-        this.ring.enqueueBulk(cache, base + this.cacheSize, len - this.cacheSize);
-        len = this.cacheSize;
-      }
-    }
-    cache[cb] = len;
-    this.freedBytes += bytes;
-    return i;
+    return freeIntoCache(this, this.ring, this.caches, cb, this.h32, this.id, this.plainRefcntPool, this.flushThreshold, this.cacheSize, pkts, i, end);
   }
+
+  /**
+   * Loads this pool's specialised fast path in this thread: a module instance of its own
+   * (`pool-fastpath.ts`) holding this pool's views, cache position and sizes as module-level
+   * constants, which `allocBulkLen` and `freeRun` then run (the same loops, `burst.ts`). V8
+   * folds such constants into the code it compiles (the views' checks on every iteration go),
+   * which made an alloc+free loop ~20% faster here (bench/README.md). That is V8 behaviour,
+   * not a language guarantee: without it the fast path runs as fast as the generic one. Call
+   * it on each lcore before forwarding (testpmd does, for every attached pool); each call on
+   * a pool without one loads a new module instance, which is never unloaded.
+   */
+  async specialise(): Promise<void> {
+    if (this.fast !== undefined) return;
+    const token = `${this.id}-${++specialisations}`;
+    specialising.set(token, this);
+    try {
+      this.fast = (await import(`${FAST_PATH_MODULE}?pool=${token}`)) as PoolFastPath;
+    } finally {
+      specialising.delete(token);
+    }
+  }
+
+  /** `specialise` for every pool attached in this thread. */
+  static async specialiseAttached(): Promise<void> {
+    for (const p of mempools) if (p !== undefined) await p.specialise();
+  }
+
+  /** @internal what pool-fastpath.ts binds as constants (private state, for that module only) */
+  fastPathParts(): MempoolFastPathParts {
+    return { ring: this.ring, caches: this.caches, cacheBase: this.cacheBase, flushThreshold: this.flushThreshold, plainRefcntPool: this.plainRefcntPool };
+  }
+
+  private fast: PoolFastPath | undefined = undefined;
 
   /** bytes (pkt_len) of the mbufs `freeRun` took; the caller reads and clears it */
   freedBytes = 0;
@@ -360,3 +387,33 @@ export class Mempool {
 }
 
 const scratch = new Uint32Array(1);
+
+/** @internal the private state a pool's specialised module binds as constants (`pool-fastpath.ts`) */
+export interface MempoolFastPathParts {
+  /** the pool's ring of free handles */
+  ring: Ring;
+  /** every lcore's cache: a length word, then the handles */
+  caches: Uint32Array;
+  /** word of this thread's cache in `caches`, -1 for none */
+  cacheBase: number;
+  /** a put that leaves the cache this full flushes it down to `cacheSize` */
+  flushThreshold: number;
+  /** word M_REFCNT_POOL of an mbuf of this pool with one reference */
+  plainRefcntPool: number;
+}
+
+/** What a pool's specialised module exports (`pool-fastpath.ts`). */
+interface PoolFastPath {
+  allocBulkLen(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean;
+  freeRun(pkts: Uint32Array, i: number, end: number): number;
+}
+const FAST_PATH_MODULE = new URL('./pool-fastpath.js', import.meta.url).href;
+let specialisations = 0;
+const specialising = new Map<string, Mempool>();
+
+/** @internal the pool a pool-fastpath.js instance is for, by the token in its URL */
+export function poolBeingSpecialised(url: string): Mempool {
+  const pool = specialising.get(new URL(url).searchParams.get('pool') ?? '');
+  if (pool === undefined) throw new DpkitError(`${url}: not loaded by Mempool.specialise`);
+  return pool;
+}

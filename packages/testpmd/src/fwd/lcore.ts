@@ -104,8 +104,14 @@ export interface ForwardLoopResult {
  */
 export const CHUNK = 1 << 16;
 
-/** Chunks of the loop before GCs are counted: V8 optimises it well before that. */
-export const WARMUP_CHUNKS = 2;
+/**
+ * The warm-up, before the loop proper: WARMUP_ROUNDS rounds of WARMUP_BURSTS calls of the
+ * engine on each stream, each round followed by a pause of WARMUP_PAUSE_MS. Its bursts are
+ * real (forwarded and counted); its garbage collections are counted apart.
+ */
+export const WARMUP_ROUNDS = 2;
+export const WARMUP_BURSTS = 1 << 16;
+const WARMUP_PAUSE_MS = 20;
 
 /**
  * Counts this thread's garbage collections that start between `begin()` and `end()`. V8
@@ -145,6 +151,8 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
     }
   }
   for (const s of streams) engine.streamInit?.(s);
+  // every pool's specialised fast path in this thread, before anything is compiled (Mempool.specialise)
+  await Mempool.specialiseAttached();
   const control = new Int32Array(arg.control);
   const iterations = new Float64Array(arg.iterations.buffer, arg.iterations.index * 8, 1);
   await new Promise((r) => setTimeout(r, 50)); // start-up garbage is collected before counting
@@ -153,10 +161,10 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
   Atomics.add(control, 1, 1);
   try {
     warmup.begin();
-    run(engine.packetFwd, streams, control, iterations, WARMUP_CHUNKS);
+    await warmUp(engine.packetFwd, streams, control, iterations);
     warmup.end();
     gc.begin();
-    run(engine.packetFwd, streams, control, iterations, FOREVER);
+    run(engine.packetFwd, streams, control, iterations, CHUNK, FOREVER);
     gc.end();
     if (engine.streamEnd) for (const s of streams) engine.streamEnd(s);
   } catch (err) {
@@ -183,41 +191,78 @@ export function releaseStreams(streams: FwdStream[]): void {
   }
 }
 
+/**
+ * Why the warm-up is not simply the first chunks of run(): V8 compiles run() with the engine,
+ * the queues' bursts and the mempool inlined into it, and what it inlines, and how well, depends
+ * on the type feedback those functions have at that moment. Compiled while the cache's refill
+ * and flush paths or run()'s own chunk-end code had not yet run, it was deoptimised when they
+ * first ran and compiled again, and again when run() was entered a second time after a warm-up
+ * of its own; each compilation could inline differently, so whole runs landed in a slower mode
+ * (rxonly 62 or 93 Mpps for the same tree, bench/README.md). So: run() is first called for RUN_FEEDBACK_CHUNKS
+ * chunks of one iteration while still interpreted, so that all its paths but the stop have feedback; the
+ * engine then runs in a loop of its own (warmLoop), which gets the engine and everything it
+ * calls optimised with complete feedback, with pauses that let V8's background compiler finish
+ * and install that code; only then is run() entered for good, and compiled once.
+ */
+async function warmUp(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array): Promise<void> {
+  run(fwd, streams, control, iterations, 1, RUN_FEEDBACK_CHUNKS);
+  for (let r = 0; r < WARMUP_ROUNDS && Atomics.load(control, 0) === 0; r++) {
+    iterations[0] += warmLoop(fwd, streams, control, WARMUP_BURSTS);
+    await new Promise((resolve) => setTimeout(resolve, WARMUP_PAUSE_MS));
+  }
+}
+
+/**
+ * Chunks of one iteration that give run()'s chunk-end code its feedback: V8 gives a function a
+ * feedback vector only after it has run a while (lazy feedback allocation), so a call of a
+ * chunk or two records nothing and the first chunk end after compilation deoptimised it.
+ */
+const RUN_FEEDBACK_CHUNKS = 1000;
+
+/** `bursts` iterations of the engine on every stream, fewer if the stop flag is raised; returns how many. */
+function warmLoop(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, bursts: number): number {
+  let i = 0;
+  for (; i < bursts && Atomics.load(control, 0) === 0; i++) {
+    for (let k = 0; k < streams.length; k++) fwd(streams[k]!);
+  }
+  return i;
+}
+
 /** `chunks` for run(): until the stop flag is raised */
 const FOREVER = -1;
 
 /**
  * Calls the engine on every stream until the stop flag is raised, or for `chunks` chunks of
- * CHUNK iterations. Every number here stays a small integer: `i` below CHUNK, `left` counts
- * down from a small bound or stays FOREVER (both Smis, so switching from the warm-up bound to
- * FOREVER does not change the type feedback of the comparisons).
+ * `chunk` iterations. Every number here stays a small integer: `i` below `chunk`, `left`
+ * counts down from a small bound or stays FOREVER (both Smis, so the type feedback of the
+ * comparisons is the same for both).
  */
-function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array, chunks: number): void {
+function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array, chunk: number, chunks: number): void {
   const n = streams.length;
   let left = chunks;
   if (n === 1) {
     const s = streams[0]!;
     for (;;) {
-      for (let i = 0; i < CHUNK; i++) {
+      for (let i = 0; i < chunk; i++) {
         if (Atomics.load(control, 0) !== 0) {
           iterations[0] += i;
           return;
         }
         fwd(s);
       }
-      iterations[0] += CHUNK;
+      iterations[0] += chunk;
       if (left > 0 && --left === 0) return;
     }
   }
   for (;;) {
-    for (let i = 0; i < CHUNK; i++) {
+    for (let i = 0; i < chunk; i++) {
       if (Atomics.load(control, 0) !== 0) {
         iterations[0] += i;
         return;
       }
       for (let k = 0; k < n; k++) fwd(streams[k]!);
     }
-    iterations[0] += CHUNK;
+    iterations[0] += chunk;
     if (left > 0 && --left === 0) return;
   }
 }

@@ -104,17 +104,18 @@ const tcp4 = (src: string, dst: string, sport: number, dport: number, data: numb
 
 // ---- running one burst ----------------------------------------------------------------------
 
-/** Puts frames in `port`'s ring (offset by `shift` bytes from the usual data start). */
-function put(port: number, frames: Uint8Array[], shift = 0): void {
+/** Puts frames in `port`'s ring (offset by `shift` bytes from the usual data start), frame i in pools[i % pools.length]. */
+function put(port: number, frames: Uint8Array[], shift = 0, pools: Mempool[] = [pool]): void {
   const pkts = new Uint32Array(frames.length);
   for (const [i, f] of frames.entries()) {
-    const m = pool.alloc();
+    const p = pools[i % pools.length]!;
+    const m = p.alloc();
     if (m < 0) throw new Error('pool empty');
     const b = (m & 0xffffff) << 4;
-    pool.h16[(b << 1) + 5] = pool.h16[(b << 1) + 5]! + shift; // data_off
-    pool.h16[(b << 1) + 4] = f.length;
-    pool.h32[b + 1] = f.length;
-    pool.bytes.set(f, mbufDataOffset(m));
+    p.h16[(b << 1) + 5] = p.h16[(b << 1) + 5]! + shift; // data_off
+    p.h16[(b << 1) + 4] = f.length;
+    p.h32[b + 1] = f.length;
+    p.bytes.set(f, mbufDataOffset(m));
     pkts[i] = m;
   }
   if (txq.get(port)!.txBurst(pkts, 0, pkts.length) !== pkts.length) throw new Error('ring full');
@@ -160,11 +161,11 @@ async function setup(mode: string): Promise<Setup> {
 const counts = (s: FwdStream) => ({ rx: s.stats[FwdStat.RX]!, tx: s.stats[FwdStat.TX]!, dropped: s.stats[FwdStat.DROPPED]! });
 
 /** One burst of `mode` on the stream from port 0: returns what came out of its tx port. */
-async function once(mode: string, frames: Uint8Array[], shift = 0): Promise<{ out: Out[]; s: FwdStream; txPort: number }> {
+async function once(mode: string, frames: Uint8Array[], shift = 0, pools: Mempool[] = [pool]): Promise<{ out: Out[]; s: FwdStream; txPort: number }> {
   const { engine, streams, s } = await setup(mode);
   try {
     const before = pool.availCount();
-    put(0, frames, shift);
+    put(0, frames, shift, pools);
     engine.packetFwd(s);
     const out = take(s.cfg.txPort);
     t0.ringsEmpty = take(0).length + take(1).length === 0;
@@ -209,6 +210,17 @@ for (const shift of [0, 1]) {
     t.deepEqual(counts(r.s), { rx: 3, tx: 3, dropped: 0 });
   });
 }
+
+test.serial('macswap over a burst alternating between two pools (other headroom and buffer size) swaps each packet in its own buffer', async (t) => {
+  const other = eal.mempoolCreate('engines-other', { size: 64, cacheSize: 8, headroom: 64, dataRoomSize: 64 + 512 });
+  const frames = [...plain, ...plain];
+  const r = await once('macswap', frames, 0, [pool, other]);
+  const want = frames.map((f) => [...f.slice(6, 12), ...f.slice(0, 6), ...f.slice(12)]);
+  t.deepEqual(bytes(r.out), want);
+  t.deepEqual(counts(r.s), { rx: 6, tx: 6, dropped: 0 });
+  t.true(t0.ringsEmpty);
+  t.is(other.availCount(), other.size);
+});
 
 test.serial('rxonly receives, counts and frees; nothing is sent', async (t) => {
   const r = await once('rxonly', plain);

@@ -6,17 +6,16 @@
  * `(destination | n << 8) + lcore`, n counting 0-255 per lcore, and its header checksum is
  * recomputed, as DPDK's; the variant is chosen once per stream at init.
  */
-import { MBUF_INDEX_MASK, M16_DATA_LEN, M16_DATA_OFF, M16_NB_SEGS, M_NEXT, M_PKT_LEN, mbufFreeBulk, type Mempool } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, MBUF_PORT_INVALID, M16_DATA_LEN, M16_NB_SEGS, M_NEXT, mbufFreeBulk, type Mempool } from '@dpkit/eal';
 import { dataOffset, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
 import { ipv4HeaderChecksum } from './common.js';
 
 const INDEX_MASK = MBUF_INDEX_MASK;
 // module-local copies: imported bindings are re-checked on every use in hot loops
 const NEXT = M_NEXT;
-const PKT_LEN = M_PKT_LEN;
 const DATA_LEN = M16_DATA_LEN;
-const DATA_OFF = M16_DATA_OFF;
 const NB_SEGS = M16_NB_SEGS;
+const PORT_INVALID = MBUF_PORT_INVALID;
 export const HEADERS = 42;
 
 export interface TxonlyState {
@@ -32,6 +31,8 @@ export interface TxonlyState {
 /** txonly's per-stream state: the burst builder chosen at init (single- or multi-flow). */
 interface TxonlyStreamState extends TxonlyState {
   build: (s: FwdStream, st: TxonlyStreamState) => number;
+  /** the single- or multi-segment builder (multi-flow rewrites what it built) */
+  buildPackets: (s: FwdStream, st: TxonlyState) => number;
   /** multi-flow: the destination address and the lcore id the source is made from */
   flowBase: number;
   lcore: number;
@@ -77,38 +78,59 @@ export function udpTemplate(dstMac: ArrayLike<number>, srcMac: ArrayLike<number>
 const lcoreVar = { ip: 0 };
 
 /**
- * Allocates a burst, sets lengths (chaining extra segments), and copies the template in.
+ * Allocates a burst with its lengths set, chains extra segments, and copies the template in.
  * Returns how many packets it built: when the segments of a packet cannot be allocated, that
  * packet and the rest of the burst go back to the pool and the burst is sent short, as
- * DPDK's txonly does.
+ * DPDK's txonly does. (txonly itself picks buildSingleSegment or buildSegmented once per
+ * stream; this is for engines that share txonly's state.)
  */
 export function buildBurst(s: FwdStream, st: TxonlyState): number {
+  return st.segs.length > 1 ? buildSegmented(s, st) : buildSingleSegment(s, st);
+}
+
+/** One segment a packet: allocated with pkt_len = data_len = the packet's length (allocBulkLen), the template copied in. */
+function buildSingleSegment(s: FwdStream, st: TxonlyState): number {
+  const pkts = s.pkts;
+  const n = s.burst;
+  if (!s.pool.allocBulkLen(pkts, 0, n, st.total, PORT_INVALID)) return 0;
+  copyTemplate(s.pool, pkts, n, st);
+  return n;
+}
+
+/** --txpkts of several values: as buildSingleSegment, then each first segment's data_len set and segments 2..N chained. */
+function buildSegmented(s: FwdStream, st: TxonlyState): number {
   const pool = s.pool;
   const pkts = s.pkts;
   const n = s.burst;
-  if (!pool.allocBulk(pkts, 0, n)) return 0;
-  const h32 = pool.h32;
+  if (!pool.allocBulkLen(pkts, 0, n, st.total, PORT_INVALID)) return 0;
   const h16 = pool.h16;
-  const words = pool.words;
-  const dataBase = pool.dataOffset;
-  const elt = pool.eltSize;
-  const total = st.total;
   const first = st.segs[0]!;
-  const nsegs = st.segs.length;
+  for (let i = 0; i < n; i++) {
+    const b = (pkts[i]! & INDEX_MASK) << 4;
+    if (!chainSegments(pool, b, st)) {
+      mbufFreeBulk(pkts, i, n - i);
+      copyTemplate(pool, pkts, i, st);
+      return i;
+    }
+    h16[(b << 1) + DATA_LEN] = first;
+  }
+  copyTemplate(pool, pkts, n, st);
+  return n;
+}
+
+/**
+ * Copies the template into the first segment of pkts[0..n), fresh from allocBulkLen (so their
+ * data starts at the pool's headroom).
+ */
+function copyTemplate(pool: Mempool, pkts: Uint32Array, n: number, st: TxonlyState): void {
+  const words = pool.words;
+  const dataStart = pool.dataOffset + pool.headroom;
+  const elt = pool.eltSize;
   const tw = st.templateWords;
   const t0 = tw[0]!, t1 = tw[1]!, t2 = tw[2]!, t3 = tw[3]!, t4 = tw[4]!, t5 = tw[5]!;
   const t6 = tw[6]!, t7 = tw[7]!, t8 = tw[8]!, t9 = tw[9]!, t10 = tw[10]!;
   for (let i = 0; i < n; i++) {
-    const m = pkts[i]!;
-    const idx = m & INDEX_MASK;
-    const b = idx << 4;
-    if (nsegs > 1 && !chainSegments(pool, b, st)) {
-      mbufFreeBulk(pkts, i, n - i);
-      return i;
-    }
-    h32[b + PKT_LEN] = total;
-    h16[(b << 1) + DATA_LEN] = first;
-    const off = dataBase + idx * elt + h16[(b << 1) + DATA_OFF]!;
+    const off = dataStart + (pkts[i]! & INDEX_MASK) * elt;
     if ((off & 3) === 0) {
       // 11 word stores instead of a TypedArray.set call per packet; the 2 bytes past the
       // headers land in the payload (or the buffer's tailroom for a 42-byte packet)
@@ -120,7 +142,6 @@ export function buildBurst(s: FwdStream, st: TxonlyState): number {
       pool.bytes.set(st.template, off);
     }
   }
-  return n;
 }
 
 /**
@@ -148,7 +169,7 @@ function chainSegments(pool: Mempool, b: number, st: TxonlyState): boolean {
 
 /** --txonly-multi-flow: buildBurst, then each packet's IPv4 source varied and its checksum redone. */
 function buildBurstMultiFlow(s: FwdStream, st: TxonlyStreamState): number {
-  const n = buildBurst(s, st);
+  const n = st.buildPackets(s, st);
   const pool = s.pool;
   const b = pool.bytes;
   const pkts = s.pkts;
@@ -178,9 +199,10 @@ export function txonlyInit(s: FwdStream): void {
   const segs = s.cfg.txpkts.length > 1 && s.cfg.txpkts[0]! < HEADERS ? [total] : s.cfg.txpkts;
   const tx = s.cfg.txonly;
   const template = udpTemplate(s.peerMac, s.txMac, total, tx.ipSrc, tx.ipDst, tx.udpSrc, tx.udpDst);
+  const buildPackets = segs.length > 1 ? buildSegmented : buildSingleSegment;
   s.state = {
     template, templateWords: templateWords(template), total, segs, segScratch: new Uint32Array(Math.max(1, segs.length - 1)),
-    build: tx.multiFlow ? buildBurstMultiFlow : buildBurst, flowBase: tx.ipDst | 0, lcore: s.cfg.lcore,
+    buildPackets, build: tx.multiFlow ? buildBurstMultiFlow : buildPackets, flowBase: tx.ipDst | 0, lcore: s.cfg.lcore,
   } satisfies TxonlyStreamState;
 }
 
