@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestpmdProcess, prefix } from './testpmd-process.js';
+import { forwardingGarbage, noForwardingGarbage } from './gc-line.js';
 
 const DUMPCAP = fileURLToPath(new URL('../../packages/dumpcap/dist/cli.js', import.meta.url));
 const WARMUP_PACKETS = 2 * 65536 * 32;
@@ -147,9 +148,7 @@ test('the forwarding lcore collects no garbage while a capture copies its packet
   const closing = CLOSING.exec(r.stderr)!;
   t.true(Number(closing[1]) > 10_000, `the capture took packets: ${r.stderr}`);
   const stop = await p.command('stop');
-  const gc = /lcore 1: (\d+) garbage collections while forwarding \(after warm-up; \d+ during warm-up\)/.exec(stop);
-  t.truthy(gc, stop);
-  t.is(Number(gc![1]), 0, stop);
+  t.true(noForwardingGarbage(forwardingGarbage(stop)), stop);
   await p.command('quit').catch(() => undefined);
 });
 

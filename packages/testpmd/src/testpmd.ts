@@ -489,7 +489,12 @@ export class Testpmd {
     for (const [i, f] of this.finished.entries()) {
       const r = await f;
       if (r.error !== undefined) errors.push(r.error);
-      else gc.push(`lcore ${r.lcore}: ${r.result!.gcCount} garbage collections while forwarding (after warm-up; ${r.result!.warmupGcCount} during warm-up) in ${this.iterations[i]} loop iterations`);
+      else {
+        const g = r.result!;
+        // the young-generation count is what per-packet garbage shows up in (ForwardLoopResult)
+        const kinds = g.gcCount > 0 ? ` (young generation: ${g.gcYoung}, old: ${g.gcCount - g.gcYoung})` : '';
+        gc.push(`lcore ${r.lcore}: ${g.gcCount} garbage collections while forwarding (after warm-up; ${g.warmupGcCount} during warm-up) in ${this.iterations[i]} loop iterations${kinds}`);
+      }
     }
     this.forwarding = false;
     this.running = false;

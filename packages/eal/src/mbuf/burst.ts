@@ -5,7 +5,6 @@
  * V8 folds into the code when it inlines these loops there). Internal to the EAL.
  */
 import type { Ring } from '../ring/ring.js';
-import type { Mempool } from './mempool.js';
 import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M64_OL_FLAGS, M64_PTYPE_VLAN, M64_TX_OFFLOAD, M_LEN_OFF, M_NEXT, M_PKT_LEN, M_PORT_SEGS, M_REFCNT_POOL } from './layout.js';
 
 // Imported constants are live bindings that V8 re-checks on every use; module-local
@@ -52,6 +51,11 @@ export function popAndReset(
   cache[cb] = cached - n;
 }
 
+/** The one field of the pool freeIntoCache updates (structural: this file does not import mempool.ts, which imports it). */
+export interface FreedBytes {
+  freedBytes: number;
+}
+
 /**
  * freeRun's loop: puts pkts[i..end) into the lcore cache at word `cb` while they are plain
  * (the handle's pool id is `id`, word M_REFCNT_POOL is `plain` = `id << 16 | 1`: one
@@ -61,7 +65,7 @@ export function popAndReset(
  * at most max(cacheSize, flush - 1) handles cached, so its handles fit the cache's words.
  */
 export function freeIntoCache(
-  pool: Mempool, ring: Ring, cache: Uint32Array, cb: number, h32: Uint32Array, id: number, plain: number,
+  pool: FreedBytes, ring: Ring, cache: Uint32Array, cb: number, h32: Uint32Array, id: number, plain: number,
   flush: number, cacheSize: number, pkts: Uint32Array, i: number, end: number,
 ): number {
   const base = cb + 1;
