@@ -1,8 +1,9 @@
 /**
  * The per-packet path allocates nothing: io, rxonly, macswap and txonly on net_null move
- * millions of packets on a worker lcore without one garbage collection there, and an idle port is polled past
- * 2^31 loop iterations (where a plain loop counter leaves V8's small integers and is boxed)
- * without one either. The control shows the counter works: an engine that allocates per
+ * millions of packets on a worker lcore without one young-generation collection there (where
+ * per-packet garbage would land; one old-generation collection alone is allowed, gc-line.ts),
+ * and an idle port is polled past 2^31 loop iterations (where a plain loop counter leaves V8's
+ * small integers and is boxed) without one either. The control shows the counter works: an engine that allocates per
  * burst does trigger collections. Bounded by packet count, iteration count and time; no
  * timing is asserted.
  */

@@ -387,8 +387,14 @@ class IxgbeTx extends RingQueue implements TxQueue {
       }
       const b = (m & 0xFFFFFF) << 4;
       const len = h32[b + _M_PKT_LEN]!;
-      // a copy takes one descriptor
-      const segs = hi !== 0 ? h16[(b << 1) + _M16_NB_SEGS]! : 1;
+      // a packet the NIC cannot reach whole (its pool, or a later segment's, is not registered
+      // for DMA) is copied into one buffer: one descriptor
+      let copy = hi === 0;
+      let segs = copy ? 1 : h16[(b << 1) + _M16_NB_SEGS]!;
+      if (segs > 1 && !this.reachable(m)) {
+        copy = true;
+        segs = 1;
+      }
       if (segs > free) {
         st[TX_FREE] = free;
         this.clean();
@@ -396,7 +402,7 @@ class IxgbeTx extends RingQueue implements TxQueue {
         if (segs > free) break; // no room: the caller keeps this packet and the rest
       }
       let d = tail;
-      if (segs === 1 && hi !== 0) {
+      if (segs === 1 && !copy) {
         // one segment from a registered pool: one advanced data descriptor (§7.2.3.2.4), EOP
         const w = base + (tail << 2);
         ring[w] = dataOffset + (m & 0xFFFFFF) * eltSize + h16[(b << 1) + _M16_DATA_OFF]!;
@@ -405,7 +411,7 @@ class IxgbeTx extends RingQueue implements TxQueue {
         ring[w + 3] = len << PAYLEN;
         tail = tail + 1 === size ? 0 : tail + 1;
       } else {
-        if (hi === 0) {
+        if (copy) {
           const c = this.copy(m, len);
           this.freeBuf[0] = m;
           mbufFreeBulk(this.freeBuf, 0, 1);
@@ -443,6 +449,16 @@ class IxgbeTx extends RingQueue implements TxQueue {
     this.stats[QueueStat.BYTES] += bytes;
     this.stats[QueueStat.ERRORS] += errors;
     return sent;
+  }
+
+  /** Whether every segment of the chain from `m` is in a pool registered for DMA with the NIC (multi-segment packets only). */
+  private reachable(m: number): boolean {
+    const dmaHi = this.dmaHi;
+    for (let s = m; s >= 0; ) {
+      if (dmaHi[s >>> 24] === 0) return false;
+      s = pools[s >>> 24]!.h32[((s & 0xFFFFFF) << 4) + _M_NEXT]! - 1;
+    }
+    return true;
   }
 
   /**

@@ -49,8 +49,11 @@ real('frames through tx and rx queue 32 in loopback: bytes, counts, packet type,
   // mbufs of a pool the NIC cannot reach: copied into the rx pool's buffers (tx_q0_copies); a packet
   // longer than one such buffer cannot be copied: freed and counted in oerrors, not sent
   t.is(x.run(['udp', '50', '200', '1', 'copy']), 'sent 50 received 50 same 50 first 1:200 ptype 0x211 ol_flags 0x4 hash 2045 opackets 50 ipackets 50 ibytes 10000 copies 50 oerrors 0\nin use after stop 0 + 0\n');
+  // a chain whose first segment the NIC reaches and whose second it does not: copied whole too
+  // (before, only the first segment's pool was checked, and the NIC faulted on the second)
+  t.is(x.run(['udp', '20', '200', '2', 'mixed']), 'sent 20 received 20 same 20 first 1:200 ptype 0x211 ol_flags 0x4 hash 2045 opackets 20 ipackets 20 ibytes 4000 copies 20 oerrors 0\nin use after stop 0 + 0\n');
   t.is(x.run(['udp', '10', '3000', '2', 'copy']), 'sent 10 received 0 same 0 first  ptype 0x-1  opackets 0 ipackets 0 ibytes 0 copies 0 oerrors 10\nin use after stop 0 + 0\n');
-  t.regex(x.ethtool('-S', 'bx0'), /rx_queue_32_packets: 360\n/, 'the NIC received them on queue 32');
+  t.regex(x.ethtool('-S', 'bx0'), /rx_queue_32_packets: 380\n/, 'the NIC received them on queue 32');
 });
 
 real('frames the NIC drops for a full rx ring are counted: the NIC\'s QPRDC in imissed and rx_q0_nic_dropped, its QPRC/QBRC/QPTC/QBTC in xstats', async (t) => {

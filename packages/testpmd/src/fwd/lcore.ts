@@ -179,7 +179,18 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
     gc.end();
     if (engine.streamEnd) for (const s of streams) engine.streamEnd(s);
   } catch (err) {
-    // a driver or engine that throws ends this lcore's forwarding; the main lcore reports it at once
+    // a driver or engine that throws ends this lcore's forwarding; the main lcore reports it at
+    // once. What an engine still holds (noisy's FIFO) is sent or counted as dropped first; a
+    // second failure there is not reported over the first.
+    if (engine.streamEnd) {
+      for (const s of streams) {
+        try {
+          engine.streamEnd(s);
+        } catch {
+          /* the first error is the one reported */
+        }
+      }
+    }
     const what = err instanceof Error && !(err instanceof DpkitError) ? `${err.name}: ` : '';
     throw new DpkitError(`${engine.name} forwarding failed: ${what}${errorLine(err)}`, 'EFAULT');
   } finally {
