@@ -369,8 +369,7 @@ class Sim82599FlowDirector implements NicFlowSteering {
    * port's terms. EtherType filters (`flow-type ether`) are left out: an rte_flow match here has
    * no EtherType field; the port's describe shows them.
    */
-  private listed(): { id: number; rule: FlowRule }[] {
-    const [, ...lines] = this.rings.ask('rules').split('\n');
+  private listed(lines = this.rules()): { id: number; rule: FlowRule }[] {
     return lines.filter((line) => line.split(' ')[1] !== 'ether').map((line) => {
       const [loc, flow, ...n] = line.split(' ');
       const [src, srcMask, dst, dstMask, sport, sportMask, dport, dportMask, action] = n.map(Number) as number[];
@@ -386,6 +385,11 @@ class Sim82599FlowDirector implements NicFlowSteering {
     });
   }
 
+  /** The device's rule lines (one ask of the control channel). */
+  private rules(): string[] {
+    return this.rings.ask('rules').split('\n').slice(1);
+  }
+
   list(): { id: number; rule: FlowRule }[] {
     return this.listed();
   }
@@ -395,8 +399,8 @@ class Sim82599FlowDirector implements NicFlowSteering {
    * those added with dpkit-ethtool -N), one line each: location, match, where it sends.
    */
   describe(): string[] {
-    const [, ...lines] = this.rings.ask('rules').split('\n');
-    const fdir = new Map(this.listed().map(({ id, rule }) => [id, rule]));
+    const lines = this.rules(); // one reply for both lists: a rule added meanwhile is in neither or both
+    const fdir = new Map(this.listed(lines).map(({ id, rule }) => [id, rule]));
     const { qoff, queues } = this.o, iface = this.rings.iface;
     return lines.map((line) => {
       const f = line.split(' ');
