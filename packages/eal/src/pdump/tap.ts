@@ -82,7 +82,7 @@ export class PdumpTap {
   /** A capture wants this queue (read once per burst). */
   active(): boolean {
     const s = this.words[this.slot]!;
-    return s === ALL || (s !== 0 && s === this.mine);
+    return s === ALL || s === this.mine; // mine is queue + 1: never the 0 of no capture
   }
 
   /** Copies pkts[start..start+n) into the ring, or counts them dropped where it is full. */
