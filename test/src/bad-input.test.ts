@@ -1,7 +1,7 @@
 import test from 'ava';
 import { prefix, runTestpmd } from './testpmd-process.js';
 
-const cases: [string, string[], RegExp][] = [
+const cases: [string, string[], RegExp, NodeJS.ProcessEnv?][] = [
   ['unknown EAL option', ['--bogus'], /unknown EAL option '--bogus'/],
   ['malformed coremask', ['-c', 'xyz'], /invalid coremask 'xyz' for -c/],
   ['core that does not exist', ['-l', '0-200'], /core \d+ does not exist on this machine/],
@@ -22,13 +22,14 @@ const cases: [string, string[], RegExp][] = [
   ['AF_PACKET ring blocks not page multiples', ['-l', '0-1', '--vdev=net_af_packet0,iface=lo,blocksz=5000'], /net_af_packet0: blocksz=5000 must be a multiple of the page size \(4096\)/],
   ['AF_PACKET on a netdev that is not there', ['-l', '0-1', '--vdev=net_af_packet0,iface=nosuch0'], /net_af_packet0 \(AF_PACKET\): no netdev 'nosuch0' in this network namespace/],
   ['-m too small for the pool', ['-l', '0-1', '-m', '4', '--vdev=net_null0'], /-m allows 4\.0 MB/],
+  ['DPKIT_V8_FLAGS with a flag V8 does not have', ['-l', '0-1', '--vdev=net_null0'], /DPKIT_V8_FLAGS: '--turbo-bogus' is not a V8 flag of this Node \(see `node --v8-options`; unset DPKIT_V8_FLAGS for dpkit's default, set it empty for none\)/, { DPKIT_V8_FLAGS: '--turbo-bogus' }],
 ];
 
-for (const [name, args, re] of cases) {
+for (const [name, args, re, env] of cases) {
   test(`${name}: one line, non-zero exit, no stack trace`, async (t) => {
     const sep = args.indexOf('--');
     const argv = sep < 0 ? [...args, prefix()] : [...args.slice(0, sep), prefix(), ...args.slice(sep)];
-    const r = await runTestpmd(argv);
+    const r = await runTestpmd(argv, '', 30_000, env);
     t.not(r.code, 0);
     const lines = r.stderr.trim().split('\n');
     t.is(lines.length, 1, `stderr: ${r.stderr}`);

@@ -19,9 +19,9 @@ export class TestpmdProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  /** `cli`: the entry script to run (an installed package's bin), by default this checkout's. */
-  constructor(args: string[], cli = CLI) {
-    this.child = spawn(process.execPath, [cli, ...args], { stdio: 'pipe' });
+  /** `cli`: the entry script to run (an installed package's bin), by default this checkout's; `env`: added to this process's */
+  constructor(args: string[], cli = CLI, env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [cli, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
     this.child.stdout.on('data', (d: Buffer) => { this.stdout += d.toString(); });
     this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -60,8 +60,8 @@ export class TestpmdProcess {
 }
 
 /** Runs testpmd to completion (bounded); returns its exit status and output. */
-export async function runTestpmd(args: string[], input = '', ms = 30_000) {
-  const p = new TestpmdProcess(args);
+export async function runTestpmd(args: string[], input = '', ms = 30_000, env: NodeJS.ProcessEnv = {}) {
+  const p = new TestpmdProcess(args, CLI, env);
   p.child.stdin.end(input);
   try {
     const r = await p.exit(ms);

@@ -30,6 +30,7 @@ import { MemoryManager } from './memory/region.js';
 import { hasLinux, linux, type LinuxBinding } from './linux/native.js';
 import type { Bus, Device, Driver } from './driver/types.js';
 import { Tokens } from './tokens.js';
+import { setV8Flags, v8FlagsFromEnv } from './jit.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import { registerEalCommands } from './telemetry/commands.js';
 
@@ -49,6 +50,12 @@ export interface EalInitOptions {
    * it loads. Drivers and fast paths call `linux()` of @dpkit/eal/linux, not this one.
    */
   linux?: LinuxBinding;
+  /**
+   * V8 flags set before any lcore starts (v8.setFlagsFromString; process-wide). Default: the
+   * words of `DPKIT_V8_FLAGS` when it is set, otherwise `FORWARDING_V8_FLAGS` (a larger
+   * inlining budget for burst functions, see jit.ts); `[]` sets none.
+   */
+  v8Flags?: readonly string[];
 }
 
 /**
@@ -176,6 +183,8 @@ export class Eal {
       return null;
     }
     if (options.version) print(`EAL: dpkit ${VERSION}`);
+    const v8Flags = o.v8Flags ?? v8FlagsFromEnv();
+    setV8Flags(v8Flags);
     setLcoreId(options.mainLcore);
     const memory = new MemoryManager(
       options.memoryMb !== undefined ? options.memoryMb << 20 : undefined,
@@ -195,6 +204,7 @@ export class Eal {
       kernel: () => c.resolve<LinuxBinding | undefined>(Tokens.LinuxBinding),
     });
     const eal = new Eal(options, c.resolve(DeviceManager), drivers, buses, ethdevs, memory, lcores, pools);
+    eal.log.debug(`V8 flags for forwarding: ${v8Flags.length > 0 ? v8Flags.join(' ') : 'none'}`);
     eal.lockRuntimeDir();
     try {
       const vdevs = options.vdevs.map(parseDevargs);
