@@ -9,6 +9,7 @@ import './instance.js';
 export { Eal, VERSION, type EalInitOptions } from './eal.js';
 export { DpkitError, errorLine } from './errors.js';
 export { FORWARDING_V8_FLAGS, appliedV8Flags, setV8Flags, v8FlagsFromEnv } from './jit.js';
+export { collectGarbage } from './heap.js';
 export { parseEalArgs, ealUsage, type EalOptions } from './args/eal-args.js';
 export { parseCoreList, parseCoreMask, parseLcoresMap, formatCoreList, onlineCpus, MAX_LCORE } from './args/corelist.js';
 export { parseDevargs, type Devargs } from './devargs/kvargs.js';
