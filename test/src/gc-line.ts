@@ -3,10 +3,11 @@
  * `lcore 1: N garbage collections while forwarding (after warm-up; W during warm-up) in I loop
  * iterations`, followed, when N > 0, by ` (young generation: Y, old: O)`.
  *
- * What the per-packet path allocates lands in V8's young generation, so "allocates nothing"
- * means no young-generation collection after warm-up. An old-generation collection alone
- * (seen at most once per run, in loaded runs, on net_null and net_ixgbe; our reading, not
- * proven: V8 compiling late fills old space) is allowed once and no more.
+ * What the per-packet path allocates lands in V8's young generation, so a young-generation
+ * collection after warm-up means the loop allocates. An old-generation (major) collection was
+ * seen in some runs too, started by V8 compiling the loop's functions; since the lcore collects
+ * once after its warm-up (`collectGarbage`, @dpkit/eal) none is, so none is allowed: the loop
+ * must see no collection at all.
  */
 const GC_LINE = /lcore 1: (\d+) garbage collections while forwarding \(after warm-up; (\d+) during warm-up\) in (\d+) loop iterations(?: \(young generation: (\d+), old: (\d+)\))?/;
 
@@ -23,7 +24,7 @@ export function forwardingGarbage(out: string): ForwardingGarbage | undefined {
   return { all: Number(m[1]), young: Number(m[4] ?? 0), old: Number(m[5] ?? 0), iterations: Number(m[3]) };
 }
 
-/** true when the line says the loop made no garbage: no young-generation collection, at most one old-generation one */
+/** true when the line says no collection ran while forwarding (after the warm-up) */
 export function noForwardingGarbage(g: ForwardingGarbage | undefined): boolean {
-  return g !== undefined && g.young === 0 && g.old <= 1 && g.all === g.young + g.old;
+  return g !== undefined && g.all === 0;
 }

@@ -1,8 +1,7 @@
 /**
  * The per-packet path allocates nothing: io, rxonly, macswap and txonly on net_null move
- * millions of packets on a worker lcore without one young-generation collection there (where
- * per-packet garbage would land; one old-generation collection alone is allowed, gc-line.ts),
- * and an idle port is polled past 2^31 loop iterations (where a plain loop counter leaves V8's
+ * millions of packets on a worker lcore without one garbage collection there after its warm-up
+ * (young or old, gc-line.ts), and an idle port is polled past 2^31 loop iterations (where a plain loop counter leaves V8's
  * small integers and is boxed) without one either. The control shows the counter works: an engine that allocates per
  * burst does trigger collections. Bounded by packet count, iteration count and time; no
  * timing is asserted.
@@ -38,11 +37,16 @@ async function forward(mode: string, packets: number, iterations = 0, vdev = 'ne
   }
 }
 
+// twice each: a major collection left over from compiling the loop came in about one run in
+// three before the lcore collected after its warm-up (bench/README.md), so one run alone
+// would often miss its return
 for (const mode of ['io', 'rxonly', 'macswap', 'txonly']) {
-  test.serial(`${mode} on net_null collects no garbage on the forwarding lcore`, async (t) => {
-    const r = await forward(mode, 20_000_000);
-    t.true(r.moved >= 20_000_000, `moved ${r.moved}`);
-    t.true(noForwardingGarbage(forwardingGarbage(r.gc)), r.gc);
+  test.serial(`${mode} on net_null collects no garbage on the forwarding lcore, twice`, async (t) => {
+    for (let run = 0; run < 2; run++) {
+      const r = await forward(mode, 20_000_000);
+      t.true(r.moved >= 20_000_000, `moved ${r.moved}`);
+      t.true(noForwardingGarbage(forwardingGarbage(r.gc)), `run ${run + 1}: ${r.gc}`);
+    }
   });
 }
 
