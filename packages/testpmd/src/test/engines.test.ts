@@ -150,26 +150,24 @@ interface Setup {
   s: FwdStream;
 }
 
-/** `loaded` false: the first burst runs before what streamInit loads has arrived (the engine's generic path, for macswap) */
-async function setup(mode: string, loaded = true): Promise<Setup> {
+async function setup(mode: string): Promise<Setup> {
   app.setFwd(mode);
   const streams = await buildStreams(app.fwdConfig().streams);
   const engine = ((await import(engineTarget(mode).module)) as { engine: ForwardEngine }).engine;
-  for (const st of streams) {
-    if (loaded) await engine.streamInit?.(st);
-    else void engine.streamInit?.(st);
-  }
+  for (const st of streams) await engine.streamInit?.(st);
   return { engine, streams, s: streams.find((x) => x.cfg.rxPort === 0)! };
 }
 
 const counts = (s: FwdStream) => ({ rx: s.stats[FwdStat.RX]!, tx: s.stats[FwdStat.TX]!, dropped: s.stats[FwdStat.DROPPED]! });
 
 /** One burst of `mode` on the stream from port 0: returns what came out of its tx port. */
+/** `loaded` false: the burst runs right after a streamInit that is not awaited (before what it loads has arrived: macswap's generic loop) */
 async function once(mode: string, frames: Uint8Array[], shift = 0, pools: Mempool[] = [pool], loaded = true): Promise<{ out: Out[]; s: FwdStream; txPort: number }> {
-  const { engine, streams, s } = await setup(mode, loaded);
+  const { engine, streams, s } = await setup(mode);
   try {
     const before = pool.availCount();
     put(0, frames, shift, pools);
+    if (!loaded) void engine.streamInit?.(s);
     engine.packetFwd(s);
     const out = take(s.cfg.txPort);
     t0.ringsEmpty = take(0).length + take(1).length === 0;
@@ -209,13 +207,13 @@ for (const shift of [0, 1]) {
 
 }
 
-// macswap runs the stream's own instance of its burst once streamInit has loaded it
-// (macswap-stream.ts), and its generic loop before: both are checked. A frame under 14 bytes
+// macswap runs its pool's instance of its burst once streamInit has loaded it
+// (macswap-pool.ts), and its generic loop before: both are checked. A frame under 14 bytes
 // is sent unchanged.
 const swapped = (f: Uint8Array) => (f.length < 14 ? [...f] : [...f.slice(6, 12), ...f.slice(0, 6), ...f.slice(12)]);
 const short = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
 let otherPool: Mempool | undefined;
-for (const [how, loaded] of [['stream instance', true], ['generic loop', false]] as const) {
+for (const [how, loaded] of [['pool instance', true], ['generic loop', false]] as const) {
   for (const shift of [0, 1, 2]) {
     test.serial(`macswap (${how}) swaps source and destination MAC and nothing else, leaves a 13-byte frame (data offset +${shift})`, async (t) => {
       const frames = [...plain, short, ...plain];
@@ -236,6 +234,36 @@ for (const [how, loaded] of [['stream instance', true], ['generic loop', false]]
     t.is(otherPool.availCount(), otherPool.size);
   });
 }
+
+test.serial('macswap (pool instance) sends what the tx queue takes, frees and counts as dropped what it refuses', async (t) => {
+  const { engine, streams, s } = await setup('macswap');
+  const junk: number[] = [];
+  try {
+    const whole = pool.availCount();
+    // fill the tx port's ring but for 2 slots
+    for (;;) {
+      const m = pool.alloc();
+      if (txq.get(s.cfg.txPort)!.txBurst(Uint32Array.of(m), 0, 1) === 0) {
+        pool.putBulk(Uint32Array.of(m), 0, 1);
+        break;
+      }
+      junk.push(m);
+    }
+    const drain = new Uint32Array(2);
+    t.is(rxq.get(s.cfg.txPort)!.rxBurst(drain, 0, 2), 2);
+    mbufFreeBulk(drain, 0, 2);
+    const frames = [...plain, ...plain.slice(0, 2)];
+    put(0, frames);
+    engine.packetFwd(s);
+    t.deepEqual(counts(s), { rx: 5, tx: 2, dropped: 3 });
+    t.deepEqual(bytes(take(s.cfg.txPort).slice(-2)), frames.slice(0, 2).map(swapped));
+    t.is(pool.availCount(), whole, 'the refused packets went back to the pool');
+  } finally {
+    take(0);
+    take(1);
+    releaseStreams(streams);
+  }
+});
 
 test.serial('rxonly receives, counts and frees; nothing is sent', async (t) => {
   const r = await once('rxonly', plain);
