@@ -143,6 +143,23 @@ function take(port: number): Out[] {
   return out;
 }
 
+/** Fills `port`'s tx ring from the pool, then takes `room` out of it (freed): the next tx burst fits only `room`. Returns how many the full ring held. */
+function fillTxRing(port: number, room: number): number {
+  let held = 0;
+  for (;;) {
+    const m = pool.alloc();
+    if (txq.get(port)!.txBurst(Uint32Array.of(m), 0, 1) === 0) {
+      pool.putBulk(Uint32Array.of(m), 0, 1);
+      break;
+    }
+    held++;
+  }
+  const drain = new Uint32Array(room);
+  if (rxq.get(port)!.rxBurst(drain, 0, room) !== room) throw new Error('tx ring emptier than filled');
+  mbufFreeBulk(drain, 0, room);
+  return held;
+}
+
 interface Setup {
   engine: ForwardEngine;
   streams: FwdStream[];
@@ -237,21 +254,9 @@ for (const [how, loaded] of [['pool instance', true], ['generic loop', false]] a
 
 test.serial('macswap (pool instance) sends what the tx queue takes, frees and counts as dropped what it refuses', async (t) => {
   const { engine, streams, s } = await setup('macswap');
-  const junk: number[] = [];
   try {
     const whole = pool.availCount();
-    // fill the tx port's ring but for 2 slots
-    for (;;) {
-      const m = pool.alloc();
-      if (txq.get(s.cfg.txPort)!.txBurst(Uint32Array.of(m), 0, 1) === 0) {
-        pool.putBulk(Uint32Array.of(m), 0, 1);
-        break;
-      }
-      junk.push(m);
-    }
-    const drain = new Uint32Array(2);
-    t.is(rxq.get(s.cfg.txPort)!.rxBurst(drain, 0, 2), 2);
-    mbufFreeBulk(drain, 0, 2);
+    fillTxRing(s.cfg.txPort, 2);
     const frames = [...plain, ...plain.slice(0, 2)];
     put(0, frames);
     engine.packetFwd(s);
@@ -516,7 +521,6 @@ test.serial('flowgen with --flowgen-flows=5 cycles through 5 flows', async (t) =
 
 test.serial('flowgen cycles through 1024 flows and sends again the flows of packets the tx queue refused', async (t) => {
   const { engine, streams, s } = await setup('flowgen');
-  const junk: number[] = [];
   try {
     const seen: number[] = [];
     for (let k = 0; k < 33; k++) {
@@ -527,20 +531,7 @@ test.serial('flowgen cycles through 1024 flows and sends again the flows of pack
     t.deepEqual(seen, seen.map((_, i) => (start + i) % 1024), 'consecutive flows, wrapping at 1024');
     // fill the tx ring but for 10 slots: 22 of the next burst are refused, counted as dropped
     const next = (start + seen.length) % 1024;
-    let room = 0;
-    for (;;) {
-      const m = pool.alloc();
-      if (txq.get(s.cfg.txPort)!.txBurst(Uint32Array.of(m), 0, 1) === 0) {
-        pool.putBulk(Uint32Array.of(m), 0, 1);
-        break;
-      }
-      junk.push(m);
-      room++;
-    }
-    t.true(room > 100);
-    const drain = new Uint32Array(10);
-    t.is(rxq.get(s.cfg.txPort)!.rxBurst(drain, 0, 10), 10);
-    mbufFreeBulk(drain, 0, 10);
+    t.true(fillTxRing(s.cfg.txPort, 10) > 100);
     const before = counts(s);
     engine.packetFwd(s);
     t.deepEqual(counts(s), { rx: 0, tx: before.tx + 10, dropped: 22 });
