@@ -19,7 +19,7 @@ export async function engineOn(mode, rx, tx, pool, mac = [2, 0, 0, 0, 0, 1]) {
   }]);
   const t = engineTarget(mode);
   const engine = (await import(t.module))[t.export];
-  engine.streamInit?.(s);
+  await engine.streamInit?.(s); // macswap loads its per-stream instance there
   const counters = new Float64Array(stats);
   const slot = mode === 'txonly' || mode === 'flowgen' ? 1 : 0; // TX for generators, else RX
   return { fwd: () => engine.packetFwd(s), packets: () => counters[slot] };

@@ -161,7 +161,7 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
       s.state = undefined;
     }
   }
-  for (const s of streams) engine.streamInit?.(s);
+  for (const s of streams) await engine.streamInit?.(s); // an engine may load per-stream code (macswap)
   // every pool's specialised fast path in this thread, before anything is compiled (Mempool.specialise)
   await Mempool.specialiseAttached();
   const control = new Int32Array(arg.control);

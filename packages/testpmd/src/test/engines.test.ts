@@ -143,6 +143,23 @@ function take(port: number): Out[] {
   return out;
 }
 
+/** Fills `port`'s tx ring from the pool, then takes `room` out of it (freed): the next tx burst fits only `room`. Returns how many the full ring held. */
+function fillTxRing(port: number, room: number): number {
+  let held = 0;
+  for (;;) {
+    const m = pool.alloc();
+    if (txq.get(port)!.txBurst(Uint32Array.of(m), 0, 1) === 0) {
+      pool.putBulk(Uint32Array.of(m), 0, 1);
+      break;
+    }
+    held++;
+  }
+  const drain = new Uint32Array(room);
+  if (rxq.get(port)!.rxBurst(drain, 0, room) !== room) throw new Error('tx ring emptier than filled');
+  mbufFreeBulk(drain, 0, room);
+  return held;
+}
+
 interface Setup {
   engine: ForwardEngine;
   streams: FwdStream[];
@@ -154,18 +171,20 @@ async function setup(mode: string): Promise<Setup> {
   app.setFwd(mode);
   const streams = await buildStreams(app.fwdConfig().streams);
   const engine = ((await import(engineTarget(mode).module)) as { engine: ForwardEngine }).engine;
-  for (const st of streams) engine.streamInit?.(st);
+  for (const st of streams) await engine.streamInit?.(st);
   return { engine, streams, s: streams.find((x) => x.cfg.rxPort === 0)! };
 }
 
 const counts = (s: FwdStream) => ({ rx: s.stats[FwdStat.RX]!, tx: s.stats[FwdStat.TX]!, dropped: s.stats[FwdStat.DROPPED]! });
 
 /** One burst of `mode` on the stream from port 0: returns what came out of its tx port. */
-async function once(mode: string, frames: Uint8Array[], shift = 0, pools: Mempool[] = [pool]): Promise<{ out: Out[]; s: FwdStream; txPort: number }> {
+/** `loaded` false: the burst runs right after a streamInit that is not awaited (before what it loads has arrived: macswap's generic loop) */
+async function once(mode: string, frames: Uint8Array[], shift = 0, pools: Mempool[] = [pool], loaded = true): Promise<{ out: Out[]; s: FwdStream; txPort: number }> {
   const { engine, streams, s } = await setup(mode);
   try {
     const before = pool.availCount();
     put(0, frames, shift, pools);
+    if (!loaded) void engine.streamInit?.(s);
     engine.packetFwd(s);
     const out = take(s.cfg.txPort);
     t0.ringsEmpty = take(0).length + take(1).length === 0;
@@ -203,23 +222,52 @@ for (const shift of [0, 1]) {
     t.true(t0.poolWhole && t0.ringsEmpty);
   });
 
-  test.serial(`macswap swaps source and destination MAC and nothing else (data offset +${shift})`, async (t) => {
-    const r = await once('macswap', plain, shift);
-    const want = plain.map((f) => [...f.slice(6, 12), ...f.slice(0, 6), ...f.slice(12)]);
-    t.deepEqual(bytes(r.out), want);
-    t.deepEqual(counts(r.s), { rx: 3, tx: 3, dropped: 0 });
+}
+
+// macswap runs its pool's instance of its burst once streamInit has loaded it
+// (macswap-pool.ts), and its generic loop before: both are checked. A frame under 14 bytes
+// is sent unchanged.
+const swapped = (f: Uint8Array) => (f.length < 14 ? [...f] : [...f.slice(6, 12), ...f.slice(0, 6), ...f.slice(12)]);
+const short = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
+let otherPool: Mempool | undefined;
+for (const [how, loaded] of [['pool instance', true], ['generic loop', false]] as const) {
+  for (const shift of [0, 1, 2]) {
+    test.serial(`macswap (${how}) swaps source and destination MAC and nothing else, leaves a 13-byte frame (data offset +${shift})`, async (t) => {
+      const frames = [...plain, short, ...plain];
+      const r = await once('macswap', frames, shift, [pool], loaded);
+      t.deepEqual(bytes(r.out), frames.map(swapped));
+      t.deepEqual(counts(r.s), { rx: 7, tx: 7, dropped: 0 });
+      t.true(t0.poolWhole && t0.ringsEmpty);
+    });
+  }
+
+  test.serial(`macswap (${how}) over a burst alternating between two pools (other headroom and buffer size) swaps each packet in its own buffer`, async (t) => {
+    otherPool ??= eal.mempoolCreate('engines-other', { size: 64, cacheSize: 8, headroom: 64, dataRoomSize: 64 + 512 });
+    const frames = [...plain, ...plain, short];
+    const r = await once('macswap', frames, 0, [pool, otherPool, otherPool], loaded);
+    t.deepEqual(bytes(r.out), frames.map(swapped));
+    t.deepEqual(counts(r.s), { rx: 7, tx: 7, dropped: 0 });
+    t.true(t0.ringsEmpty);
+    t.is(otherPool.availCount(), otherPool.size);
   });
 }
 
-test.serial('macswap over a burst alternating between two pools (other headroom and buffer size) swaps each packet in its own buffer', async (t) => {
-  const other = eal.mempoolCreate('engines-other', { size: 64, cacheSize: 8, headroom: 64, dataRoomSize: 64 + 512 });
-  const frames = [...plain, ...plain];
-  const r = await once('macswap', frames, 0, [pool, other]);
-  const want = frames.map((f) => [...f.slice(6, 12), ...f.slice(0, 6), ...f.slice(12)]);
-  t.deepEqual(bytes(r.out), want);
-  t.deepEqual(counts(r.s), { rx: 6, tx: 6, dropped: 0 });
-  t.true(t0.ringsEmpty);
-  t.is(other.availCount(), other.size);
+test.serial('macswap (pool instance) sends what the tx queue takes, frees and counts as dropped what it refuses', async (t) => {
+  const { engine, streams, s } = await setup('macswap');
+  try {
+    const whole = pool.availCount();
+    fillTxRing(s.cfg.txPort, 2);
+    const frames = [...plain, ...plain.slice(0, 2)];
+    put(0, frames);
+    engine.packetFwd(s);
+    t.deepEqual(counts(s), { rx: 5, tx: 2, dropped: 3 });
+    t.deepEqual(bytes(take(s.cfg.txPort).slice(-2)), frames.slice(0, 2).map(swapped));
+    t.is(pool.availCount(), whole, 'the refused packets went back to the pool');
+  } finally {
+    take(0);
+    take(1);
+    releaseStreams(streams);
+  }
 });
 
 test.serial('rxonly receives, counts and frees; nothing is sent', async (t) => {
@@ -473,7 +521,6 @@ test.serial('flowgen with --flowgen-flows=5 cycles through 5 flows', async (t) =
 
 test.serial('flowgen cycles through 1024 flows and sends again the flows of packets the tx queue refused', async (t) => {
   const { engine, streams, s } = await setup('flowgen');
-  const junk: number[] = [];
   try {
     const seen: number[] = [];
     for (let k = 0; k < 33; k++) {
@@ -484,20 +531,7 @@ test.serial('flowgen cycles through 1024 flows and sends again the flows of pack
     t.deepEqual(seen, seen.map((_, i) => (start + i) % 1024), 'consecutive flows, wrapping at 1024');
     // fill the tx ring but for 10 slots: 22 of the next burst are refused, counted as dropped
     const next = (start + seen.length) % 1024;
-    let room = 0;
-    for (;;) {
-      const m = pool.alloc();
-      if (txq.get(s.cfg.txPort)!.txBurst(Uint32Array.of(m), 0, 1) === 0) {
-        pool.putBulk(Uint32Array.of(m), 0, 1);
-        break;
-      }
-      junk.push(m);
-      room++;
-    }
-    t.true(room > 100);
-    const drain = new Uint32Array(10);
-    t.is(rxq.get(s.cfg.txPort)!.rxBurst(drain, 0, 10), 10);
-    mbufFreeBulk(drain, 0, 10);
+    t.true(fillTxRing(s.cfg.txPort, 10) > 100);
     const before = counts(s);
     engine.packetFwd(s);
     t.deepEqual(counts(s), { rx: 0, tx: before.tx + 10, dropped: 22 });

@@ -1,62 +1,53 @@
 /**
- * macswap: swaps the source and destination MAC addresses (macswap.c). Packet data starts
- * 4-byte aligned in practice (data room and headroom are multiples of 4), so the 12 address
- * bytes are three 32-bit words and the swap is three loads and three stores; an odd offset
- * takes the byte loop. The pool's views are loaded again only when a packet's pool differs
- * from the one before (a burst is usually of one pool), and `data_len` and `data_off` come in
- * one load (word M_LEN_OFF).
+ * macswap: swaps the source and destination MAC addresses (macswap.c) of every packet and
+ * sends it. The loop is `swapMacsRun` (common.ts), run on each burst's runs of packets of one
+ * pool. `streamInit` loads, once per pool and thread, an instance of the burst for the
+ * stream's pool (macswap-pool.ts), where a burst array and the pool's views are module
+ * constants, and resolves when it is loaded; `packetFwd` runs it from then on, and the same
+ * loop on the stream's fields before.
  */
-import { MBUF_INDEX_MASK, MBUF_POOL_SHIFT, M_LEN_OFF } from '@dpkit/eal';
+import { MBUF_POOL_SHIFT, type Mempool } from '@dpkit/eal';
 import { mempools } from '@dpkit/eal/driver';
 import { FwdStat, transmit, type ForwardEngine, type FwdStream } from '../engine.js';
-import { swapBytes } from './common.js';
+import { swapMacsRun } from './common.js';
+import { instanceFor } from './specialised.js';
 
 const RX = FwdStat.RX;
 // module-local copies: imported bindings are re-checked on every use in hot loops
-const INDEX_MASK = MBUF_INDEX_MASK;
 const POOL_SHIFT = MBUF_POOL_SHIFT;
-const LEN_OFF = M_LEN_OFF;
+const POOL_MODULE = new URL('./macswap-pool.js', import.meta.url).href;
+
+type PoolFwd = (s: FwdStream) => void;
+/** this thread's instances, by the pool they are for */
+const instances = new Map<Mempool, Promise<PoolFwd>>();
 
 export const engine: ForwardEngine = {
   name: 'macswap',
+  async streamInit(s: FwdStream): Promise<void> {
+    s.state = undefined;
+    let fwd = instances.get(s.pool);
+    if (fwd === undefined) {
+      fwd = instanceFor<{ packetFwd: PoolFwd }>(POOL_MODULE, s.pool).then((m) => m.packetFwd);
+      instances.set(s.pool, fwd);
+    }
+    s.state = await fwd;
+  },
   packetFwd(s: FwdStream): void {
+    const fwd = s.state as PoolFwd | undefined;
+    if (fwd !== undefined) {
+      fwd(s);
+      return;
+    }
     const pkts = s.pkts;
     const nbRx = s.rxq.rxBurst(pkts, 0, s.burst);
     if (nbRx === 0) return;
     s.stats[RX] += nbRx;
-    let id = pkts[0]! >>> POOL_SHIFT;
-    let pool = mempools[id]!;
-    let h32 = pool.h32;
-    let words = pool.words;
-    let dataOffset = pool.dataOffset;
-    let eltSize = pool.eltSize;
-    for (let i = 0; i < nbRx; i++) {
-      const m = pkts[i]!;
-      if (m >>> POOL_SHIFT !== id) {
-        id = m >>> POOL_SHIFT;
-        pool = mempools[id]!;
-        h32 = pool.h32;
-        words = pool.words;
-        dataOffset = pool.dataOffset;
-        eltSize = pool.eltSize;
-      }
-      const idx = m & INDEX_MASK;
-      const lenOff = h32[(idx << 4) + LEN_OFF]!; // data_off << 16 | data_len
-      if ((lenOff & 0xffff) < 14) continue;
-      const off = dataOffset + idx * eltSize + (lenOff >>> 16);
-      if ((off & 3) === 0) {
-        const k = off >>> 2;
-        const w0 = words[k]!;
-        const w1 = words[k + 1]!;
-        const w2 = words[k + 2]!;
-        // little-endian: w0 = d0..d3, w1 = d4 d5 s0 s1, w2 = s2..s5
-        words[k] = (w1 >>> 16) | (w2 << 16);
-        words[k + 1] = (w2 >>> 16) | (w0 << 16);
-        words[k + 2] = (w0 >>> 16) | (w1 << 16);
-      } else {
-        swapBytes(pool.bytes, off, off + 6, 6);
-      }
-    }
+    let i = 0;
+    do {
+      const id = pkts[i]! >>> POOL_SHIFT;
+      const p = mempools[id]!;
+      i = swapMacsRun(p.h32, p.words, p.bytes, p.dataOffset, p.eltSize, id, pkts, i, nbRx);
+    } while (i < nbRx);
     transmit(s, nbRx);
   },
 };

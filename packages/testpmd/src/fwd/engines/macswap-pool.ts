@@ -1,0 +1,51 @@
+/**
+ * One pool's instance of macswap's burst (specialised.ts: a module instance per pool and
+ * thread), for the streams whose pool it is: its own burst array and the pool's views are
+ * module-level constants, which V8 folds into the compiled loop. The streams of an lcore run
+ * one at a time and a burst leaves nothing in the array, so they can share it. Packets of
+ * another pool take the same loop on that pool's fields.
+ */
+import { MBUF_POOL_SHIFT, mbufFreeBulk, type Mempool } from '@dpkit/eal';
+import { mempools } from '@dpkit/eal/driver';
+import { MAX_PKT_BURST } from '../../params.js';
+import { FwdStat, type FwdStream } from '../engine.js';
+import { swapMacsRun } from './common.js';
+import { valueFor } from './specialised.js';
+
+const RX = FwdStat.RX;
+const TX = FwdStat.TX;
+const DROPPED = FwdStat.DROPPED;
+const POOL_SHIFT = MBUF_POOL_SHIFT;
+const POOL = valueFor(import.meta.url) as Mempool;
+const PKTS = new Uint32Array(MAX_PKT_BURST);
+const H32 = POOL.h32;
+const WORDS = POOL.words;
+const BYTES = POOL.bytes;
+const BASE = POOL.dataOffset;
+const ELT_SIZE = POOL.eltSize;
+const ID = POOL.id;
+
+/** macswap's packetFwd for a stream of this pool, on this module's burst array (not `s.pkts`). */
+export function packetFwd(s: FwdStream): void {
+  const nbRx = s.rxq.rxBurst(PKTS, 0, s.burst);
+  if (nbRx === 0) return;
+  const stats = s.stats;
+  stats[RX] += nbRx;
+  let i = 0;
+  do {
+    const id = PKTS[i]! >>> POOL_SHIFT;
+    if (id === ID) {
+      i = swapMacsRun(H32, WORDS, BYTES, BASE, ELT_SIZE, ID, PKTS, i, nbRx);
+    } else {
+      const p = mempools[id]!;
+      i = swapMacsRun(p.h32, p.words, p.bytes, p.dataOffset, p.eltSize, id, PKTS, i, nbRx);
+    }
+  } while (i < nbRx);
+  // engine.ts's transmit, on PKTS
+  const nbTx = s.txq.txBurst(PKTS, 0, nbRx);
+  stats[TX] += nbTx;
+  if (nbTx < nbRx) {
+    stats[DROPPED] += nbRx - nbTx;
+    mbufFreeBulk(PKTS, nbTx, nbRx - nbTx);
+  }
+}
