@@ -144,6 +144,8 @@ export class Mempool {
     this.flushThreshold = Math.floor(d.cacheSize * 1.5);
     this.idBits = (d.id << _MBUF_POOL_SHIFT) >>> 0;
     this.plainRefcntPool = ((d.id << 16) | 1) >>> 0;
+    this.allocBulkLen = this.genericAllocBulkLen;
+    this.freeRun = this.genericFreeRun;
     if (init) this.populate();
     mempools[d.id] = this;
   }
@@ -275,12 +277,15 @@ export class Mempool {
    * rte_pktmbuf_alloc_bulk followed by setting every mbuf's pkt_len and data_len to `len` and
    * its port to `port` (what an rx burst that fills fresh mbufs does), in one pass: each handle
    * popped from the cache is stored in `pkts` and its header reset in the same iteration
-   * (`popAndReset`). Runs the pool's specialised fast path when this thread has loaded one
-   * (`specialise`).
+   * (`popAndReset`). An own property holding a function, not a method: once this thread has
+   * loaded the pool's specialised fast path (`specialise`) it is that module's function, so a
+   * caller reaches the specialised loop with no generic layer in between (each layer costs V8's
+   * inlining budget, bench/README.md).
    */
-  allocBulkLen(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
-    const f = this.fast;
-    if (f !== undefined) return f.allocBulkLen(pkts, start, n, len, port);
+  readonly allocBulkLen: (pkts: Uint32Array, start: number, n: number, len: number, port: number) => boolean;
+
+  /** allocBulkLen without a specialised fast path: the views read from the pool's fields. */
+  private genericAllocBulkLen(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
     const cb = this.cacheBase;
     if (cb < 0 || n > this.cacheSize || this.caches[cb]! < n) return this.allocBulkLenRefill(pkts, start, n, len, port);
     popAndReset(this.caches, cb, this.h32, this.h64, this.headroom, pkts, start, n, len, port);
@@ -305,11 +310,13 @@ export class Mempool {
    * cache while they are plain — of this pool, one reference, one segment — and returns the
    * index of the first one that is not (or `end`). Adds their pkt_len to `freedBytes`. Per
    * mbuf: the handle's pool id, then refcnt and the header's pool id in one 32-bit compare,
-   * then `next`; the flush test is between passes, not per mbuf (`freeIntoCache`).
+   * then `next`; the flush test is between passes, not per mbuf (`freeIntoCache`). An own
+   * property holding a function, as `allocBulkLen`: the specialised module's once loaded.
    */
-  freeRun(pkts: Uint32Array, i: number, end: number): number {
-    const f = this.fast;
-    if (f !== undefined) return f.freeRun(pkts, i, end);
+  readonly freeRun: (pkts: Uint32Array, i: number, end: number) => number;
+
+  /** freeRun without a specialised fast path. */
+  private genericFreeRun(pkts: Uint32Array, i: number, end: number): number {
     const cb = this.cacheBase;
     if (cb < 0) return i;
     return freeIntoCache(this, this.ring, this.caches, cb, this.h32, this.id, this.plainRefcntPool, this.flushThreshold, this.cacheSize, pkts, i, end);
@@ -326,11 +333,16 @@ export class Mempool {
    * a pool without one loads a new module instance, which is never unloaded.
    */
   async specialise(): Promise<void> {
-    if (this.fast !== undefined) return;
+    if (this.specialised) return;
     const token = `${this.id}-${++specialisations}`;
     specialising.set(token, this);
     try {
-      this.fast = (await import(`${FAST_PATH_MODULE}?pool=${token}`)) as PoolFastPath;
+      const fast = (await import(`${FAST_PATH_MODULE}?pool=${token}`)) as PoolFastPath;
+      if (this.specialised) return; // two calls raced: the first one's functions stay
+      const self = this as { allocBulkLen: PoolFastPath['allocBulkLen']; freeRun: PoolFastPath['freeRun'] };
+      self.allocBulkLen = fast.allocBulkLen;
+      self.freeRun = fast.freeRun;
+      this.specialised = true;
     } finally {
       specialising.delete(token);
     }
@@ -346,7 +358,7 @@ export class Mempool {
     return { ring: this.ring, caches: this.caches, cacheBase: this.cacheBase, flushThreshold: this.flushThreshold, plainRefcntPool: this.plainRefcntPool };
   }
 
-  private fast: PoolFastPath | undefined = undefined;
+  private specialised = false;
 
   /** bytes (pkt_len) of the mbufs `freeRun` took; the caller reads and clears it */
   freedBytes = 0;

@@ -24,15 +24,18 @@ const HEADROOM = POOL.headroom;
 const H32 = POOL.h32;
 const H64 = POOL.h64;
 
-/** Mempool.allocBulkLen for this pool. */
-export function allocBulkLen(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
-  if (CACHE_BASE < 0 || n > CACHE_SIZE || CACHE[CACHE_BASE]! < n) return POOL.allocBulkLenRefill(pkts, start, n, len, port);
+/** Mempool.allocBulkLen for this pool (a pool without a cache on this thread: the ring path). */
+export const allocBulkLen = CACHE_BASE < 0 ? POOL.allocBulkLenRefill.bind(POOL) : allocCached;
+
+function allocCached(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
+  if (n > CACHE_SIZE || CACHE[CACHE_BASE]! < n) return POOL.allocBulkLenRefill(pkts, start, n, len, port);
   popAndReset(CACHE, CACHE_BASE, H32, H64, HEADROOM, pkts, start, n, len, port);
   return true;
 }
 
-/** Mempool.freeRun for this pool. */
-export function freeRun(pkts: Uint32Array, i: number, end: number): number {
-  if (CACHE_BASE < 0) return i;
+/** Mempool.freeRun for this pool (without a cache on this thread: none is plain-freed here). */
+export const freeRun = CACHE_BASE < 0 ? (_pkts: Uint32Array, i: number): number => i : freeCached;
+
+function freeCached(pkts: Uint32Array, i: number, end: number): number {
   return freeIntoCache(POOL, RING, CACHE, CACHE_BASE, H32, ID, PLAIN, FLUSH, CACHE_SIZE, pkts, i, end);
 }
