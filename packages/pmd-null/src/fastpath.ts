@@ -83,8 +83,9 @@ class NullTx implements TxQueue {
   }
 
   txBurst(pkts: Uint32Array, start: number, n: number): number {
-    this.stats[QueueStat.BYTES] += mbufFreeBulk(pkts, start, n);
-    this.stats[QueueStat.PACKETS] += n;
+    const stats = this.stats;
+    stats[BYTES] += mbufFreeBulk(pkts, start, n);
+    stats[PACKETS] += n;
     return n;
   }
 }
