@@ -14,7 +14,6 @@
 import type { RxQueue, TxQueue } from '@dpkit/eal';
 import { PdumpTap, type PdumpDescriptor } from '@dpkit/eal/pdump';
 import { dumpBurst } from './dump.js';
-import type { FwdStream } from './engine.js';
 
 /** What the main lcore gives each stream: where verbose lives, and the capture region. */
 export interface ObserveConfig {
@@ -76,13 +75,20 @@ export class ObservedTxQueue extends Observed<TxQueue> implements TxQueue {
   }
 }
 
+/** What StreamObservers needs of a stream (a FwdStream; structural, as engine.ts imports this module's types). */
+export interface ObservedStream {
+  readonly cfg: { observe?: ObserveConfig; rxPort: number; rxQueue: number; txPort: number; txQueue: number; lcore: number };
+  rxq: RxQueue;
+  txq: TxQueue;
+}
+
 /** One stream's queues without and with their wrappers. */
 class Watched {
   readonly orx: ObservedRxQueue;
   readonly otx: ObservedTxQueue;
   readonly rx: RxQueue;
   readonly tx: TxQueue;
-  constructor(readonly s: FwdStream, o: ObserveConfig) {
+  constructor(readonly s: ObservedStream, o: ObserveConfig) {
     this.rx = s.rxq;
     this.tx = s.txq;
     this.orx = new ObservedRxQueue(s.rxq, o, s.cfg.rxPort, s.cfg.rxQueue, s.cfg.lcore);
@@ -99,7 +105,7 @@ class Watched {
 export class StreamObservers {
   private readonly watched: Watched[] = [];
 
-  constructor(streams: FwdStream[]) {
+  constructor(streams: readonly ObservedStream[]) {
     for (const s of streams) if (s.cfg.observe) this.watched.push(new Watched(s, s.cfg.observe));
     this.update();
   }
@@ -108,7 +114,7 @@ export class StreamObservers {
     const all = this.watched;
     for (let k = 0; k < all.length; k++) {
       const w = all[k]!;
-      const s = w.s as { rxq: RxQueue; txq: TxQueue };
+      const s = w.s;
       const rx = w.orx.wanted() ? w.orx : w.rx;
       if (s.rxq !== rx) s.rxq = rx;
       const tx = w.otx.wanted() ? w.otx : w.tx;

@@ -7,14 +7,13 @@
  */
 import test from 'ava';
 import type { RxQueue, TxQueue } from '@dpkit/eal';
-import type { FwdStream } from '../fwd/engine.js';
-import { ObservedRxQueue, ObservedTxQueue, StreamObservers, VERBOSE_RX, VERBOSE_TX } from '../fwd/observe.js';
+import { ObservedRxQueue, ObservedTxQueue, StreamObservers, VERBOSE_RX, VERBOSE_TX, type ObservedStream } from '../fwd/observe.js';
 
-function stream(verbose: SharedArrayBuffer | undefined): FwdStream {
+function stream(verbose: SharedArrayBuffer | undefined): ObservedStream {
   const rxq: RxQueue = { rxBurst: () => 0 };
   const txq: TxQueue = { txBurst: (_p, _s, n) => n };
   const cfg = { rxPort: 0, rxQueue: 0, txPort: 1, txQueue: 0, lcore: 1, ...(verbose ? { observe: { verbose, pdump: undefined } } : {}) };
-  return { cfg, rxq, txq } as unknown as FwdStream;
+  return { cfg, rxq, txq };
 }
 
 test('a stream holds its plain queues while nothing observes them, the wrappers while set verbose wants them', (t) => {
