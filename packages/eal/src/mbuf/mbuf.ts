@@ -245,12 +245,23 @@ const slow = new Uint32Array(64);
  * rte_pktmbuf_free_bulk: frees every segment of `n` packets and returns the sum of their
  * pkt_len (so a tx burst counts bytes without reading the headers twice). Runs of plain
  * mbufs (one pool, one reference, one segment) go straight into the lcore's cache
- * (Mempool.freeRun); chained or shared ones take the slow path.
+ * (Mempool.freeRun); chained or shared ones take the slow path. The common case, a burst that
+ * is one run, is all this function does itself: the rest is in `freeBulkFrom`, out of line, so
+ * that the bytecode V8 inlines into a burst function is small (bench/README.md).
  */
 export function mbufFreeBulk(pkts: Uint32Array, start: number, n: number): number {
+  if (n <= 0) return 0;
   const end = start + n;
+  const pool = mempools[pkts[start]! >>> _MBUF_POOL_SHIFT]!;
+  const i = pool.freeRun(pkts, start, end);
+  const bytes = pool.freedBytes;
+  pool.freedBytes = 0;
+  return i === end ? bytes : bytes + freeBulkFrom(pkts, i, end);
+}
+
+/** mbufFreeBulk from pkts[i], which is not plain or not of the run's pool, to `end`. */
+function freeBulkFrom(pkts: Uint32Array, i: number, end: number): number {
   let bytes = 0;
-  let i = start;
   while (i < end) {
     const m = pkts[i]!;
     const pool = mempools[m >>> _MBUF_POOL_SHIFT]!;

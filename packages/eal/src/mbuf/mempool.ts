@@ -19,7 +19,7 @@ import {
   MBUF_DEFAULT_BUF_SIZE, MBUF_DEFAULT_HEADROOM, MBUF_HEADER_WORDS, MBUF_INDEX_MASK, MBUF_MAX_POOLS,
   MBUF_POOL_SHIFT, MBUF_PORT_INVALID, M_REFCNT_POOL, assertLittleEndian, mbufHeaderReset,
 } from './layout.js';
-import { freeIntoCache, popAndReset } from './burst.js';
+import { poolBursts, type PoolBursts } from './burst.js';
 
 // Imported constants are live bindings that V8 re-checks on every use; module-local
 // copies fold into the code (2.4x faster allocBulk, see bench/README.md).
@@ -144,6 +144,9 @@ export class Mempool {
     this.flushThreshold = Math.floor(d.cacheSize * 1.5);
     this.idBits = (d.id << _MBUF_POOL_SHIFT) >>> 0;
     this.plainRefcntPool = ((d.id << 16) | 1) >>> 0;
+    const b = this.bursts(poolBursts);
+    this.allocBulkLen = b.allocBulkLen;
+    this.freeRun = b.freeRun;
     if (init) this.populate();
     mempools[d.id] = this;
   }
@@ -274,25 +277,16 @@ export class Mempool {
   /**
    * rte_pktmbuf_alloc_bulk followed by setting every mbuf's pkt_len and data_len to `len` and
    * its port to `port` (what an rx burst that fills fresh mbufs does), in one pass: each handle
-   * popped from the cache is stored in `pkts` and its header reset in the same iteration
-   * (`popAndReset`). Runs the pool's specialised fast path when this thread has loaded one
-   * (`specialise`).
+   * popped from the cache is stored in `pkts` and its header reset in the same iteration. An own
+   * property holding the pool's burst closure (`burst.ts`), not a method, so a burst function
+   * that calls it reaches the loop with no layer in between; `specialise` gives it a closure of
+   * its own.
    */
-  allocBulkLen(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
-    const f = this.fast;
-    if (f !== undefined) return f.allocBulkLen(pkts, start, n, len, port);
-    const cb = this.cacheBase;
-    if (cb < 0 || n > this.cacheSize || this.caches[cb]! < n) return this.allocBulkLenRefill(pkts, start, n, len, port);
-    popAndReset(this.caches, cb, this.h32, this.h64, this.headroom, pkts, start, n, len, port);
-    return true;
-  }
+  readonly allocBulkLen: (pkts: Uint32Array, start: number, n: number, len: number, port: number) => boolean;
 
   /** @internal allocBulkLen when the cache does not hold `n`: a refill, or the ring */
   allocBulkLenRefill(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean {
-    if (this.cacheHolds(n)) {
-      popAndReset(this.caches, this.cacheBase, this.h32, this.h64, this.headroom, pkts, start, n, len, port);
-      return true;
-    }
+    if (this.cacheHolds(n)) return this.allocBulkLen(pkts, start, n, len, port);
     if (this.ring.dequeueBulk(pkts, start, n) !== n) return false;
     for (let i = start, end = start + n; i < end; i++) {
       mbufHeaderReset(this.h32, this.h64, (pkts[i]! & _MBUF_INDEX_MASK) << 4, this.headroom, len, port);
@@ -305,35 +299,37 @@ export class Mempool {
    * cache while they are plain — of this pool, one reference, one segment — and returns the
    * index of the first one that is not (or `end`). Adds their pkt_len to `freedBytes`. Per
    * mbuf: the handle's pool id, then refcnt and the header's pool id in one 32-bit compare,
-   * then `next`; the flush test is between passes, not per mbuf (`freeIntoCache`).
+   * then `next`; the flush test is between passes, not per mbuf. An own property holding the
+   * pool's burst closure, as `allocBulkLen`.
    */
-  freeRun(pkts: Uint32Array, i: number, end: number): number {
-    const f = this.fast;
-    if (f !== undefined) return f.freeRun(pkts, i, end);
-    const cb = this.cacheBase;
-    if (cb < 0) return i;
-    return freeIntoCache(this, this.ring, this.caches, cb, this.h32, this.id, this.plainRefcntPool, this.flushThreshold, this.cacheSize, pkts, i, end);
+  readonly freeRun: (pkts: Uint32Array, i: number, end: number) => number;
+
+  /** This pool's burst closures, made by `make` (poolBursts of one instance of burst.ts or another). */
+  private bursts(make: typeof poolBursts): PoolBursts {
+    return make(this, this.ring, this.caches, this.cacheBase, this.h32, this.h64, this.headroom, this.id, this.plainRefcntPool, this.flushThreshold, this.cacheSize);
   }
 
   /**
-   * Loads this pool's specialised fast path in this thread: a module instance of its own
-   * (`pool-fastpath.ts`) holding this pool's views, cache position and sizes as module-level
-   * constants, which `allocBulkLen` and `freeRun` then run (the same loops, `burst.ts`). V8
-   * folds such constants into the code it compiles (the views' checks on every iteration go),
-   * which made an alloc+free loop ~20% faster here (bench/README.md). That is V8 behaviour,
-   * not a language guarantee: without it the fast path runs as fast as the generic one. Call
-   * it on each lcore before forwarding (testpmd does, for every attached pool); each call on
-   * a pool without one loads a new module instance, which is never unloaded.
+   * Gives this pool, in this thread, burst closures that are the only closures of their
+   * functions: made by an instance of `burst.ts` of their own (a dynamic import with a query of
+   * its own). V8 compiles a function that has one closure with that closure's context as
+   * constants, so the loops run on this pool's views as constants even where V8 does not inline
+   * them; the closures every pool gets at construction share their functions with every other
+   * pool's of this thread, which V8 only specialises where it inlines them at a call site that
+   * always called the same closure. That made an alloc+free loop ~20% faster here
+   * (bench/README.md); it is V8 behaviour, not a language guarantee. Call it on each lcore
+   * before forwarding (testpmd does, for every attached pool); each call on a pool without one
+   * loads a new module instance, which is never unloaded.
    */
   async specialise(): Promise<void> {
-    if (this.fast !== undefined) return;
-    const token = `${this.id}-${++specialisations}`;
-    specialising.set(token, this);
-    try {
-      this.fast = (await import(`${FAST_PATH_MODULE}?pool=${token}`)) as PoolFastPath;
-    } finally {
-      specialising.delete(token);
-    }
+    if (this.specialised) return;
+    const mod = (await import(`${BURST_MODULE}?pool=${this.id}-${++specialisations}`)) as { poolBursts: typeof poolBursts };
+    if (this.specialised) return; // two calls raced: the first one's closures stay
+    const b = this.bursts(mod.poolBursts);
+    const self = this as { allocBulkLen: PoolBursts['allocBulkLen']; freeRun: PoolBursts['freeRun'] };
+    self.allocBulkLen = b.allocBulkLen;
+    self.freeRun = b.freeRun;
+    this.specialised = true;
   }
 
   /** `specialise` for every pool attached in this thread. */
@@ -341,12 +337,7 @@ export class Mempool {
     for (const p of mempools) if (p !== undefined) await p.specialise();
   }
 
-  /** @internal what pool-fastpath.ts binds as constants (private state, for that module only) */
-  fastPathParts(): MempoolFastPathParts {
-    return { ring: this.ring, caches: this.caches, cacheBase: this.cacheBase, flushThreshold: this.flushThreshold, plainRefcntPool: this.plainRefcntPool };
-  }
-
-  private fast: PoolFastPath | undefined = undefined;
+  private specialised = false;
 
   /** bytes (pkt_len) of the mbufs `freeRun` took; the caller reads and clears it */
   freedBytes = 0;
@@ -388,32 +379,5 @@ export class Mempool {
 
 const scratch = new Uint32Array(1);
 
-/** @internal the private state a pool's specialised module binds as constants (`pool-fastpath.ts`) */
-export interface MempoolFastPathParts {
-  /** the pool's ring of free handles */
-  ring: Ring;
-  /** every lcore's cache: a length word, then the handles */
-  caches: Uint32Array;
-  /** word of this thread's cache in `caches`, -1 for none */
-  cacheBase: number;
-  /** a put that leaves the cache this full flushes it down to `cacheSize` */
-  flushThreshold: number;
-  /** word M_REFCNT_POOL of an mbuf of this pool with one reference */
-  plainRefcntPool: number;
-}
-
-/** What a pool's specialised module exports (`pool-fastpath.ts`). */
-interface PoolFastPath {
-  allocBulkLen(pkts: Uint32Array, start: number, n: number, len: number, port: number): boolean;
-  freeRun(pkts: Uint32Array, i: number, end: number): number;
-}
-const FAST_PATH_MODULE = new URL('./pool-fastpath.js', import.meta.url).href;
+const BURST_MODULE = new URL('./burst.js', import.meta.url).href;
 let specialisations = 0;
-const specialising = new Map<string, Mempool>();
-
-/** @internal the pool a pool-fastpath.js instance is for, by the token in its URL */
-export function poolBeingSpecialised(url: string): Mempool {
-  const pool = specialising.get(new URL(url).searchParams.get('pool') ?? '');
-  if (pool === undefined) throw new DpkitError(`${url}: not loaded by Mempool.specialise`);
-  return pool;
-}

@@ -3,8 +3,8 @@
  * check and its flush between passes, mbufFreeBulk's slow path), checked on exact header words,
  * exact free counts per pool and the identity of every handle: across cache refills and
  * flushes, and with shared, chained and foreign-pool mbufs in one burst. Each test runs twice:
- * on the pools' generic methods, and with every pool's specialised fast path loaded
- * (`Mempool.specialise`), which runs the same loops on module-level constants.
+ * with the burst closures every pool gets at construction, and with every pool's specialised
+ * ones (`Mempool.specialise`: the same loops, from a module instance of their own).
  */
 import test from 'ava';
 import { MemoryManager } from '../memory/region.js';

@@ -109,14 +109,16 @@ const DATA_OFF = M16_DATA_OFF;
  * went.
  */
 export function transmit(s: FwdStream, n: number): number {
-  const stats = s.stats;
   const nbTx = s.txq.txBurst(s.pkts, 0, n);
-  stats[TX] += nbTx;
-  if (nbTx < n) {
-    stats[DROPPED] += n - nbTx;
-    mbufFreeBulk(s.pkts, nbTx, n - nbTx);
-  }
+  s.stats[TX] += nbTx;
+  if (nbTx < n) dropRefused(s, nbTx, n);
   return nbTx;
+}
+
+/** What the tx queue refused, pkts[nbTx..n): freed and counted as dropped (out of line: transmit's bytecode stays small). */
+function dropRefused(s: FwdStream, nbTx: number, n: number): void {
+  s.stats[DROPPED] += n - nbTx;
+  mbufFreeBulk(s.pkts, nbTx, n - nbTx);
 }
 
 const TX = 1;

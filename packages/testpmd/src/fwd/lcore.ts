@@ -8,7 +8,7 @@ import { DpkitError, Mempool, collectGarbage, errorLine, type FastPathModule, ty
 import { BURST_SPREAD, FWD_STAT_SLOTS, type ForwardEngine, type FwdStream, type FwdStreamConfig } from './engine.js';
 import { MAX_PKT_BURST } from '../params.js';
 import { RetryTxQueue } from './engines/retry.js';
-import { ObservedRxQueue, ObservedTxQueue } from './observe.js';
+import { ObservedRxQueue, ObservedTxQueue, StreamObservers } from './observe.js';
 
 export interface ForwardLoopArg {
   engine: LaunchTarget;
@@ -69,10 +69,6 @@ export async function buildStreams(cfgs: FwdStreamConfig[]): Promise<FwdStream[]
       rxq = new RecordingRxQueue(rxq, new Float64Array(b.buffer, b.index * 8, BURST_SPREAD));
       txq = new RecordingTxQueue(txq, new Float64Array(b.buffer, (b.index + BURST_SPREAD) * 8, BURST_SPREAD));
     }
-    if (cfg.observe) {
-      rxq = new ObservedRxQueue(rxq, cfg.observe, cfg.rxPort, cfg.rxQueue, cfg.lcore);
-      txq = new ObservedTxQueue(txq, cfg.observe, cfg.txPort, cfg.txQueue, cfg.lcore);
-    }
     out.push({
       cfg,
       rxq,
@@ -107,9 +103,11 @@ export interface ForwardLoopResult {
  * The loop runs in chunks of CHUNK iterations: the counter inside a chunk never leaves V8's
  * small-integer range, however long forwarding runs (a counter that passes 2^31 is boxed and
  * the loop allocates on every iteration). Between chunks the loop adds CHUNK to its slot of
- * `iterations` (a Float64Array element: a double in memory, no allocation).
+ * `iterations` (a Float64Array element: a double in memory, no allocation) and updates the
+ * streams' observers (`StreamObservers`: a `set verbose` or a capture takes effect within a
+ * chunk, ~0.2 ms at net_null's rates).
  */
-export const CHUNK = 1 << 16;
+export const CHUNK = 1 << 10;
 
 /**
  * The warm-up, before the loop proper: WARMUP_ROUNDS rounds of WARMUP_BURSTS calls of the
@@ -152,6 +150,11 @@ function gcCounter(): { begin(): void; end(): void; count(): Promise<{ all: numb
 export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResult> {
   const engine = await loadEngine(arg.engine);
   const streams = await buildStreams(arg.streams);
+  // every pool's specialised fast path in this thread, before any burst runs (Mempool.specialise):
+  // a burst before it would leave the generic functions in the call sites' feedback too
+  await Mempool.specialiseAttached();
+  // set verbose and capture: the wrappers go in while they are wanted (checked between chunks)
+  const observers = new StreamObservers(streams);
   if (arg.txFirst > 0) {
     // start tx_first: one txonly burst per stream on the same queue objects, then the engine
     const txonly = await loadEngine(arg.txonly);
@@ -162,8 +165,6 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
     }
   }
   for (const s of streams) await engine.streamInit?.(s); // an engine may load per-stream code (macswap)
-  // every pool's specialised fast path in this thread, before anything is compiled (Mempool.specialise)
-  await Mempool.specialiseAttached();
   const control = new Int32Array(arg.control);
   const iterations = new Float64Array(arg.iterations.buffer, arg.iterations.index * 8, 1);
   await new Promise((r) => setTimeout(r, 50)); // start-up garbage is collected before counting
@@ -172,10 +173,10 @@ export async function forwardLoop(arg: ForwardLoopArg): Promise<ForwardLoopResul
   Atomics.add(control, 1, 1);
   try {
     warmup.begin();
-    await warmUp(engine.packetFwd, streams, control, iterations);
+    await warmUp(engine.packetFwd, streams, control, iterations, observers);
     warmup.end();
     gc.begin();
-    run(engine.packetFwd, streams, control, iterations, CHUNK, FOREVER);
+    run(engine.packetFwd, streams, control, iterations, observers, CHUNK, FOREVER);
     gc.end();
     if (engine.streamEnd) for (const s of streams) engine.streamEnd(s);
   } catch (err) {
@@ -227,10 +228,13 @@ export function releaseStreams(streams: FwdStream[]): void {
  * calls optimised with complete feedback, with pauses that let V8's background compiler finish
  * and install that code; only then is run() entered for good, and compiled once.
  */
-async function warmUp(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array): Promise<void> {
-  run(fwd, streams, control, iterations, 1, RUN_FEEDBACK_CHUNKS);
+async function warmUp(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array, observers: StreamObservers): Promise<void> {
+  run(fwd, streams, control, iterations, observers, 1, RUN_FEEDBACK_CHUNKS);
   for (let r = 0; r < WARMUP_ROUNDS && Atomics.load(control, 0) === 0; r++) {
-    iterations[0] += warmLoop(fwd, streams, control, WARMUP_BURSTS);
+    for (let k = 0; k < WARMUP_BURSTS / CHUNK && Atomics.load(control, 0) === 0; k++) {
+      iterations[0] += warmLoop(fwd, streams, control, CHUNK);
+      observers.update();
+    }
     await new Promise((resolve) => setTimeout(resolve, WARMUP_PAUSE_MS));
   }
   // compiling the engine filled old space: an incremental marking started by that would be
@@ -263,7 +267,7 @@ const FOREVER = -1;
  * counts down from a small bound or stays FOREVER (both Smis, so the type feedback of the
  * comparisons is the same for both).
  */
-function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array, chunk: number, chunks: number): void {
+function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Array, iterations: Float64Array, observers: StreamObservers, chunk: number, chunks: number): void {
   const n = streams.length;
   let left = chunks;
   if (n === 1) {
@@ -277,6 +281,7 @@ function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Ar
         fwd(s);
       }
       iterations[0] += chunk;
+      observers.update();
       if (left > 0 && --left === 0) return;
     }
   }
@@ -289,6 +294,7 @@ function run(fwd: (s: FwdStream) => void, streams: FwdStream[], control: Int32Ar
       for (let k = 0; k < n; k++) fwd(streams[k]!);
     }
     iterations[0] += chunk;
+    observers.update();
     if (left > 0 && --left === 0) return;
   }
 }

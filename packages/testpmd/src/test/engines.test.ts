@@ -546,6 +546,33 @@ test.serial('flowgen cycles through 1024 flows and sends again the flows of pack
   }
 });
 
+test.serial('io frees what the tx queue refuses and counts it as dropped: the refused mbuf is back in the pool at once', async (t) => {
+  const { engine, streams, s } = await setup('io');
+  try {
+    // fill the paired port's tx ring but for 2 slots: 1 of the next 3 is refused
+    for (;;) {
+      const m = pool.alloc();
+      if (txq.get(s.cfg.txPort)!.txBurst(Uint32Array.of(m), 0, 1) === 0) {
+        pool.putBulk(Uint32Array.of(m), 0, 1);
+        break;
+      }
+    }
+    const drain = new Uint32Array(2);
+    t.is(rxq.get(s.cfg.txPort)!.rxBurst(drain, 0, 2), 2);
+    mbufFreeBulk(drain, 0, 2);
+    const before = pool.availCount();
+    put(0, plain);
+    engine.packetFwd(s);
+    t.deepEqual(counts(s), { rx: 3, tx: 2, dropped: 1 });
+    t.is(pool.availCount(), before - 2, 'the 2 sent are in the ring, the refused one is free');
+    t.deepEqual(bytes(take(s.cfg.txPort).slice(-2)), arr(plain.slice(0, 2)));
+  } finally {
+    take(0);
+    take(1);
+    releaseStreams(streams);
+  }
+});
+
 // ---- streams over lcores --------------------------------------------------------------------
 
 test.serial('icmpecho streams answer on their own port whatever the topology', async (t) => {
