@@ -10,6 +10,7 @@
  *
  * Region layout: [control 64 B][ring][caches: one per lcore][headers: size × 64 B][data: 4 KiB aligned]
  */
+import { randomUUID } from 'node:crypto';
 import { DpkitError } from '../errors.js';
 import { MAX_LCORE } from '../args/corelist.js';
 import { lcoreId } from '../lcore/current.js';
@@ -36,6 +37,10 @@ const CACHE_WORDS = 1 + MEMPOOL_CACHE_MAX_SIZE * 3;
 export interface MempoolDescriptor {
   /** the pool id (the top 8 bits of its handles) */
   id: number;
+  /** this pool's own name for itself, made at `create`: every thread's `attach` of one pool
+   * returns one object however many times its descriptor is posted (a posted
+   * SharedArrayBuffer is a new object each time, so the buffer cannot tell) */
+  uid: string;
   /** the pool's name (`Mempool.create`'s) */
   name: string;
   /** number of mbufs */
@@ -87,6 +92,8 @@ function layout(size: number, eltSize: number) {
 export class Mempool {
   /** the pool id: the top 8 bits of its handles, its index in `mempools` */
   readonly id: number;
+  /** `MempoolDescriptor.uid` */
+  readonly uid: string;
   /** the name given to `Mempool.create` */
   readonly name: string;
   /** number of mbufs */
@@ -120,15 +127,17 @@ export class Mempool {
   /** word M_REFCNT_POOL of an mbuf of this pool with one reference: `id << 16 | 1` */
   private readonly plainRefcntPool: number;
 
-  private constructor(d: MempoolDescriptor, init: boolean) {
+  private constructor(d: MempoolDescriptor, init: boolean, region?: MemoryRegion) {
     assertLittleEndian();
     this.id = d.id;
+    this.uid = d.uid;
     this.name = d.name;
     this.size = d.size;
     this.cacheSize = d.cacheSize;
     this.eltSize = d.eltSize;
     this.headroom = d.headroom;
-    this.region = MemoryRegion.attach(d.region);
+    // the creator keeps the region it reserved (what MemoryManager.free knows); other threads map it
+    this.region = region ?? MemoryRegion.attach(d.region);
     const l = layout(d.size, d.eltSize);
     const buf = this.region.buffer;
     this.ring = new Ring(`${d.name}.ring`, buf, l.ringOffset, l.ringSize, 0);
@@ -171,13 +180,13 @@ export class Mempool {
     const id = mempools.findIndex((p) => p === undefined);
     if (id < 0) throw new DpkitError(`mempool '${name}': all ${MBUF_MAX_POOLS} pool ids are in use`, 'ENOSPC');
     const region = memory.reserve(`mempool:${name}`, layout(size, eltSize).total, o.socket ?? 0, o.memory ?? 'shared');
-    return new Mempool({ id, name, size, cacheSize, eltSize, headroom, region: region.descriptor() }, true);
+    return new Mempool({ id, uid: randomUUID(), name, size, cacheSize, eltSize, headroom, region: region.descriptor() }, true, region);
   }
 
   /** What a worker passes to `Mempool.attach`. */
   descriptor(): MempoolDescriptor {
     return {
-      id: this.id, name: this.name, size: this.size, cacheSize: this.cacheSize, eltSize: this.eltSize,
+      id: this.id, uid: this.uid, name: this.name, size: this.size, cacheSize: this.cacheSize, eltSize: this.eltSize,
       headroom: this.headroom, region: this.region.descriptor(),
     };
   }
@@ -190,10 +199,8 @@ export class Mempool {
   /** This thread's view of a pool created elsewhere (a worker lcore calls it once per pool). */
   static attach(d: MempoolDescriptor): Mempool {
     const existing = mempools[d.id];
-    if (existing && existing.name === d.name && existing.region.descriptor().kind === d.region.kind &&
-      (d.region.kind === 'memfd' ? existing.region.fd === d.region.fd : existing.region.buffer === d.region.buffer)) {
-      return existing;
-    }
+    // the same pool: this thread's object for it, its specialised bursts and what engines keep per pool
+    if (existing && existing.uid === d.uid) return existing;
     return new Mempool(d, false);
   }
 

@@ -23,3 +23,10 @@ test('collectGarbage runs one forced major collection, twice when called twice, 
   t.is(r.status, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout.trim()), { forcedMajor: 2, here: 'undefined', fresh: 'undefined' });
 });
+
+test('eight threads collecting at the same moment all get their collection (the flag cleared under a thread is retried)', (t) => {
+  const fixture = new URL('./fixtures/gc-race.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [fixture, '5', '8'], { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout.trim()), { ok: 40, failed: 0 });
+});

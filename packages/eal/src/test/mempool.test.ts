@@ -97,3 +97,32 @@ test('memory limits from -m are enforced with a clear message', (t) => {
     pool.release(mem);
   }
 });
+
+test('attach of a posted descriptor gives back the same pool object (its specialised bursts too); a new pool with the same id is a new one', async (t) => {
+  const mem = new MemoryManager();
+  const pool = Mempool.create(mem, 'attach-again', { size: 64, cacheSize: 16 });
+  let id: number;
+  try {
+    id = pool.id;
+    // what a worker receives at every launch: a structured clone, whose SharedArrayBuffer is a new object
+    const posted = structuredClone(pool.descriptor());
+    t.is(Mempool.attach(posted), pool);
+    const generic = pool.allocBulkLen;
+    await pool.specialise();
+    t.not(pool.allocBulkLen, generic, 'specialise replaced the burst functions');
+    const specialised = pool.allocBulkLen;
+    t.is(Mempool.attach(structuredClone(pool.descriptor())).allocBulkLen, specialised, 'and a second attach keeps them');
+  } finally {
+    pool.release(mem);
+  }
+  // released: its memory went back (before, the region stayed reserved and its name taken)
+  t.is(mem.lookup('mempool:attach-again'), undefined);
+  const next = Mempool.create(mem, 'attach-again', { size: 64, cacheSize: 16 });
+  try {
+    t.is(next.id, id!);
+    t.not(Mempool.attach(structuredClone(next.descriptor())), pool);
+    t.is(Mempool.attach(structuredClone(next.descriptor())), next);
+  } finally {
+    next.release(mem);
+  }
+});
