@@ -142,7 +142,7 @@ withTshark('a tiny ring (-N 4) drops what does not fit: counted in the closing l
  * young-generation collection. So a first capture warms it (the lcore thread and its compiled
  * code stay across stop/start), and the collections are counted over a second forwarding run
  * with a second capture: what the compiled capture path allocates, per packet, is what this
- * test holds to no young-generation collection (gc-line.ts).
+ * test holds to no collection at all (gc-line.ts).
  */
 test('the forwarding lcore collects no garbage while a capture copies its packets', async (t) => {
   const { p, pre } = await forwarding(t, [], { DPKIT_REPORT_GC: '1' });

@@ -166,7 +166,7 @@ async function noGarbage(t: ExecutionContext, args: string[], until: (stats: str
   }
   const gc = forwardingGarbage(out.stop);
   t.truthy(gc, out.stop);
-  t.true(gc!.iterations > WARMUP_ITERATIONS + 65536, `a chunk past the warm-up: ${gc!.iterations} iterations`);
+  t.true(gc!.iterations > WARMUP_ITERATIONS + 65536, `65536 iterations past the warm-up: ${gc!.iterations}`);
   t.true(noForwardingGarbage(gc), out.stop);
   return out.stop;
 }

@@ -22,6 +22,9 @@ export const FORWARDING_V8_FLAGS: readonly string[] = Object.freeze(['--max-inli
 /** V8's flags and their types, from `node --v8-options` (read only when DPKIT_V8_FLAGS is set). */
 function v8FlagTypes(): Map<string, string> {
   const r = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0 || !r.stdout) {
+    throw new DpkitError(`DPKIT_V8_FLAGS: cannot check it: '${process.execPath} --v8-options' gave no list of V8's flags (${r.error?.message ?? `exit status ${r.status}`}); unset DPKIT_V8_FLAGS for dpkit's default, set it empty for none`, 'EINVAL');
+  }
   const types = new Map<string, string>();
   let name: string | undefined;
   for (const line of (r.stdout ?? '').split('\n')) {
@@ -33,7 +36,7 @@ function v8FlagTypes(): Map<string, string> {
   return types;
 }
 
-const VALUE: Record<string, RegExp> = { int: /^-?\d+$/, uint: /^\d+$/, size_t: /^\d+$/, float: /^-?\d+(\.\d+)?$/, string: /^\S*$/ };
+const VALUE: Record<string, RegExp> = { int: /^-?\d+$/, int64: /^-?\d+$/, uint: /^\d+$/, uint64: /^\d+$/, size_t: /^\d+$/, float: /^-?\d+(\.\d+)?$/, string: /^\S*$/ };
 
 /**
  * The flags to set: `DPKIT_V8_FLAGS` (whitespace-separated; empty for none) when it is set,

@@ -75,7 +75,8 @@ export interface FwdStream {
 
 export interface ForwardEngine {
   readonly name: string;
-  streamInit?(s: FwdStream): void;
+  /** may return a promise (macswap loads its per-pool code here): the lcore awaits it before forwarding */
+  streamInit?(s: FwdStream): void | Promise<void>;
   packetFwd(s: FwdStream): void;
   /** after the last packetFwd, before the statistics are shown: sends or counts what the engine still holds */
   streamEnd?(s: FwdStream): void;

@@ -1,6 +1,6 @@
 /**
  * Module instances of an engine's loop bound to one value (a pool's views), in the style of
- * the mempool's specialised fast path (`@dpkit/eal`'s pool-fastpath.ts): `instanceFor` imports
+ * the mempool's specialised bursts (`@dpkit/eal`'s burst.ts, `poolBursts`, loaded per pool by `Mempool.specialise`): `instanceFor` imports
  * the module once per value with a query of its own, so each import is a new module instance,
  * and that instance reads its value with `valueFor(import.meta.url)` into module-level
  * constants. V8 (Node 20's 11.3) compiles a function of such a module, which has one closure,
