@@ -30,6 +30,6 @@ export const mempools: readonly (Mempool | undefined)[] = poolTable;
 // and the handle helpers (the same bindings `@dpkit/eal` exports)
 export * from './mbuf/layout.js';
 export {
-  mbufDataLen, mbufDataOffset, mbufFreeBulk, mbufHeader, mbufNbSegs, mbufNext, mbufPktLen, mbufPool, mbufPort, mbufRead,
+  mbufDataLen, mbufDataOffset, mbufFreeBulk, mbufFreeBulkUncounted, mbufHeader, mbufNbSegs, mbufNext, mbufPktLen, mbufPool, mbufPort, mbufRead,
   mbufReset, mbufSetRx, mbufWrite,
 } from './mbuf/mbuf.js';

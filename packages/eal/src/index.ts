@@ -31,7 +31,7 @@ export {
 } from './flow/flow.js';
 export { fixPartialL4Checksum, l4ChecksumValid, sum16 } from './net/checksum.js';
 export {
-  mbufAdj, mbufAppend, mbufChain, mbufDataLen, mbufDataOffset, mbufFree, mbufFreeBulk, mbufHeader, mbufNbSegs,
+  mbufAdj, mbufAppend, mbufChain, mbufDataLen, mbufDataOffset, mbufFree, mbufFreeBulk, mbufFreeBulkUncounted, mbufHeader, mbufNbSegs,
   mbufNext, mbufPktLen, mbufPool, mbufPort, mbufRead, mbufRefcnt, mbufRefcntUpdate, mbufReset, mbufSetRx, mbufTailroom,
   mbufWrite,
 } from './mbuf/mbuf.js';

@@ -259,6 +259,18 @@ export function mbufFreeBulk(pkts: Uint32Array, start: number, n: number): numbe
   return i === end ? bytes : bytes + freeBulkFrom(pkts, i, end);
 }
 
+/**
+ * rte_pktmbuf_free_bulk as DPDK has it: frees every segment of `n` packets and counts nothing
+ * (mbufFreeBulk also sums their pkt_len, a load and an add per packet; an engine or driver that
+ * does not count bytes calls this one, as rxonly does).
+ */
+export function mbufFreeBulkUncounted(pkts: Uint32Array, start: number, n: number): void {
+  if (n <= 0) return;
+  const end = start + n;
+  const i = mempools[pkts[start]! >>> _MBUF_POOL_SHIFT]!.freeRunUncounted(pkts, start, end);
+  if (i !== end) freeBulkFrom(pkts, i, end);
+}
+
 /** mbufFreeBulk from pkts[i], which is not plain or not of the run's pool, to `end`. */
 function freeBulkFrom(pkts: Uint32Array, i: number, end: number): number {
   let bytes = 0;

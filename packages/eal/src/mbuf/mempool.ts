@@ -156,6 +156,7 @@ export class Mempool {
     const b = this.bursts(poolBursts);
     this.allocBulkLen = b.allocBulkLen;
     this.freeRun = b.freeRun;
+    this.freeRunUncounted = b.freeRunUncounted;
     if (init) this.populate();
     mempools[d.id] = this;
   }
@@ -311,6 +312,9 @@ export class Mempool {
    */
   readonly freeRun: (pkts: Uint32Array, i: number, end: number) => number;
 
+  /** `freeRun` without adding to `freedBytes` (for `mbufFreeBulkUncounted`). */
+  readonly freeRunUncounted: (pkts: Uint32Array, i: number, end: number) => number;
+
   /** This pool's burst closures, made by `make` (poolBursts of one instance of burst.ts or another). */
   private bursts(make: typeof poolBursts): PoolBursts {
     return make(this, this.ring, this.caches, this.cacheBase, this.h32, this.h64, this.headroom, this.id, this.plainRefcntPool, this.flushThreshold, this.cacheSize);
@@ -333,9 +337,10 @@ export class Mempool {
     const mod = (await import(`${BURST_MODULE}?pool=${this.id}-${++specialisations}`)) as { poolBursts: typeof poolBursts };
     if (this.specialised) return; // two calls raced: the first one's closures stay
     const b = this.bursts(mod.poolBursts);
-    const self = this as { allocBulkLen: PoolBursts['allocBulkLen']; freeRun: PoolBursts['freeRun'] };
+    const self = this as { -readonly [K in keyof PoolBursts]: PoolBursts[K] };
     self.allocBulkLen = b.allocBulkLen;
     self.freeRun = b.freeRun;
+    self.freeRunUncounted = b.freeRunUncounted;
     this.specialised = true;
   }
 

@@ -6,11 +6,11 @@
  * with the burst closures every pool gets at construction, and with every pool's specialised
  * ones (`Mempool.specialise`: the same loops, from a module instance of their own).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { MemoryManager } from '../memory/region.js';
 import { Mempool } from '../mbuf/mempool.js';
 import { MBUF_POOL_SHIFT, MBUF_PORT_INVALID } from '../mbuf/layout.js';
-import { mbufAppend, mbufChain, mbufFreeBulk, mbufHeader, mbufRefcntUpdate } from '../mbuf/mbuf.js';
+import { mbufAppend, mbufChain, mbufFreeBulk, mbufFreeBulkUncounted, mbufHeader, mbufRefcntUpdate } from '../mbuf/mbuf.js';
 import { setLcoreId } from '../lcore/current.js';
 
 // this thread plays lcore 0, so pools with a cache use lcore 0's
@@ -85,7 +85,16 @@ for (const [how, specialised] of [['generic', false], ['specialised', true]] as 
     });
   });
 
-  test.serial(`${how}: one burst of plain, shared, chained and foreign-pool mbufs frees exactly what it should, per pool`, async (t) => {
+  // mbufFreeBulk, and mbufFreeBulkUncounted (the same free without the byte sum): `free` returns the bytes, or undefined for the second
+  for (const [freeHow, free] of [
+    ['mbufFreeBulk', (p: Uint32Array, i: number, n: number): number | undefined => mbufFreeBulk(p, i, n)],
+    ['mbufFreeBulkUncounted', (p: Uint32Array, i: number, n: number): number | undefined => void mbufFreeBulkUncounted(p, i, n)],
+  ] as const) {
+  const bytesOf = (t: ExecutionContext, got: number | undefined, want: number, what: string) => {
+    if (freeHow === 'mbufFreeBulk') t.is(got, want, what);
+    else t.is(got, undefined);
+  };
+  test.serial(`${how}, ${freeHow}: one burst of plain, shared, chained and foreign-pool mbufs frees exactly what it should, per pool`, async (t) => {
     await withPools(specialised, (a, b, c) => {
       const burst = new Uint32Array(512);
       let n = 0;
@@ -98,9 +107,7 @@ for (const [how, specialised] of [['generic', false], ['specialised', true]] as 
         return [...burst.subarray(at, at + k)];
       };
       take(a, 30, 64); // plain
-      const shared = take(a, 5, 100); // refcnt 2: one reference stays
-      for (const m of shared) mbufRefcntUpdate(m, 1);
-      // chained: a head of a with a segment of b and one of a behind it
+      // chained, right after the first run (so the free's first pass meets it): a head of a with a segment of b and one of a behind it
       const heads = take(a, 4, 10);
       const tails = new Uint32Array(8);
       t.true(b.allocBulk(tails, 0, 4));
@@ -112,6 +119,8 @@ for (const [how, specialised] of [['generic', false], ['specialised', true]] as 
         mbufChain(heads[i]!, tails[4 + i]!);
       }
       bytes += 4 * 50;
+      const shared = take(a, 5, 100); // refcnt 2: one reference stays
+      for (const m of shared) mbufRefcntUpdate(m, 1);
       take(b, 20, 64); // another pool's, with a cache: its index is also a valid index in a
       take(a, 3, 64);
       take(c, 6, 64); // a pool without a cache
@@ -120,13 +129,13 @@ for (const [how, specialised] of [['generic', false], ['specialised', true]] as 
       t.is(b.availCount(), b.size - (4 + 20));
       t.is(c.availCount(), c.size - 6);
 
-      t.is(mbufFreeBulk(burst, 0, n), bytes, 'the bytes of every packet, chained ones whole');
+      bytesOf(t, free(burst, 0, n), bytes, 'the bytes of every packet, chained ones whole');
       t.is(a.availCount(), a.size - 5, 'a: all back but the 5 still referenced');
       t.is(b.availCount(), b.size, 'b: its plain mbufs and the chained segments are back in b');
       t.is(c.availCount(), c.size, 'c: back in its ring');
       t.deepEqual(shared.map((m) => header(m)[4]! & 0xffff), [1, 1, 1, 1, 1], 'shared: one reference left');
 
-      t.is(mbufFreeBulk(Uint32Array.from(shared), 0, 5), 500);
+      bytesOf(t, free(Uint32Array.from(shared), 0, 5), 500, 'the shared ones');
       t.is(a.availCount(), a.size);
       // nothing was put back twice or into the wrong pool: each pool hands out exactly its own mbufs, once
       for (const pool of [a, b, c]) {
@@ -135,13 +144,27 @@ for (const [how, specialised] of [['generic', false], ['specialised', true]] as 
         t.is(pool.availCount(), 0, `${pool.name} is empty`);
         t.is(new Set(all).size, pool.size, `${pool.name}: every handle once`);
         t.true([...all].every((m) => m >>> MBUF_POOL_SHIFT === pool.id), `${pool.name}: only its own handles`);
-        mbufFreeBulk(all, 0, pool.size);
+        free(all, 0, pool.size);
         t.is(pool.availCount(), pool.size);
+        t.is(pool.freedBytes, 0, 'nothing left in freedBytes');
       }
     });
   });
 
-  test.serial(`${how}: a free of thousands of mbufs in one call flushes the cache as it goes and loses none`, async (t) => {
+  test.serial(`${how}, ${freeHow}: a shared mbuf in the first run stays out, the run goes on after it`, async (t) => {
+    await withPools(specialised, (a) => {
+      const burst = new Uint32Array(6);
+      t.true(a.allocBulkLen(burst, 0, 6, 64, 0));
+      mbufRefcntUpdate(burst[3]!, 1);
+      bytesOf(t, free(burst, 0, 6), 6 * 64, 'every packet');
+      t.is(a.availCount(), a.size - 1, 'all back but the shared one');
+      t.is(header(burst[3]!)[4]! & 0xffff, 1, 'one reference left');
+      free(burst, 3, 1);
+      t.is(a.availCount(), a.size);
+    });
+  });
+
+  test.serial(`${how}, ${freeHow}: a free of thousands of mbufs in one call flushes the cache as it goes and loses none`, async (t) => {
     const mem = new MemoryManager();
     // more mbufs than a cache has words (3 × 512): without the flushes they would run past it
     const a = Mempool.create(mem, `bulk-big-${process.pid}`, { size: 4096, cacheSize: 32 });
@@ -150,14 +173,15 @@ for (const [how, specialised] of [['generic', false], ['specialised', true]] as 
       const all = new Uint32Array(a.size);
       for (let k = 0; k < a.size; k += 16) t.true(a.allocBulkLen(all, k, 16, 64, MBUF_PORT_INVALID));
       t.is(a.availCount(), 0);
-      t.is(mbufFreeBulk(all, 0, a.size), a.size * 64);
+      bytesOf(t, free(all, 0, a.size), a.size * 64, 'the bytes of all');
       t.is(a.availCount(), a.size);
       for (let k = 0; k < a.size; k += 32) t.true(a.allocBulk(all, k, 32));
       t.is(new Set(all).size, a.size, 'every handle once');
-      mbufFreeBulk(all, 0, a.size);
+      free(all, 0, a.size);
       t.is(a.availCount(), a.size);
     } finally {
       a.release(mem);
     }
   });
+  }
 }

@@ -1,5 +1,5 @@
 /** rxonly: receives and frees (DPDK's rxonly.c). */
-import { mbufFreeBulk } from '@dpkit/eal';
+import { mbufFreeBulkUncounted } from '@dpkit/eal';
 import { FwdStat, type ForwardEngine, type FwdStream } from '../engine.js';
 
 const RX = FwdStat.RX;
@@ -10,6 +10,6 @@ export const engine: ForwardEngine = {
     const nbRx = s.rxq.rxBurst(s.pkts, 0, s.burst);
     if (nbRx === 0) return;
     s.stats[RX] += nbRx;
-    mbufFreeBulk(s.pkts, 0, nbRx);
+    mbufFreeBulkUncounted(s.pkts, 0, nbRx); // nothing counts the bytes it frees
   },
 };
