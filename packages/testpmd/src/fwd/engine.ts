@@ -4,7 +4,7 @@
  * forwarding lcore imports it and calls `packetFwd(stream)` in a loop for each of its streams.
  * `packetFwd` moves one burst and must allocate nothing.
  */
-import { MBUF_INDEX_MASK, M16_DATA_OFF, mbufFreeBulk, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
+import { MBUF_INDEX_MASK, M16_DATA_OFF, mbufFreeBulkUncounted, type Mempool, type MempoolDescriptor, type QueueDescriptor, type RxQueue, type TxQueue } from '@dpkit/eal';
 import { mempools } from '@dpkit/eal/driver';
 import type { ObserveConfig } from './observe.js';
 
@@ -105,21 +105,21 @@ const INDEX_MASK = MBUF_INDEX_MASK;
 const DATA_OFF = M16_DATA_OFF;
 
 /**
- * Sends pkts[0..n) on the stream's tx queue, counts what went, and frees (and counts as
- * dropped) what the queue refused, as testpmd's engines do without retry. Returns how many
- * went.
+ * Sends pkts[0..n) (the stream's burst array, or `pkts`) on the stream's tx queue, counts what
+ * went, and frees (and counts as dropped) what the queue refused, as testpmd's engines do
+ * without retry. Returns how many went.
  */
-export function transmit(s: FwdStream, n: number): number {
-  const nbTx = s.txq.txBurst(s.pkts, 0, n);
+export function transmit(s: FwdStream, n: number, pkts: Uint32Array = s.pkts): number {
+  const nbTx = s.txq.txBurst(pkts, 0, n);
   s.stats[TX] += nbTx;
-  if (nbTx < n) dropRefused(s, nbTx, n);
+  if (nbTx < n) dropRefused(s, pkts, nbTx, n);
   return nbTx;
 }
 
 /** What the tx queue refused, pkts[nbTx..n): freed and counted as dropped (out of line: transmit's bytecode stays small). */
-function dropRefused(s: FwdStream, nbTx: number, n: number): void {
+function dropRefused(s: FwdStream, pkts: Uint32Array, nbTx: number, n: number): void {
   s.stats[DROPPED] += n - nbTx;
-  mbufFreeBulk(s.pkts, nbTx, n - nbTx);
+  mbufFreeBulkUncounted(pkts, nbTx, n - nbTx);
 }
 
 const TX = 1;

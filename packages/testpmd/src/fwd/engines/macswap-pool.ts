@@ -5,16 +5,14 @@
  * one at a time and a burst leaves nothing in the array, so they can share it. Packets of
  * another pool take the same loop on that pool's fields.
  */
-import { MBUF_POOL_SHIFT, mbufFreeBulk, type Mempool } from '@dpkit/eal';
+import { MBUF_POOL_SHIFT, type Mempool } from '@dpkit/eal';
 import { mempools } from '@dpkit/eal/driver';
 import { MAX_PKT_BURST } from '../../params.js';
-import { FwdStat, type FwdStream } from '../engine.js';
+import { FwdStat, transmit, type FwdStream } from '../engine.js';
 import { swapMacsRun } from './common.js';
 import { valueFor } from './specialised.js';
 
 const RX = FwdStat.RX;
-const TX = FwdStat.TX;
-const DROPPED = FwdStat.DROPPED;
 const POOL_SHIFT = MBUF_POOL_SHIFT;
 const POOL = valueFor(import.meta.url) as Mempool;
 const PKTS = new Uint32Array(MAX_PKT_BURST);
@@ -41,11 +39,5 @@ export function packetFwd(s: FwdStream): void {
       i = swapMacsRun(p.h32, p.words, p.bytes, p.dataOffset, p.eltSize, id, PKTS, i, nbRx);
     }
   } while (i < nbRx);
-  // engine.ts's transmit, on PKTS
-  const nbTx = s.txq.txBurst(PKTS, 0, nbRx);
-  stats[TX] += nbTx;
-  if (nbTx < nbRx) {
-    stats[DROPPED] += nbRx - nbTx;
-    mbufFreeBulk(PKTS, nbTx, nbRx - nbTx);
-  }
+  transmit(s, nbRx, PKTS);
 }
