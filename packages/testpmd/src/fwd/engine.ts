@@ -60,6 +60,11 @@ export interface FwdStreamConfig {
 /** A stream as an engine sees it on its lcore. */
 export interface FwdStream {
   readonly cfg: FwdStreamConfig;
+  /**
+   * The stream's queues. Read-only for engines, but the lcore swaps them between chunks of its
+   * loop (the set verbose/capture wrappers go in and out, observe.ts): read them on every
+   * burst, never keep one from streamInit.
+   */
   readonly rxq: RxQueue;
   readonly txq: TxQueue;
   /** burst array, preallocated (MAX_PKT_BURST) */
